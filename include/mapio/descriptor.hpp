@@ -1,0 +1,46 @@
+// FileDescriptor: an owned file descriptor (RAII, move-only, closed exactly once).
+//
+// Every descriptor mapio opens — files, /dev/mem, sysfs resources, UIO, VFIO, eventfds — lives in
+// one of these, so an error path can never leak one.
+//
+//     auto fd = mapio::FileDescriptor::open("/dev/mem", O_RDWR | O_SYNC);   // throws mapio::Error
+//     ::read(fd.get(), buf, n);
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <utility>
+
+namespace mapio {
+
+class FileDescriptor {
+ public:
+  FileDescriptor() noexcept = default;
+  /// Takes ownership of `fd`; `description` names it in errors (usually the path).
+  explicit FileDescriptor(int fd, std::string description = {}) noexcept
+      : fd_(fd), description_(std::move(description)) {}
+  FileDescriptor(FileDescriptor&& other) noexcept
+      : fd_(std::exchange(other.fd_, -1)), description_(std::move(other.description_)) {}
+  FileDescriptor& operator=(FileDescriptor&& other) noexcept;
+  FileDescriptor(const FileDescriptor&) = delete;
+  FileDescriptor& operator=(const FileDescriptor&) = delete;
+  ~FileDescriptor() { reset(); }
+
+  /// open(2) with O_CLOEXEC added; throws mapio::Error("open", path, errno).
+  static FileDescriptor open(const std::filesystem::path& path, int flags, unsigned mode = 0644);
+  /// A close-on-exec duplicate of a descriptor the caller keeps owning (fcntl F_DUPFD_CLOEXEC).
+  static FileDescriptor duplicate(int fd, std::string description);
+
+  int get() const noexcept { return fd_; }
+  bool valid() const noexcept { return fd_ >= 0; }
+  explicit operator bool() const noexcept { return valid(); }
+  const std::string& description() const noexcept { return description_; }
+  int release() noexcept { return std::exchange(fd_, -1); }
+  void reset() noexcept;
+
+ private:
+  int fd_ = -1;
+  std::string description_;
+};
+
+}  // namespace mapio

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs the Debian packages mapio needs to build, test and benchmark, and nothing already present.
+# Idempotent: a second run installs nothing and does not touch apt's lists.
+set -euo pipefail
+
+packages=(
+  # build
+  cmake ninja-build g++ clang-14 libclang-rt-14-dev pkg-config
+  # libraries
+  libfmt-dev libcli11-dev libpci-dev pci.ids nlohmann-json3-dev liburing-dev
+  # tests and benchmarks
+  googletest libgtest-dev libgmock-dev libbenchmark-dev
+  # the QEMU guest bench and peers in comparisons
+  qemu-system-x86 busybox-static cpio e2fsprogs hyperfine coreutils
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "installing: ${missing[*]}" >&2
+sudo_cmd=()
+[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds everything warning-free with GCC 12 (Release) and Clang 14
+# (ASan + UBSan), and runs every test: unit, examples, CLI, install, and the QEMU guest bench.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+jobs=$(nproc)
+
+echo "== GCC 12 Release: build and every test" >&2
+cmake --preset release -DMAPIO_VM_TESTS=ON >/dev/null
+cmake --build --preset release
+ctest --preset release -j "$jobs"
+
+echo "== Clang 14 ASan + UBSan: unit tests" >&2
+cmake --preset asan >/dev/null
+cmake --build --preset asan --target mapio_unit_tests
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --preset asan -j "$jobs"

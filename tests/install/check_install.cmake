@@ -1,0 +1,31 @@
+# cmake -P script: install mapio to WORK_DIR/prefix, build the consumer with find_package and with pkg-config, run both.
+file(REMOVE_RECURSE ${WORK_DIR})
+set(prefix ${WORK_DIR}/prefix)
+function(run)
+  execute_process(COMMAND ${ARGN} RESULT_VARIABLE result OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT result EQUAL 0)
+    message(FATAL_ERROR "failed: ${ARGN}\n${out}\n${err}")
+  endif()
+  set(last_output "${out}" PARENT_SCOPE)
+endfunction()
+
+run(${CMAKE_COMMAND} --install ${MAPIO_BINARY_DIR} --prefix ${prefix})
+run(${CMAKE_COMMAND} -S ${CONSUMER_SOURCE_DIR} -B ${WORK_DIR}/consumer -G Ninja
+    -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_CXX_COMPILER=${CXX_COMPILER})
+run(${CMAKE_COMMAND} --build ${WORK_DIR}/consumer)
+run(${WORK_DIR}/consumer/consumer)
+if(NOT last_output MATCHES "consumer mapped [1-9][0-9]* bytes")
+  message(FATAL_ERROR "find_package consumer printed: ${last_output}")
+endif()
+
+# pkg-config: compile and link the same program with the flags mapio.pc gives.
+set(ENV{PKG_CONFIG_PATH} ${prefix}/lib/pkgconfig:${prefix}/lib/x86_64-linux-gnu/pkgconfig)
+run(pkg-config --cflags --libs --static mapio)
+string(STRIP "${last_output}" flags)
+separate_arguments(flags UNIX_COMMAND "${flags}")
+run(${CXX_COMPILER} ${CONSUMER_SOURCE_DIR}/main.cpp ${flags} -o ${WORK_DIR}/consumer_pc)
+run(${WORK_DIR}/consumer_pc)
+if(NOT last_output MATCHES "consumer mapped [1-9][0-9]* bytes")
+  message(FATAL_ERROR "pkg-config consumer printed: ${last_output}")
+endif()
+message(STATUS "installed mapio works with find_package and pkg-config")

@@ -1,0 +1,57 @@
+// mapio: the command-line face of the library. Verbs live one per file and register themselves.
+#include <algorithm>
+#include <cstdio>
+#include <exception>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "command.hpp"
+#include "mapio/error.hpp"
+
+namespace mapio::cli {
+
+std::vector<Command>& commands() {
+  static std::vector<Command> all;
+  return all;
+}
+
+}  // namespace mapio::cli
+
+int main(int argc, char** argv) {
+  using namespace mapio::cli;
+  CLI::App app{"mapio: memory-mapped I/O for files, memory and devices", "mapio"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "mapio 0.1.0");
+
+  auto& all = commands();
+  std::sort(all.begin(), all.end(), [](const Command& a, const Command& b) { return a.name < b.name; });
+  std::map<CLI::App*, Runner> runners;
+  for (auto& command : all) {
+    CLI::App* sub = app.add_subcommand(command.name, command.summary);
+    runners[sub] = command.setup(*sub);
+  }
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+
+  for (auto& [sub, run] : runners) {
+    if (!sub->parsed()) continue;
+    try {
+      return run();
+    } catch (const mapio::Error& e) {
+      fmt::print(stderr, "mapio {}: {}\n", sub->get_name(), e.what());
+      return 1;
+    } catch (const CLI::ParseError& e) {
+      // Verbs validate their own positional grammar (devmem, bar) and report it like CLI11 does.
+      return sub->exit(e);
+    } catch (const std::exception& e) {
+      fmt::print(stderr, "mapio {}: {}\n", sub->get_name(), e.what());
+      return 1;
+    }
+  }
+  return 1;
+}
