@@ -1,0 +1,79 @@
+// Shared memory: anonymous maps inherited across fork(), and named objects (memfd_create, shm_open)
+// that other processes open by name or receive as a descriptor, with seals so a reader can trust them.
+//
+//     // Parent and child share one page (the seed's example): MAP_SHARED | MAP_ANONYMOUS.
+//     auto shared = mapio::Mapping::anonymous(4096, mapio::Sharing::shared);
+//     auto& counter = shared.writable_object<int>(0);
+//     if (fork() == 0) { counter = 42; _exit(0); }
+//     wait(nullptr);                                        // counter == 42 here too
+//
+//     // A named POSIX object, created once, opened by others, unlinked when done.
+//     auto region = mapio::SharedMemory::create("/mapio-demo", 1 << 20);
+//     auto peer = mapio::SharedMemory::open("/mapio-demo");  // another process, same bytes
+//     mapio::SharedMemory::unlink("/mapio-demo");
+//
+//     // A memfd whose size nobody can change any more: readers need not fear SIGBUS.
+//     auto blob = mapio::SharedMemory::create_memfd("blob", 4096);
+//     blob.seal(mapio::Seal::shrink | mapio::Seal::grow | mapio::Seal::seal);
+//     send_descriptor(socket, blob.descriptor());
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "mapio/descriptor.hpp"
+#include "mapio/file.hpp"
+#include "mapio/mapping.hpp"
+
+namespace mapio {
+
+/// memfd seals (fcntl F_ADD_SEALS, memfd_create(2)). Combine with |.
+enum class Seal : unsigned {
+  none = 0,
+  seal = 1,          ///< F_SEAL_SEAL: no more seals may be added
+  shrink = 2,        ///< F_SEAL_SHRINK: the size cannot go down (no truncation under readers)
+  grow = 4,          ///< F_SEAL_GROW: the size cannot go up
+  write = 8,         ///< F_SEAL_WRITE: contents are frozen (needs no writable shared mapping alive)
+  future_write = 16, ///< F_SEAL_FUTURE_WRITE: existing writable maps keep working, new ones are refused
+};
+constexpr Seal operator|(Seal a, Seal b) noexcept {
+  return static_cast<Seal>(static_cast<unsigned>(a) | static_cast<unsigned>(b));
+}
+constexpr bool has(Seal set, Seal seal) noexcept {
+  return (static_cast<unsigned>(set) & static_cast<unsigned>(seal)) == static_cast<unsigned>(seal);
+}
+
+/// A shared memory object (memfd or POSIX shm) and a MAP_SHARED mapping of all of it.
+class SharedMemory : public Mapping {
+ public:
+  SharedMemory() = default;
+
+  /// memfd_create(2) with MFD_CLOEXEC | MFD_ALLOW_SEALING, sized to `size`, mapped read-write.
+  static SharedMemory create_memfd(const std::string& name, std::size_t size);
+  /// shm_open(3) with O_CREAT | O_EXCL: fails with EEXIST if `name` exists. `name` starts with '/'.
+  static SharedMemory create(const std::string& name, std::size_t size, unsigned mode = 0600);
+  /// shm_open(3) of an existing object; its size comes from fstat.
+  static SharedMemory open(const std::string& name, Access access = Access::read_write);
+  /// Maps a shared memory descriptor received from elsewhere (e.g. a memfd over a UNIX socket);
+  /// mapio keeps its own duplicate.
+  static SharedMemory from_descriptor(int fd, Access access = Access::read_write, std::string description = {});
+  /// shm_unlink(3). Mappings stay valid until unmapped.
+  static void unlink(const std::string& name);
+
+  /// Adds seals (F_ADD_SEALS); EPERM when the object was not created sealable or is sealed against it.
+  void seal(Seal seals);
+  /// The seals in force (F_GET_SEALS).
+  Seal seals() const;
+  /// ftruncate + mremap, like MappedFile::resize. Refused (EPERM) by shrink/grow seals.
+  void resize(std::size_t new_size);
+
+  int descriptor() const noexcept { return object_.get(); }
+
+ private:
+  SharedMemory(Mapping mapping, FileDescriptor object) : Mapping(std::move(mapping)), object_(std::move(object)) {}
+  static SharedMemory map_object(FileDescriptor object, Access access);
+
+  FileDescriptor object_;
+};
+
+}  // namespace mapio
