@@ -8,10 +8,14 @@ packages=(
   cmake ninja-build g++ clang-14 libclang-rt-14-dev pkg-config
   # libraries
   libfmt-dev libcli11-dev libpci-dev pci.ids nlohmann-json3-dev liburing-dev
+  # kernel DRM uapi headers (drm.h, drm_mode.h) for dumb buffers; no libdrm library is linked
+  libdrm-dev
   # tests and benchmarks
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   # the QEMU guest bench and peers in comparisons
   qemu-system-x86 busybox-static cpio e2fsprogs hyperfine coreutils
+  # the screen scenarios talk to QEMU's monitor socket and check screendumps with python3
+  python3
 )
 
 missing=()
