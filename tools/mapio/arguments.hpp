@@ -1,0 +1,142 @@
+// Command-line argument grammar shared by the verbs that take addresses, offsets, widths and values
+// (`mapio devmem`, `mapio bar`, ...). Header-only so that unit tests can include it directly.
+//
+// Numbers are written in C notation, as strtoull(3) with base 0 reads them — `0x` hexadecimal, a
+// leading `0` octal, anything else decimal — but strictly: no sign, no spaces, no trailing junk, no
+// silent wrap-around. A bad argument throws ArgumentError whose message names the argument:
+//
+//     auto address = mapio::cli::parse_number(words[0], "address");   // "0xfea00000" -> 0xfea00000
+//     auto width = mapio::cli::parse_width(words[1]);                   // "32" or "w" -> 32
+//     auto value = mapio::cli::parse_value(words[2], width);            // must fit in `width` bits
+//
+//     bad address 'zz': not a number (write decimal, 0x hexadecimal or 0 octal)
+//     bad width '12': use 8, 16, 32, 64 or b, h, w, l
+//
+// Verbs catch ArgumentError, print "mapio <verb>: <message>" to stderr and exit with status 2 (a usage
+// error), before they touch any device.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include <fmt/format.h>
+
+namespace mapio::cli {
+
+/// A command-line argument that does not follow the grammar. what() is the whole message.
+class ArgumentError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Exit status for usage errors (bad arguments), as opposed to 1 for failures while running.
+inline constexpr int usage_error_status = 2;
+
+namespace detail {
+inline int digit_value(char c) noexcept {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return 99;
+}
+}  // namespace detail
+
+/// Parses an unsigned 64-bit number in C notation. `what` names the argument in the message
+/// ("address", "value", "offset").
+inline std::uint64_t parse_number(std::string_view text, std::string_view what) {
+  auto fail = [&](std::string_view reason) -> ArgumentError {
+    return ArgumentError(fmt::format("bad {} '{}': {}", what, text, reason));
+  };
+  if (text.empty()) throw fail("empty");
+  if (text.front() == '-') throw fail("negative numbers are not allowed");
+  unsigned base = 10;
+  std::string_view digits = text;
+  if (text.size() >= 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
+    base = 16;
+    digits.remove_prefix(2);
+    if (digits.empty()) throw fail("no hexadecimal digits after 0x");
+  } else if (text.size() >= 2 && text[0] == '0') {
+    base = 8;
+    digits.remove_prefix(1);
+  }
+  std::uint64_t value = 0;
+  for (char c : digits) {
+    const int digit = detail::digit_value(c);
+    if (digit >= static_cast<int>(base)) {
+      if (base == 8 && digit < 10) {
+        throw fail(fmt::format("'{}' is not an octal digit (a leading 0 means octal)", c));
+      }
+      throw fail("not a number (write decimal, 0x hexadecimal or 0 octal)");
+    }
+    constexpr auto largest = std::numeric_limits<std::uint64_t>::max();
+    if (value > (largest - static_cast<unsigned>(digit)) / base) {
+      throw fail("too large (the largest is 0xffffffffffffffff)");
+    }
+    value = value * base + static_cast<unsigned>(digit);
+  }
+  return value;
+}
+
+/// An access width in bits, as busybox devmem takes it: 8, 16, 32 or 64 in decimal, or one letter
+/// b (byte, 8), h (half word, 16), w (word, 32), l (long, 64), upper or lower case.
+inline unsigned parse_width(std::string_view text) {
+  const auto bad = [&] {
+    return ArgumentError(fmt::format("bad width '{}': use 8, 16, 32, 64 or b, h, w, l", text));
+  };
+  if (text.size() == 1) {
+    switch (text[0]) {
+      case 'b': case 'B': return 8;
+      case 'h': case 'H': return 16;
+      case 'w': case 'W': return 32;
+      case 'l': case 'L': return 64;
+      default: break;
+    }
+  }
+  if (text == "8") return 8;
+  if (text == "16") return 16;
+  if (text == "32") return 32;
+  if (text == "64") return 64;
+  throw bad();
+}
+
+/// The largest value a `width`-bit access holds.
+constexpr std::uint64_t width_mask(unsigned width) noexcept {
+  return width >= 64 ? std::numeric_limits<std::uint64_t>::max() : (std::uint64_t{1} << width) - 1;
+}
+
+/// A value to write with a `width`-bit access. Unlike busybox, which silently drops the high bits,
+/// a value that does not fit is an error.
+inline std::uint64_t parse_value(std::string_view text, unsigned width) {
+  const std::uint64_t value = parse_number(text, "value");
+  if (value > width_mask(width)) {
+    throw ArgumentError(fmt::format("bad value '{}': does not fit in {} bits (the largest is {:#x})", text,
+                                    width, width_mask(width)));
+  }
+  return value;
+}
+
+/// "0x010000ED": a value read with a `width`-bit access, the way busybox devmem prints it
+/// (upper-case hex, zero-padded to width/4 digits, lower-case 0x).
+inline std::string devmem_hex(std::uint64_t value, unsigned width) {
+  return fmt::format("0x{:0{}X}", value, width / 4);
+}
+
+/// "1 MiB", "635 KiB", "18.0 MiB", "4 bytes": a size for people. Exact multiples of a unit print as
+/// integers; anything else with one decimal, so that "18.0 MiB" means "about".
+inline std::string human_size(std::uint64_t bytes) {
+  static constexpr const char* units[] = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+  if (bytes < 1024) return fmt::format("{} {}", bytes, bytes == 1 ? "byte" : "bytes");
+  int unit = 0;
+  std::uint64_t scale = 1024;
+  while (unit < 5 && bytes / scale >= 1024) {
+    scale *= 1024;
+    ++unit;
+  }
+  if (bytes % scale == 0) return fmt::format("{} {}", bytes / scale, units[unit]);
+  return fmt::format("{:.1f} {}", static_cast<double>(bytes) / static_cast<double>(scale), units[unit]);
+}
+
+}  // namespace mapio::cli
