@@ -1,0 +1,65 @@
+#include "mmio/pci_sysfs.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+
+#include "mapio/descriptor.hpp"
+#include "mapio/error.hpp"
+
+namespace mapio::mmio::sysfs {
+
+std::string read_text(const std::filesystem::path& path) {
+  auto fd = FileDescriptor::open(path, O_RDONLY);
+  std::string text;
+  char buffer[4096];
+  for (;;) {
+    ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw_errno("read", path.string());
+    if (n == 0) break;
+    text.append(buffer, static_cast<std::size_t>(n));
+  }
+  return text;
+}
+
+std::optional<std::string> read_optional_line(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return std::nullopt;
+  std::string text = read_text(path);
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ' || text.back() == '\t')) text.pop_back();
+  return text;
+}
+
+std::optional<std::uint64_t> parse_number(std::string_view text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.remove_suffix(1);
+  while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
+  int base = 10;
+  if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
+    base = 16;
+    text.remove_prefix(2);
+  }
+  if (text.empty()) return std::nullopt;
+  std::uint64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value, base);
+  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+std::uint64_t read_number(const std::filesystem::path& path) {
+  std::string text = read_text(path);
+  auto value = parse_number(text);
+  if (!value) throw_errno("parse", path.string(), EINVAL, "expected a number, found \"" + text + "\"");
+  return *value;
+}
+
+std::optional<std::string> link_name(const std::filesystem::path& link) {
+  std::error_code ec;
+  auto target = std::filesystem::read_symlink(link, ec);
+  if (ec) return std::nullopt;
+  return target.filename().string();
+}
+
+}  // namespace mapio::mmio::sysfs

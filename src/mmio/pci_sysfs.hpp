@@ -1,0 +1,23 @@
+// Small sysfs readers shared by the PCI, UIO and VFIO code (private to the library).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace mapio::mmio::sysfs {
+
+/// The whole file as text (read(2) until EOF); mapio::Error("read", path, errno) on failure.
+std::string read_text(const std::filesystem::path& path);
+/// The file's text without trailing whitespace; std::nullopt when the file does not exist.
+std::optional<std::string> read_optional_line(const std::filesystem::path& path);
+/// A number in C notation ("0x1234", "42"), the way sysfs attribute files print them.
+std::uint64_t read_number(const std::filesystem::path& path);
+/// Parses a C-notation unsigned number ("0x..", decimal); nullopt unless the whole text is one.
+std::optional<std::uint64_t> parse_number(std::string_view text);
+/// The last component of a symlink's target (e.g. `driver` -> "uio_pci_generic"); nullopt if absent.
+std::optional<std::string> link_name(const std::filesystem::path& link);
+
+}  // namespace mapio::mmio::sysfs
