@@ -159,22 +159,17 @@ void MappedFile::resize(std::uint64_t new_file_size) {
     throw Error("resize", fmt::format("{} [size {}]", description(), new_file_size), EOVERFLOW,
                 "the new length does not fit in the address space");
   }
-  const auto truncate = [&] {
-    if (::ftruncate(file_.get(), static_cast<off_t>(new_file_size)) != 0) {
-      throw_errno("ftruncate", fmt::format("{} [size {}]", description(), new_file_size));
-    }
-  };
-  const bool grow = new_view >= size();
-  if (grow) truncate();
+  // The file first: if ftruncate fails (disk full, a lease, a seal) nothing has changed.
+  if (::ftruncate(file_.get(), static_cast<off_t>(new_file_size)) != 0) {
+    throw_errno("ftruncate", fmt::format("{} [size {}]", description(), new_file_size));
+  }
   if (empty() && new_view > 0) {
     // Nothing was mapped (the file was empty): map afresh.
-    auto fresh = Mapping::map_descriptor(file_.get(), offset(), static_cast<std::size_t>(new_view),
-                                         Protection::read_write, Sharing::shared, description());
-    static_cast<Mapping&>(*this) = std::move(fresh);
+    static_cast<Mapping&>(*this) = Mapping::map_descriptor(file_.get(), offset(), static_cast<std::size_t>(new_view),
+                                                           Protection::read_write, Sharing::shared, description());
   } else {
     remap(static_cast<std::size_t>(new_view));
   }
-  if (!grow) truncate();
 }
 
 }  // namespace mapio

@@ -82,8 +82,8 @@ class MappedFile : public Mapping {
 
   /// Sets the file's size to `new_file_size` and remaps so the mapping again reaches the end of the
   /// file; contents up to the smaller size are kept. Read-write mappings only. data() may move:
-  /// take spans afresh after a resize. A grow runs ftruncate then mremap, a shrink mremap then
-  /// ftruncate, so no page of the mapping is ever past the end of the file.
+  /// take spans afresh after a resize. ftruncate runs first, so a refused size change (ENOSPC, a
+  /// seal, a lease) leaves file and mapping as they were.
   void resize(std::uint64_t new_file_size);
 
   /// The file's current size (fstat), which another process may have changed.

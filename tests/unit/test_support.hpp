@@ -2,6 +2,7 @@
 #pragma once
 
 #include <fcntl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -75,3 +76,40 @@ inline std::string_view as_text(std::span<const std::byte> bytes) {
 }
 
 }  // namespace mapio::test
+
+namespace mapio::test {
+
+/// True when built with AddressSanitizer, whose own SIGSEGV/SIGBUS handlers turn a fatal signal
+/// into a report and exit(1) instead of death by the signal.
+constexpr bool under_address_sanitizer() {
+#if defined(__SANITIZE_ADDRESS__)
+  return true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+  return true;
+#else
+  return false;
+#endif
+#else
+  return false;
+#endif
+}
+
+}  // namespace mapio::test
+
+namespace mapio::test {
+
+/// Exit predicate: the process was killed by `signal` — or, under ASan, whose handlers report a fatal
+/// signal and exit(1) instead, it exited with a failure.
+struct KilledBy {
+  int signal;
+  bool operator()(int status) const {
+    if (WIFSIGNALED(status)) return WTERMSIG(status) == signal;
+    return under_address_sanitizer() && WIFEXITED(status) && WEXITSTATUS(status) != 0;
+  }
+};
+
+}  // namespace mapio::test
+
+/// Asserts that `statement` kills the process with `signal` (see KilledBy for ASan builds).
+#define MAPIO_EXPECT_KILLED_BY(statement, signal) EXPECT_EXIT(statement, ::mapio::test::KilledBy{signal}, "")

@@ -1,0 +1,150 @@
+// Shared memory between real processes: anonymous maps across fork, memfd with seals, POSIX shm.
+#include "mapio/shared_memory.hpp"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "mapio/error.hpp"
+#include "mapio/page.hpp"
+#include "test_support.hpp"
+
+namespace mapio {
+namespace {
+
+/// Runs `body` in a child process and returns its exit status (0 = the child's checks passed).
+template <class Body>
+int in_child(Body body) {
+  pid_t pid = ::fork();
+  if (pid == 0) ::_exit(body());
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+TEST(SharedMemory, AnonymousSharedMemoryIsSeenByTheParentAfterTheChildWrites) {
+  // The seed's parent/child example: the child sets 42, the parent reads 42.
+  auto shared = Mapping::anonymous(sizeof(int), Sharing::shared);
+  shared.writable_object<int>(0) = 0;
+  EXPECT_EQ(in_child([&] {
+              shared.writable_object<int>(0) = 42;
+              return 0;
+            }),
+            0);
+  EXPECT_EQ(shared.object<int>(0), 42);
+}
+
+TEST(SharedMemory, PrivateAnonymousMemoryIsCopiedOnWriteAcrossFork) {
+  auto mine = Mapping::anonymous(sizeof(int), Sharing::copy_on_write);
+  mine.writable_object<int>(0) = 1;
+  EXPECT_EQ(in_child([&] {
+              mine.writable_object<int>(0) = 42;
+              return mine.object<int>(0) == 42 ? 0 : 1;
+            }),
+            0);
+  EXPECT_EQ(mine.object<int>(0), 1);
+}
+
+TEST(SharedMemory, ChildAndParentCountTogetherThroughAtomics) {
+  auto shared = Mapping::anonymous(page_size(), Sharing::shared);
+  auto* counter = new (shared.writable_data()) std::atomic<int>(0);
+  pid_t pids[4];
+  for (auto& pid : pids) {
+    pid = ::fork();
+    if (pid == 0) {
+      for (int i = 0; i < 10000; ++i) counter->fetch_add(1);
+      ::_exit(0);
+    }
+  }
+  for (auto pid : pids) ::waitpid(pid, nullptr, 0);
+  EXPECT_EQ(counter->load(), 40000);
+}
+
+TEST(SharedMemory, MemfdIsSharedThroughItsDescriptor) {
+  auto blob = SharedMemory::create_memfd("mapio-test", 3 * page_size());
+  std::memcpy(blob.writable_data(), "memfd!", 6);
+  auto other = SharedMemory::from_descriptor(blob.descriptor(), Access::read_only);
+  EXPECT_EQ(test::as_text(other.bytes().first(6)), "memfd!");
+  EXPECT_EQ(in_child([&] {
+              auto view = SharedMemory::from_descriptor(blob.descriptor());
+              std::memcpy(view.writable_data(), "child", 5);
+              return 0;
+            }),
+            0);
+  EXPECT_EQ(test::as_text(blob.bytes().first(6)), "child!");
+}
+
+TEST(SharedMemory, SealsMakeTheSizeTrustworthy) {
+  auto blob = SharedMemory::create_memfd("sealed", 2 * page_size());
+  EXPECT_EQ(blob.seals(), Seal::none);
+  blob.seal(Seal::shrink | Seal::grow);
+  EXPECT_TRUE(has(blob.seals(), Seal::shrink));
+  EXPECT_TRUE(has(blob.seals(), Seal::grow));
+  // Nobody — not even the creator, not a child with the descriptor — can truncate it under readers.
+  try {
+    blob.resize(page_size());
+    FAIL() << "shrinking a shrink-sealed memfd succeeded";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.errno_value(), EPERM);
+    EXPECT_NE(std::string(e.what()).find("sealed"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(in_child([&] { return ::ftruncate(blob.descriptor(), 0) == -1 && errno == EPERM ? 0 : 1; }), 0);
+  EXPECT_THROW(blob.resize(4 * page_size()), Error);
+  EXPECT_EQ(blob.size(), 2 * page_size());
+  // A write seal needs the writable shared mapping gone first: EBUSY while it lives.
+  EXPECT_THROW(blob.seal(Seal::write), Error);
+  blob.seal(Seal::future_write | Seal::seal);
+  EXPECT_THROW(SharedMemory::from_descriptor(blob.descriptor(), Access::read_write), Error);
+  EXPECT_NO_THROW(SharedMemory::from_descriptor(blob.descriptor(), Access::read_only));
+  try {
+    blob.seal(Seal::write);
+    FAIL() << "sealing after F_SEAL_SEAL succeeded";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.errno_value(), EPERM);
+  }
+}
+
+TEST(SharedMemory, ResizeGrowsAnUnsealedMemfd) {
+  auto blob = SharedMemory::create_memfd("growing", 10);
+  std::memcpy(blob.writable_data(), "0123456789", 10);
+  blob.resize(5 * page_size());
+  EXPECT_EQ(test::as_text(blob.bytes().first(10)), "0123456789");
+  blob.writable_bytes().back() = std::byte{1};
+}
+
+TEST(SharedMemory, PosixObjectsAreCreatedOpenedAndUnlinkedByName) {
+  const std::string name = fmt::format("/mapio-test-{}", ::getpid());
+  auto created = SharedMemory::create(name, 8192);
+  std::memcpy(created.writable_data() + 4096, "posix", 5);
+  try {
+    SharedMemory::create(name, 8192);
+    FAIL() << "creating an existing object succeeded";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.errno_value(), EEXIST);
+    EXPECT_NE(std::string(e.what()).find(name), std::string::npos);
+  }
+  EXPECT_EQ(in_child([&] {
+              auto opened = SharedMemory::open(name);
+              if (opened.size() != 8192) return 1;
+              if (test::as_text(opened.bytes().subspan(4096, 5)) != "posix") return 2;
+              std::memcpy(opened.writable_data(), "reply", 5);
+              return 0;
+            }),
+            0);
+  EXPECT_EQ(test::as_text(created.bytes().first(5)), "reply");
+  // A POSIX object was not created for sealing: the kernel reports it as sealed against new seals.
+  EXPECT_EQ(created.seals(), Seal::seal);
+  SharedMemory::unlink(name);
+  EXPECT_THROW(SharedMemory::open(name), Error);
+  EXPECT_THROW(SharedMemory::unlink(name), Error);
+  EXPECT_EQ(test::as_text(created.bytes().first(5)), "reply");  // still mapped after unlink
+  EXPECT_THROW(SharedMemory::create("no-slash", 1), Error);
+  EXPECT_THROW(SharedMemory::create("/a/b", 1), Error);
+}
+
+}  // namespace
+}  // namespace mapio
