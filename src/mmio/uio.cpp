@@ -1,0 +1,161 @@
+#include "mapio/mmio/uio.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+
+#include <fmt/format.h>
+
+#include "mapio/error.hpp"
+#include "mapio/page.hpp"
+#include "mmio/pci_sysfs.hpp"
+
+namespace mapio::mmio {
+namespace {
+
+std::filesystem::path class_directory(const UioPaths& paths) { return paths.sysfs_root / "class" / "uio"; }
+
+std::optional<unsigned> number_of(const std::string& name) {
+  if (name.size() <= 3 || name.compare(0, 3, "uio") != 0) return std::nullopt;
+  auto number = sysfs::parse_number(std::string_view(name).substr(3));
+  if (!number || (name[3] == '0' && name.size() > 4)) return std::nullopt;  // no "uio0x1"
+  return static_cast<unsigned>(*number);
+}
+
+UioDeviceInfo read_info(const std::filesystem::path& directory, unsigned number) {
+  UioDeviceInfo info;
+  info.number = number;
+  info.sysfs_path = directory;
+  info.name = sysfs::read_optional_line(directory / "name").value_or("");
+  info.version = sysfs::read_optional_line(directory / "version").value_or("");
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(directory / "maps", ec)) {
+    std::string name = entry.path().filename().string();
+    if (name.size() <= 3 || name.compare(0, 3, "map") != 0) continue;
+    auto index = sysfs::parse_number(std::string_view(name).substr(3));
+    if (!index) continue;
+    UioMap map;
+    map.index = static_cast<unsigned>(*index);
+    map.name = sysfs::read_optional_line(entry.path() / "name").value_or("");
+    map.address = sysfs::read_number(entry.path() / "addr");
+    map.size = sysfs::read_number(entry.path() / "size");
+    if (auto offset = sysfs::read_optional_line(entry.path() / "offset")) {
+      map.offset = sysfs::parse_number(*offset).value_or(0);
+    }
+    info.maps.push_back(std::move(map));
+  }
+  std::sort(info.maps.begin(), info.maps.end(), [](const UioMap& a, const UioMap& b) { return a.index < b.index; });
+  if (auto parent = sysfs::link_name(directory / "device")) {
+    try {
+      info.pci_address = PciAddress::parse(*parent);
+    } catch (const Error&) {
+      // Not a PCI parent (a platform device): no address to report.
+    }
+  }
+  return info;
+}
+
+}  // namespace
+
+std::vector<UioDeviceInfo> list_uio_devices(const UioPaths& paths) {
+  std::vector<UioDeviceInfo> devices;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(class_directory(paths), ec)) {
+    auto number = number_of(entry.path().filename().string());
+    if (number) devices.push_back(read_info(entry.path(), *number));
+  }
+  std::sort(devices.begin(), devices.end(),
+            [](const UioDeviceInfo& a, const UioDeviceInfo& b) { return a.number < b.number; });
+  return devices;
+}
+
+UioDeviceInfo describe_uio_device(unsigned number, const UioPaths& paths) {
+  auto directory = class_directory(paths) / fmt::format("uio{}", number);
+  std::error_code ec;
+  if (!std::filesystem::exists(directory, ec)) {
+    throw Error("find UIO device", fmt::format("uio{}", number), ENODEV,
+                fmt::format("no {} (is a UIO driver loaded and bound? e.g. insmod uio.ko, insmod "
+                            "uio_pci_generic.ko, echo \"VENDOR DEVICE\" > "
+                            "/sys/bus/pci/drivers/uio_pci_generic/new_id)",
+                            directory.string()));
+  }
+  return read_info(directory, number);
+}
+
+UioDevice UioDevice::open(unsigned number, const UioPaths& paths) {
+  auto info = describe_uio_device(number, paths);
+  auto fd = FileDescriptor::open(paths.dev_root / fmt::format("uio{}", number), O_RDWR);
+  return UioDevice(std::move(fd), std::move(info));
+}
+
+Mapping UioDevice::map(unsigned index, Protection protection) const {
+  auto it = std::find_if(info_.maps.begin(), info_.maps.end(), [&](const UioMap& m) { return m.index == index; });
+  if (it == info_.maps.end()) {
+    throw Error("map", fmt::format("uio{} map {}", info_.number, index), ENODEV,
+                fmt::format("uio{} has {} map(s)", info_.number, info_.maps.size()));
+  }
+  // The kernel picks the map from the page offset of the mmap call: map N lives at N pages.
+  std::uint64_t offset = std::uint64_t{index} * page_size() + it->offset;
+  return Mapping::map_descriptor(fd_.get(), offset, static_cast<std::size_t>(it->size), protection, Sharing::shared,
+                                 fd_.description());
+}
+
+std::uint32_t UioDevice::wait() const {
+  std::uint32_t count = 0;
+  for (;;) {
+    ssize_t n = ::read(fd_.get(), &count, sizeof count);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw_errno("wait for interrupt", fd_.description());
+    if (n != static_cast<ssize_t>(sizeof count)) {
+      throw_errno("wait for interrupt", fd_.description(), EIO, fmt::format("read gave {} bytes, not 4", n));
+    }
+    return count;
+  }
+}
+
+std::uint32_t UioDevice::wait(std::chrono::milliseconds timeout) const {
+  pollfd entry{fd_.get(), POLLIN, 0};
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    int ready = ::poll(&entry, 1, static_cast<int>(std::max<std::int64_t>(left.count(), 0)));
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready < 0) throw_errno("poll", fd_.description());
+    if (ready == 0) {
+      throw_errno("wait for interrupt", fd_.description(), ETIMEDOUT,
+                  fmt::format("no interrupt within {} ms", timeout.count()));
+    }
+    return wait();
+  }
+}
+
+void UioDevice::enable_interrupts() const {
+  std::uint32_t one = 1;
+  ssize_t n;
+  do {
+    n = ::write(fd_.get(), &one, sizeof one);
+  } while (n < 0 && errno == EINTR);
+  if (n == static_cast<ssize_t>(sizeof one)) return;
+  if (n < 0 && errno == ENOSYS && info_.pci_address) {
+    clear_pci_interrupt_disable();
+    return;
+  }
+  throw_errno("enable interrupts", fd_.description());
+}
+
+void UioDevice::clear_pci_interrupt_disable() const {
+  if (!info_.pci_address) {
+    throw_errno("enable interrupts", fmt::format("uio{}", info_.number), ENOTSUP,
+                "the device is not PCI: there is no command register to clear");
+  }
+  auto config = ConfigSpace::open(info_.sysfs_path / "device" / "config", true);
+  auto command = config.read<std::uint16_t>(0x04);
+  if (command & command_bits::interrupt_disable) {
+    config.write<std::uint16_t>(0x04, static_cast<std::uint16_t>(command & ~command_bits::interrupt_disable));
+  }
+}
+
+}  // namespace mapio::mmio
