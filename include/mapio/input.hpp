@@ -1,0 +1,137 @@
+// Input and Scanner: run a counter from scan.hpp over a file, a pipe or standard input, choosing
+// per input how to get at the bytes — as the fastest search tools do.
+//
+//     mapio::Scanner scanner;                                  // default policy, one reused buffer
+//     auto input = mapio::Input::open("big.log");             // "-" is standard input
+//     auto lines = scanner.scan(input, mapio::LineCounter{}).count;
+//
+// The policy (InputMethod::automatic):
+// - A regular file of at least `map_threshold` bytes is mapped (mmap(2), MADV_SEQUENTIAL) and
+//   scanned in place, no copy; above `parallel_threshold` bytes by several threads, each over its own
+//   page-aligned slice, their summaries combined in order. The scan survives truncation: each
+//   thread reads under Mapping::scan_safely, so a file cut short underneath ends the scan with a
+//   mapio::Error (EFAULT) instead of SIGBUS.
+// - Smaller files, pipes, sockets, terminals and standard input are read(2) into the Scanner's one
+//   reused buffer. Mapping costs a system call, page-table set-up and a TLB flush at unmap: for a
+//   small file a copy is cheaper (ripgrep measured mapping many small files 3.8–4.6× slower).
+// - Holes of a sparse regular file are found with lseek(SEEK_DATA/SEEK_HOLE) and counted as the
+//   zero bytes they are, without reading them, by either method.
+// InputMethod::map or ::read forces one method (map falls back to read where mapping is impossible:
+// a pipe cannot be mapped).
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <string>
+#include <type_traits>
+
+#include "mapio/descriptor.hpp"
+#include "mapio/mapping.hpp"
+
+namespace mapio {
+
+enum class InputMethod { automatic, map, read };
+
+/// Parses "auto", "map"/"mmap" or "read"; throws mapio::Error (EINVAL) otherwise.
+InputMethod parse_input_method(const std::string& name);
+const char* input_method_name(InputMethod method) noexcept;
+
+/// How a Scanner reads its inputs.
+struct InputOptions {
+  InputMethod method = InputMethod::automatic;
+  /// Regular files at least this big are mapped (automatic policy).
+  std::uint64_t map_threshold = std::uint64_t{1} << 20;
+  /// Mapped ranges at least this big are split between threads.
+  std::uint64_t parallel_threshold = std::uint64_t{16} << 20;
+  /// Worker threads for a parallel scan; 0 = one per CPU.
+  unsigned threads = 0;
+  /// The read(2) buffer.
+  std::size_t buffer_size = std::size_t{256} << 10;
+  /// Count holes of sparse files without reading them (lseek SEEK_DATA/SEEK_HOLE).
+  bool skip_holes = true;
+  /// When set, bytes done are added here as the scan goes (a progress bar reads it).
+  std::atomic<std::uint64_t>* progress = nullptr;
+};
+
+/// One input: an opened file (any kind) or standard input. Move-only.
+class Input {
+ public:
+  /// Opens `path` for reading; "-" is standard input. Throws mapio::Error (ENOENT, EACCES, ...).
+  /// A directory opens, and fails with EISDIR when scanned (as read(2) would).
+  static Input open(const std::filesystem::path& path);
+  /// Standard input (descriptor 0, duplicated).
+  static Input standard_input();
+
+  const std::string& name() const noexcept { return name_; }
+  int descriptor() const noexcept { return fd_.get(); }
+  bool is_regular() const noexcept { return regular_; }
+  bool is_directory() const noexcept { return directory_; }
+  /// st_size at open (meaningful for regular files).
+  std::uint64_t size() const noexcept { return size_; }
+
+ private:
+  Input(FileDescriptor fd, std::string name);
+  FileDescriptor fd_;
+  std::string name_;
+  bool regular_ = false;
+  bool directory_ = false;
+  std::uint64_t size_ = 0;
+};
+
+/// Runs counters over inputs. Keeps one read buffer for all of them. Not thread-safe itself (it
+/// starts its own threads); use one Scanner per thread.
+class Scanner {
+ public:
+  explicit Scanner(InputOptions options = {});
+
+  const InputOptions& options() const noexcept { return options_; }
+  /// What the policy picks for `input`.
+  InputMethod method_for(const Input& input) const noexcept;
+
+  /// The counter's Summary of the whole input (from its current position for pipes).
+  template <class Counter>
+  auto scan(Input& input, const Counter& counter) {
+    using Summary = decltype(counter.identity());
+    static_assert(std::is_trivially_copyable_v<Summary> && std::is_trivially_destructible_v<Summary>,
+                  "summaries are combined in raw storage and under a siglongjmp guard");
+    Summary result = counter.identity();
+    const Operations ops{
+        sizeof(Summary),
+        [](const void* c, void* out) { *static_cast<Summary*>(out) = static_cast<const Counter*>(c)->identity(); },
+        [](const void* c, std::span<const std::byte> data, void* out) {
+          *static_cast<Summary*>(out) = static_cast<const Counter*>(c)->summarize(data);
+        },
+        [](const void* c, std::uint64_t length, void* out) {
+          *static_cast<Summary*>(out) = static_cast<const Counter*>(c)->zeros(length);
+        },
+        [](const void* c, const void* a, const void* b, void* out) {
+          *static_cast<Summary*>(out) =
+              static_cast<const Counter*>(c)->then(*static_cast<const Summary*>(a), *static_cast<const Summary*>(b));
+        },
+    };
+    run(input, ops, &counter, &result);
+    return result;
+  }
+
+  /// The summary operations of a counter, without its type (what scan() hands to the engine).
+  struct Operations {
+    std::size_t summary_size;
+    void (*identity)(const void* counter, void* out);
+    void (*summarize)(const void* counter, std::span<const std::byte> data, void* out);
+    void (*zeros)(const void* counter, std::uint64_t length, void* out);
+    void (*then)(const void* counter, const void* a, const void* b, void* out);
+  };
+
+ private:
+  void run(Input& input, const Operations& ops, const void* counter, void* result);
+  void run_mapped(Input& input, const Operations& ops, const void* counter, void* result);
+  void run_read(Input& input, const Operations& ops, const void* counter, void* result);
+
+  InputOptions options_;
+  Mapping buffer_;
+};
+
+}  // namespace mapio

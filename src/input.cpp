@@ -1,0 +1,296 @@
+// The input policy and the scan engine behind mapio::Scanner (include/mapio/input.hpp).
+#include "mapio/input.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <exception>
+#include <thread>
+#include <vector>
+
+#include "mapio/error.hpp"
+#include "mapio/page.hpp"
+
+namespace mapio {
+namespace {
+
+// Pieces handed to a counter from a mapping: small enough that a counter making two passes (lines,
+// then words) finds the piece still in the L2 cache for its second pass.
+constexpr std::size_t mapped_piece = std::size_t{512} << 10;
+
+// Raw, suitably aligned storage for one Summary of a type known only by its size.
+class SummaryStorage {
+ public:
+  explicit SummaryStorage(std::size_t size) : words_((size + sizeof(std::max_align_t) - 1) / sizeof(std::max_align_t)) {}
+  void* get() noexcept { return words_.data(); }
+
+ private:
+  std::vector<std::max_align_t> words_;
+};
+
+struct Segment {
+  std::uint64_t offset;
+  std::uint64_t length;
+  bool hole;
+};
+
+// Data and holes of [start, size) by lseek(2) SEEK_DATA/SEEK_HOLE; one data segment when the file
+// system cannot tell (it then reports all of the file as data anyway).
+std::vector<Segment> find_segments(int fd, std::uint64_t start, std::uint64_t size, bool skip_holes) {
+  std::vector<Segment> out;
+  if (start >= size) return out;
+  if (!skip_holes) {
+    out.push_back({start, size - start, false});
+    return out;
+  }
+  auto pos = static_cast<off_t>(start);
+  const auto end = static_cast<off_t>(size);
+  while (pos < end) {
+    off_t data = ::lseek(fd, pos, SEEK_DATA);
+    if (data < 0) {
+      if (errno != ENXIO) {  // no SEEK_DATA here: treat the rest as data
+        out.push_back({static_cast<std::uint64_t>(pos), static_cast<std::uint64_t>(end - pos), false});
+        return out;
+      }
+      data = end;  // only a hole is left
+    }
+    data = std::min(data, end);
+    if (data > pos) out.push_back({static_cast<std::uint64_t>(pos), static_cast<std::uint64_t>(data - pos), true});
+    if (data >= end) break;
+    off_t hole = ::lseek(fd, data, SEEK_HOLE);
+    if (hole < 0) hole = end;
+    hole = std::min(hole, end);
+    out.push_back({static_cast<std::uint64_t>(data), static_cast<std::uint64_t>(hole - data), false});
+    pos = hole;
+  }
+  return out;
+}
+
+void add_progress(std::atomic<std::uint64_t>* progress, std::uint64_t n) noexcept {
+  if (progress != nullptr) progress->fetch_add(n, std::memory_order_relaxed);
+}
+
+// Summarises [offset, offset + length) of `map` in the calling thread, under the SIGBUS guard.
+// Everything the guarded visitor touches lives outside it: recovery is a siglongjmp.
+void scan_slice(const Mapping& map, std::size_t offset, std::size_t length, const Scanner::Operations& ops,
+                const void* counter, void* acc, void* piece, void* joined, std::atomic<std::uint64_t>* progress) {
+  ops.identity(counter, acc);
+  const std::size_t size = ops.summary_size;
+  map.scan_safely(
+      [&](std::span<const std::byte> chunk) {
+        ops.summarize(counter, chunk, piece);
+        ops.then(counter, acc, piece, joined);
+        std::memcpy(acc, joined, size);
+        add_progress(progress, chunk.size());
+      },
+      offset, length, mapped_piece);
+}
+
+// Summarises a range of the mapping, split between threads when it is large.
+void scan_range(const Mapping& map, std::size_t offset, std::size_t length, const InputOptions& options,
+                const Scanner::Operations& ops, const void* counter, void* out) {
+  unsigned threads = options.threads != 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+  if (length < options.parallel_threshold) threads = 1;
+  const std::size_t page = page_size();
+  const std::size_t slice = static_cast<std::size_t>(align_up((length + threads - 1) / threads, page));
+  threads = static_cast<unsigned>(std::min<std::size_t>(threads, (length + slice - 1) / slice));
+  if (threads <= 1) {
+    SummaryStorage piece(ops.summary_size), joined(ops.summary_size);
+    scan_slice(map, offset, length, ops, counter, out, piece.get(), joined.get(), options.progress);
+    return;
+  }
+  struct Worker {
+    SummaryStorage acc, piece, joined;
+    std::exception_ptr error;
+    explicit Worker(std::size_t size) : acc(size), piece(size), joined(size) {}
+  };
+  std::vector<Worker> workers;
+  workers.reserve(threads);
+  for (unsigned i = 0; i < threads; ++i) workers.emplace_back(ops.summary_size);
+  std::vector<std::thread> running;
+  running.reserve(threads);
+  // Slices start on page boundaries (of the file: `offset` may not be one, the slices after the
+  // first are) so no two threads fault in the same page.
+  const std::size_t first_end = std::min(length, static_cast<std::size_t>(align_up(offset + slice, page)) - offset);
+  auto slice_of = [&](unsigned i) {
+    const std::size_t begin = i == 0 ? 0 : std::min(length, first_end + (i - 1) * slice);
+    const std::size_t end = std::min(length, first_end + i * slice);
+    return std::pair<std::size_t, std::size_t>{begin, end - begin};
+  };
+  for (unsigned i = 1; i < threads; ++i) {
+    running.emplace_back([&, i] {
+      auto [begin, n] = slice_of(i);
+      try {
+        scan_slice(map, offset + begin, n, ops, counter, workers[i].acc.get(), workers[i].piece.get(),
+                   workers[i].joined.get(), options.progress);
+      } catch (...) {
+        workers[i].error = std::current_exception();
+      }
+    });
+  }
+  {
+    auto [begin, n] = slice_of(0);
+    try {
+      scan_slice(map, offset + begin, n, ops, counter, workers[0].acc.get(), workers[0].piece.get(),
+                 workers[0].joined.get(), options.progress);
+    } catch (...) {
+      workers[0].error = std::current_exception();
+    }
+  }
+  for (auto& t : running) t.join();
+  for (auto& w : workers) {
+    if (w.error) std::rethrow_exception(w.error);
+  }
+  SummaryStorage joined(ops.summary_size);
+  std::memcpy(out, workers[0].acc.get(), ops.summary_size);
+  for (unsigned i = 1; i < threads; ++i) {
+    ops.then(counter, out, workers[i].acc.get(), joined.get());
+    std::memcpy(out, joined.get(), ops.summary_size);
+  }
+}
+
+// Adds `piece` to the running summary `acc`.
+void append(const Scanner::Operations& ops, const void* counter, void* acc, const void* piece, void* scratch) {
+  ops.then(counter, acc, piece, scratch);
+  std::memcpy(acc, scratch, ops.summary_size);
+}
+
+}  // namespace
+
+InputMethod parse_input_method(const std::string& name) {
+  if (name == "auto" || name == "automatic") return InputMethod::automatic;
+  if (name == "map" || name == "mmap") return InputMethod::map;
+  if (name == "read") return InputMethod::read;
+  throw Error("choose input method", name, EINVAL, "expected auto, map or read");
+}
+
+const char* input_method_name(InputMethod method) noexcept {
+  switch (method) {
+    case InputMethod::automatic: return "auto";
+    case InputMethod::map: return "map";
+    case InputMethod::read: return "read";
+  }
+  return "?";
+}
+
+Input::Input(FileDescriptor fd, std::string name) : fd_(std::move(fd)), name_(std::move(name)) {
+  struct stat st {};
+  if (::fstat(fd_.get(), &st) != 0) throw_errno("fstat", name_);
+  regular_ = S_ISREG(st.st_mode);
+  directory_ = S_ISDIR(st.st_mode);
+  size_ = regular_ ? static_cast<std::uint64_t>(st.st_size) : 0;
+}
+
+Input Input::open(const std::filesystem::path& path) {
+  if (path == "-") return standard_input();
+  return Input(FileDescriptor::open(path, O_RDONLY), path.string());
+}
+
+Input Input::standard_input() { return Input(FileDescriptor::duplicate(STDIN_FILENO, "standard input"), "-"); }
+
+Scanner::Scanner(InputOptions options) : options_(options) {
+  if (options_.buffer_size == 0) options_.buffer_size = std::size_t{256} << 10;
+}
+
+InputMethod Scanner::method_for(const Input& input) const noexcept {
+  if (!input.is_regular() || input.size() == 0) return InputMethod::read;  // nothing else can be mapped
+  if (options_.method != InputMethod::automatic) return options_.method;
+  return input.size() >= options_.map_threshold ? InputMethod::map : InputMethod::read;
+}
+
+void Scanner::run(Input& input, const Operations& ops, const void* counter, void* result) {
+  if (input.is_directory()) throw Error("read", input.name(), EISDIR);
+  if (method_for(input) == InputMethod::map) {
+    run_mapped(input, ops, counter, result);
+  } else {
+    run_read(input, ops, counter, result);
+  }
+}
+
+void Scanner::run_mapped(Input& input, const Operations& ops, const void* counter, void* result) {
+  // Scan from the current offset, as read() would (`(head -c 10; mapio wc) < file`).
+  const off_t here = ::lseek(input.descriptor(), 0, SEEK_CUR);
+  const std::uint64_t start = here > 0 ? static_cast<std::uint64_t>(here) : 0;
+  ops.identity(counter, result);
+  if (start >= input.size()) return;
+  const auto segments = find_segments(input.descriptor(), start, input.size(), options_.skip_holes);
+  Mapping map = Mapping::map_descriptor(input.descriptor(), start, static_cast<std::size_t>(input.size() - start),
+                                        Protection::read, Sharing::shared, input.name());
+  map.advise(Advice::sequential);
+  SummaryStorage piece(ops.summary_size), scratch(ops.summary_size);
+  for (const auto& s : segments) {
+    if (s.hole) {
+      ops.zeros(counter, s.length, piece.get());
+      add_progress(options_.progress, s.length);
+    } else {
+      scan_range(map, static_cast<std::size_t>(s.offset - start), static_cast<std::size_t>(s.length), options_, ops,
+                 counter, piece.get());
+    }
+    append(ops, counter, result, piece.get(), scratch.get());
+  }
+  // Leave the offset where read() would have left it.
+  ::lseek(input.descriptor(), static_cast<off_t>(input.size()), SEEK_SET);
+}
+
+void Scanner::run_read(Input& input, const Operations& ops, const void* counter, void* result) {
+  if (buffer_.size() < options_.buffer_size) buffer_ = Mapping::anonymous(options_.buffer_size);
+  const std::span<std::byte> buffer = buffer_.writable_bytes().first(options_.buffer_size);
+  const int fd = input.descriptor();
+  SummaryStorage piece(ops.summary_size), scratch(ops.summary_size);
+  ops.identity(counter, result);
+
+  auto read_some = [&](std::uint64_t* at, std::size_t want) -> std::size_t {
+    for (;;) {
+      const ssize_t n = at != nullptr ? ::pread(fd, buffer.data(), want, static_cast<off_t>(*at))
+                                      : ::read(fd, buffer.data(), want);
+      if (n >= 0) return static_cast<std::size_t>(n);
+      if (errno != EINTR) throw_errno("read", input.name());
+    }
+  };
+  auto consume = [&](std::size_t n) {
+    ops.summarize(counter, buffer.first(n), piece.get());
+    append(ops, counter, result, piece.get(), scratch.get());
+    add_progress(options_.progress, n);
+  };
+
+  // Sparse regular files big enough to be worth two lseeks: read the data, count the holes.
+  if (input.is_regular() && input.size() >= options_.map_threshold && options_.skip_holes) {
+    const off_t here = ::lseek(fd, 0, SEEK_CUR);
+    const std::uint64_t start = here > 0 ? static_cast<std::uint64_t>(here) : 0;
+    ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    const auto segments = find_segments(fd, start, input.size(), true);
+    std::uint64_t end = start;
+    for (const auto& s : segments) {
+      if (s.hole) {
+        ops.zeros(counter, s.length, piece.get());
+        append(ops, counter, result, piece.get(), scratch.get());
+        add_progress(options_.progress, s.length);
+        end = s.offset + s.length;
+        continue;
+      }
+      std::uint64_t at = s.offset;
+      const std::uint64_t stop = s.offset + s.length;
+      while (at < stop) {
+        const std::size_t n = read_some(&at, static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), stop - at)));
+        if (n == 0) break;  // truncated underneath: stop where the file now ends
+        consume(n);
+        at += n;
+      }
+      end = at;
+      if (at < stop) break;
+    }
+    ::lseek(fd, static_cast<off_t>(end), SEEK_SET);
+    // A file that grew after fstat: read on to its new end, as read() would have.
+  }
+  for (;;) {
+    const std::size_t n = read_some(nullptr, buffer.size());
+    if (n == 0) break;
+    consume(n);
+  }
+}
+
+}  // namespace mapio

@@ -1,0 +1,78 @@
+// Portable scanning kernels: plain C++ the compiler may vectorise with the baseline ISA, and glibc's
+// memchr/memmem (themselves tuned per CPU). The floor every machine gets.
+#include <cstring>
+
+#include "scan_kernels.hpp"
+
+namespace mapio::detail {
+namespace {
+
+std::uint64_t count_byte(const std::byte* data, std::size_t size, std::byte value) {
+  const auto* p = reinterpret_cast<const unsigned char*>(data);
+  const auto v = static_cast<unsigned char>(value);
+  std::uint64_t total = 0;
+  // Byte-wide counters in blocks of at most 255 iterations let the compiler keep them in vectors.
+  std::size_t i = 0;
+  while (i < size) {
+    const std::size_t block = std::min<std::size_t>(size - i, 255 * 16);
+    unsigned char lanes[16] = {};
+    std::size_t j = 0;
+    for (; j + 16 <= block; j += 16) {
+      for (std::size_t k = 0; k < 16; ++k) lanes[k] = static_cast<unsigned char>(lanes[k] + (p[i + j + k] == v));
+    }
+    for (std::size_t k = 0; k < 16; ++k) total += lanes[k];
+    for (; j < block; ++j) total += p[i + j] == v;
+    i += block;
+  }
+  return total;
+}
+
+std::size_t find_either(const std::byte* data, std::size_t size, std::byte a, std::byte b) {
+  for (std::size_t i = 0; i < size; ++i) {
+    if (data[i] == a || data[i] == b) return i;
+  }
+  return not_found;
+}
+
+std::size_t find_pattern(const std::byte* data, std::size_t size, const std::byte* pattern, std::size_t length) {
+  const void* hit = ::memmem(data, size, pattern, length);
+  return hit == nullptr ? not_found : static_cast<std::size_t>(static_cast<const std::byte*>(hit) - data);
+}
+
+struct ByteClasses {
+  bool word[256];
+  bool space[256];
+};
+constexpr ByteClasses make_classes() {
+  ByteClasses c{};
+  for (unsigned i = 0; i < 256; ++i) {
+    c.word[i] = is_word_byte(static_cast<unsigned char>(i));
+    c.space[i] = is_space_byte(static_cast<unsigned char>(i));
+  }
+  return c;
+}
+constexpr ByteClasses classes = make_classes();
+
+WordCounter::Summary words(const std::byte* data, std::size_t size) {
+  const auto* p = reinterpret_cast<const unsigned char*>(data);
+  WordBlockState state;
+  for (std::size_t i = 0; i < size; i += 64) {
+    const std::size_t n = std::min<std::size_t>(64, size - i);
+    std::uint64_t word = 0;
+    std::uint64_t space = 0;
+    for (std::size_t k = 0; k < n; ++k) {
+      word |= static_cast<std::uint64_t>(classes.word[p[i + k]]) << k;
+      space |= static_cast<std::uint64_t>(classes.space[p[i + k]]) << k;
+    }
+    state.add(word, space);  // missing bytes of a short block are transparent: state carries over
+  }
+  return state.summary();
+}
+
+constexpr ScanKernels kernels{"portable", count_byte, find_either, find_pattern, words};
+
+}  // namespace
+
+const ScanKernels& portable_kernels() noexcept { return kernels; }
+
+}  // namespace mapio::detail
