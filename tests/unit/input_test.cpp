@@ -1,0 +1,218 @@
+// The input policy and the scan engine: every method gives the same answer on real files, sparse
+// files, pipes; a file truncated during a mapped scan gives mapio::Error, never SIGBUS.
+#include "mapio/input.hpp"
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <random>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "mapio/error.hpp"
+#include "mapio/scan.hpp"
+#include "test_support.hpp"
+
+namespace {
+
+using mapio::Input;
+using mapio::InputMethod;
+using mapio::InputOptions;
+using mapio::Scanner;
+using mapio::test::ScratchDir;
+
+std::string random_text(std::size_t n, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<int> pick(0, 11);
+  std::string s(n, ' ');
+  for (auto& c : s) c = "ab cd\nef\tgh\0"[pick(rng)];
+  return s;
+}
+
+InputOptions with(InputMethod method, unsigned threads = 1, std::uint64_t parallel = std::uint64_t{16} << 20) {
+  InputOptions o;
+  o.method = method;
+  o.threads = threads;
+  o.parallel_threshold = parallel;
+  o.buffer_size = 65536;
+  return o;
+}
+
+struct Counts {
+  std::uint64_t lines, words, bytes, matched;
+  bool operator==(const Counts&) const = default;
+};
+
+Counts count_all(const std::filesystem::path& path, const InputOptions& options) {
+  Scanner scanner(options);
+  Counts c{};
+  {
+    auto in = Input::open(path);
+    auto s = scanner.scan(in, mapio::TextCounter(true, true));
+    c.lines = s.lines;
+    c.words = s.words.words;
+    c.bytes = s.bytes;
+  }
+  auto in = Input::open(path);
+  c.matched = scanner.scan(in, mapio::LineMatcher(mapio::as_bytes("ab"))).matched;
+  return c;
+}
+
+Counts reference(const std::string& text) {
+  const std::span<const std::byte> d(reinterpret_cast<const std::byte*>(text.data()), text.size());
+  const mapio::TextCounter t(true, true);
+  const auto s = t.summarize(d);
+  return Counts{s.lines, s.words.words, s.bytes, mapio::LineMatcher(mapio::as_bytes("ab")).summarize(d).matched};
+}
+
+TEST(Scanner, EveryMethodAndThreadCountGivesTheSameAnswer) {
+  ScratchDir dir;
+  const std::string text = random_text((3u << 20) + 4097, 7);
+  const auto path = dir.write("text", text);
+  const Counts expected = reference(text);
+  EXPECT_EQ(count_all(path, with(InputMethod::read)), expected);
+  EXPECT_EQ(count_all(path, with(InputMethod::map)), expected);
+  EXPECT_EQ(count_all(path, with(InputMethod::automatic)), expected);
+  for (unsigned threads : {2u, 3u, 8u}) {
+    EXPECT_EQ(count_all(path, with(InputMethod::map, threads, 4096)), expected) << threads << " threads";
+  }
+}
+
+TEST(Scanner, PolicyMapsLargeRegularFilesAndReadsTheRest) {
+  ScratchDir dir;
+  Scanner scanner;
+  auto small = Input::open(dir.write("small", "hello\n"));
+  auto large = Input::open(dir.write("large", std::string(scanner.options().map_threshold, 'x')));
+  auto empty = Input::open(dir.write("empty", ""));
+  EXPECT_EQ(scanner.method_for(small), InputMethod::read);
+  EXPECT_EQ(scanner.method_for(large), InputMethod::map);
+  EXPECT_EQ(scanner.method_for(empty), InputMethod::read);
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  auto pipe_in = Input::open("/proc/self/fd/" + std::to_string(fds[0]));
+  EXPECT_FALSE(pipe_in.is_regular());
+  EXPECT_EQ(Scanner(with(InputMethod::map)).method_for(pipe_in), InputMethod::read);  // a pipe cannot be mapped
+  ::close(fds[0]);
+  ::close(fds[1]);
+}
+
+TEST(Scanner, SparseFilesCountHolesWithoutReadingThemAndAgreeWithAFullRead) {
+  ScratchDir dir;
+  const auto path = dir / "sparse";
+  const std::string middle = "ab cd\nab", tail = "x ab\n";
+  {
+    auto fd = mapio::FileDescriptor::open(path, O_RDWR | O_CREAT | O_TRUNC);
+    ASSERT_EQ(::ftruncate(fd.get(), 64 << 20), 0);
+    ASSERT_EQ(::pwrite(fd.get(), middle.data(), middle.size(), 5 << 20), static_cast<ssize_t>(middle.size()));
+    ASSERT_EQ(::pwrite(fd.get(), tail.data(), tail.size(), 64 << 20), static_cast<ssize_t>(tail.size()));
+  }
+  auto full = with(InputMethod::read);
+  full.skip_holes = false;
+  const Counts expected = count_all(path, full);
+  EXPECT_EQ(expected.bytes, (64u << 20) + tail.size());
+  EXPECT_EQ(expected.lines, 2u);
+  EXPECT_EQ(count_all(path, with(InputMethod::read)), expected);
+  EXPECT_EQ(count_all(path, with(InputMethod::map)), expected);
+  EXPECT_EQ(count_all(path, with(InputMethod::map, 2, 4096)), expected);
+}
+
+TEST(Scanner, ReadsPipes) {
+  const std::string text = random_text(300000, 3);
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    ::close(fds[0]);
+    std::size_t done = 0;
+    while (done < text.size()) {
+      const ssize_t n = ::write(fds[1], text.data() + done, std::min<std::size_t>(1000, text.size() - done));
+      if (n <= 0) ::_exit(1);
+      done += static_cast<std::size_t>(n);
+    }
+    ::_exit(0);
+  }
+  ::close(fds[1]);
+  auto in = Input::open("/proc/self/fd/" + std::to_string(fds[0]));
+  Scanner scanner;
+  const auto s = scanner.scan(in, mapio::TextCounter(true, true));
+  ::close(fds[0]);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  EXPECT_EQ(s.bytes, text.size());
+  EXPECT_EQ(s.lines, reference(text).lines);
+  EXPECT_EQ(s.words.words, reference(text).words);
+}
+
+TEST(Scanner, ReportsProgressAndRefusesDirectories) {
+  ScratchDir dir;
+  const auto path = dir.write("f", random_text(5 << 20, 1));
+  std::atomic<std::uint64_t> progress{0};
+  auto options = with(InputMethod::map, 2, 1 << 20);
+  options.progress = &progress;
+  Scanner scanner(options);
+  auto in = Input::open(path);
+  scanner.scan(in, mapio::LineCounter{});
+  EXPECT_EQ(progress.load(), 5u << 20);
+
+  auto d = Input::open(dir.path());
+  try {
+    scanner.scan(d, mapio::LineCounter{});
+    FAIL() << "a directory scanned";
+  } catch (const mapio::Error& e) {
+    EXPECT_EQ(e.errno_value(), EISDIR);
+  }
+  EXPECT_THROW(Input::open(dir / "missing"), mapio::Error);
+}
+
+// A counter that, on its first piece, has a child process truncate the file, then goes on: the
+// next page it reads is gone.
+struct TruncatingCounter : mapio::LineCounter {
+  int* go;        // write end: tells the child to truncate
+  pid_t child;
+  mutable std::atomic<bool> fired{false};
+  Summary summarize(std::span<const std::byte> data) const noexcept {
+    if (!fired.exchange(true)) {
+      char c = 't';
+      if (::write(*go, &c, 1) != 1) ::abort();
+      int status = 0;
+      ::waitpid(child, &status, 0);
+    }
+    return mapio::LineCounter::summarize(data);
+  }
+};
+
+TEST(Scanner, AFileTruncatedDuringAMappedScanIsAnErrorNotSigbus) {
+  for (unsigned threads : {1u, 2u}) {
+    ScratchDir dir;
+    const auto path = dir.write("victim", random_text(8 << 20, 5));
+    int fds[2];
+    ASSERT_EQ(::pipe(fds), 0);
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+      char c;
+      if (::read(fds[0], &c, 1) != 1) ::_exit(2);
+      ::_exit(::truncate(path.c_str(), 4096) == 0 ? 0 : 1);
+    }
+    ::close(fds[0]);
+    TruncatingCounter counter;
+    counter.go = &fds[1];
+    counter.child = child;
+    Scanner scanner(with(InputMethod::map, threads, 1 << 20));
+    auto in = Input::open(path);
+    try {
+      scanner.scan(in, counter);
+      ADD_FAILURE() << "the scan of a truncated file succeeded";
+    } catch (const mapio::Error& e) {
+      EXPECT_EQ(e.errno_value(), EFAULT);
+      EXPECT_NE(std::string(e.what()).find("victim"), std::string::npos) << e.what();
+    }
+    ::close(fds[1]);
+  }
+}
+
+}  // namespace
