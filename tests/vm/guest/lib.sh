@@ -62,3 +62,26 @@ bar_size() {
 
 # hex32 VALUE: the busybox devmem spelling of a value: 0x and 8 upper-case hex digits.
 hex_width() { printf "0x%0$(($2 / 4))X\n" "$1"; }
+
+# capture CMD...: runs CMD, its stdout and stderr together in $out, exit status in $rc.
+capture() {
+  out=$("$@" 2>&1)
+  rc=$?
+}
+
+# check_ok CHECK CMD...: CMD must exit 0; its output is the detail.
+check_ok() {
+  local name=$1
+  shift
+  capture "$@"
+  if [ $rc -eq 0 ]; then pass "$name" "$(printf '%s' "$out" | tr '\n' '|' | cut -c1-300)"
+  else fail "$name" "exit $rc: $(printf '%s' "$out" | tr '\n' '|' | cut -c1-400)"; fi
+}
+
+# edu_find: sets edu (sysfs dir), edu_bdf and edu_bar0 (physical address of BAR0, 0x...).
+edu_find() {
+  edu=$(pci_find 0x1234 0x11e8) || { fail edu-present "no edu device (1234:11e8) in /sys/bus/pci/devices"; return 1; }
+  edu_bdf=$(basename "$edu")
+  edu_bar0=$(printf '0x%x' "$(bar_start "$edu" 0)")
+  echo "edu is $edu_bdf, BAR0 at $edu_bar0"
+}

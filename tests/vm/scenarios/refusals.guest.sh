@@ -1,0 +1,67 @@
+# Guest half of refusals.
+edu_find || exit 1
+ram=$(awk -F' : ' '$2 == "System RAM" { split($1, r, "-"); print r[1], r[2] }' /proc/iomem | while read -r s e; do
+  if [ $((0x$s)) -le $((0x1000000)) ] && [ $((0x$e)) -ge $((0x1000000)) ]; then echo 0x1000000; fi
+done)
+[ -n "$ram" ] || { fail devmem-system-ram "0x1000000 is not System RAM here: $(cat /proc/iomem | tr '\n' '|')"; }
+
+capture mapio devmem "$edu_bar0" 32
+check_eq devmem-before-bind 0x010000ED "$out"
+
+# STRICT_DEVMEM: RAM above 1 MiB is refused, and mapio says that this is System RAM.
+if [ -n "$ram" ]; then
+  capture mapio devmem "$ram" 32
+  if [ $rc -ne 0 ] && printf '%s' "$out" | grep -q "System RAM" && printf '%s' "$out" | grep -q "STRICT_DEVMEM"; then
+    pass devmem-system-ram "$out"
+  else
+    fail devmem-system-ram "exit $rc: $out"
+  fi
+fi
+
+# Without root: nobody may not open /dev/mem or the BAR's resource file, and mapio must say that
+# this takes root (or CAP_SYS_RAWIO), not something else.
+address=$(printf '0x%x' $((edu_bar0 + 4)))
+as_nobody() {
+  capture su -s /bin/sh nobody -c "id -u; $1"
+  if [ $rc -ne 0 ] && printf '%s' "$out" | grep -q '^65534$' && printf '%s' "$out" | grep -Eq "$3"; then pass "$2" "$out"
+  else fail "$2" "exit $rc: $out"; fi
+}
+as_nobody "mapio devmem $address 32" nonroot-devmem-read "open only to root|needs CAP_SYS_RAWIO"
+as_nobody "mapio devmem $address 32 0x1" nonroot-devmem-write "open only to root|needs CAP_SYS_RAWIO"
+as_nobody "mapio bar $edu_bdf 0 0x04 32 0x1" nonroot-bar "only to root|run as root|CAP_SYS_ADMIN"
+# The writes above must not have happened: liveness still holds root's last value.
+check_eq nonroot-no-write 0xEDCBA987 "$(mapio devmem "$address" 32 0x12345678; mapio devmem "$address" 32)"
+
+# uio_pci_generic enables the device but requests no regions: /proc/iomem shows no claim under
+# edu's BAR, so the kernel still lets /dev/mem map it, and mapio must read it too.
+load_module uio_pci_generic || fail devmem-uio-unclaimed "cannot load uio_pci_generic"
+echo "1234 11e8" >/sys/bus/pci/drivers/uio_pci_generic/new_id
+driver=$(basename "$(readlink "$edu/driver")")
+capture mapio devmem "$edu_bar0" 32
+children=$(awk -v b="${edu_bar0#0x}-" 'index($0, b) { getline; print }' /proc/iomem)
+if [ "$driver" = uio_pci_generic ] && [ "$out" = 0x010000ED ]; then pass devmem-uio-unclaimed "driver $driver; line after edu's BAR in /proc/iomem: '$children'"
+else fail devmem-uio-unclaimed "driver '$driver', mapio devmem: exit $rc $out"; fi
+
+# virtio_pci requests its BARs (they appear as "virtio-pci-modern" under the device in
+# /proc/iomem): /dev/mem and the sysfs resource file are both refused, and mapio explains why.
+load_module virtio_pci || fail devmem-claimed "cannot load virtio_pci"
+rng=$(pci_find 0x1af4 0x1005 || pci_find 0x1af4 0x1044) || fail devmem-claimed "no virtio-rng device"
+claimed=$(awk -F' : ' '$2 == "virtio-pci-modern" { sub(/^ */, "", $1); split($1, r, "-"); print r[1]; exit }' /proc/iomem)
+show iomem "$(grep -B1 virtio-pci /proc/iomem)"
+if [ -z "$claimed" ]; then
+  fail devmem-claimed "no virtio-pci-modern range in /proc/iomem after loading virtio_pci"
+  fail bar-claimed "no virtio-pci-modern range in /proc/iomem after loading virtio_pci"
+else
+  capture mapio devmem "0x$claimed" 32
+  if [ $rc -ne 0 ] && printf '%s' "$out" | grep -q "claimed by 'virtio-pci-modern'" && printf '%s' "$out" | grep -q "IO_STRICT_DEVMEM"; then
+    pass devmem-claimed "$out"
+  else
+    fail devmem-claimed "exit $rc: $out"
+  fi
+  # Which BAR of the device holds the claimed range?
+  bar=
+  for i in 0 1 2 3 4 5; do [ "$(bar_start "$rng" $i)" = "$(printf '0x%016x' 0x$claimed)" ] && bar=$i; done
+  capture mapio bar "$(basename "$rng")" "${bar:-4}" 0
+  if [ $rc -ne 0 ] && printf '%s' "$out" | grep -qi "claimed\|virtio-pci"; then pass bar-claimed "$out"
+  else fail bar-claimed "BAR ${bar:-?}: exit $rc: $out"; fi
+fi

@@ -1,0 +1,295 @@
+#!/usr/bin/env python3
+"""Host half of the screen scenarios: takes screenshots when the guest asks, checks them, and
+converts them to PNG.
+
+  host.py drive CONSOLE MONITOR_SOCKET ACK_SOCKET OUT_DIR QEMU_PID
+      Follows the guest console. On a line `MAPIO-SHOT NAME` it asks QEMU's monitor for
+      `screendump OUT_DIR/NAME.ppm`, waits until the file is complete, and answers the guest on
+      its second serial line so that it goes on. Returns when QEMU exits.
+  host.py image OUT.ppm
+      Writes the test image the guest blits (a deterministic 96x64 pattern).
+  host.py check-text OUT_DIR      checks text.ppm against blank.ppm (VGA text mode, 720x400)
+  host.py check-fb OUT_DIR IMAGE  checks fbdev.ppm and drm.ppm
+  host.py png IN.ppm OUT.png
+
+Check results are printed as `MAPIO-RESULT <check> PASS|FAIL <detail>` lines.
+"""
+import os
+import socket
+import struct
+import sys
+import time
+import zlib
+
+
+# ---------------------------------------------------------------------------------------------
+# PPM (P6) and PNG
+
+def read_ppm(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    fields, pos = [], 0
+    while len(fields) < 4:
+        while data[pos:pos + 1].isspace():
+            pos += 1
+        if data[pos:pos + 1] == b"#":
+            pos = data.index(b"\n", pos)
+            continue
+        start = pos
+        while not data[pos:pos + 1].isspace():
+            pos += 1
+        fields.append(data[start:pos])
+    if fields[0] != b"P6" or fields[3] != b"255":
+        raise ValueError(f"{path}: not an 8-bit P6 PPM")
+    width, height = int(fields[1]), int(fields[2])
+    pixels = data[pos + 1:pos + 1 + width * height * 3]
+    if len(pixels) != width * height * 3:
+        raise ValueError(f"{path}: short pixel data")
+    return width, height, pixels
+
+
+class Picture:
+    def __init__(self, path):
+        self.width, self.height, self.data = read_ppm(path)
+
+    def at(self, x, y):
+        i = (y * self.width + x) * 3
+        return tuple(self.data[i:i + 3])
+
+    def block(self, x, y, w, h):
+        return [self.at(x + dx, y + dy) for dy in range(h) for dx in range(w)]
+
+
+def write_png(ppm_path, png_path):
+    width, height, pixels = read_ppm(ppm_path)
+    rows = b"".join(b"\0" + pixels[y * width * 3:(y + 1) * width * 3] for y in range(height))
+
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xffffffff)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB
+    with open(png_path, "wb") as f:
+        f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows, 9)) +
+                chunk(b"IEND", b""))
+
+
+def test_image(width=96, height=64):
+    """A pattern no two neighbouring pixels share: gradients in red and green, a checker in blue."""
+    out = bytearray()
+    for y in range(height):
+        for x in range(width):
+            out += bytes(((x * 255) // (width - 1), (y * 255) // (height - 1), 0xff if (x // 8 + y // 8) % 2 else 0x30))
+    return width, height, bytes(out)
+
+
+# ---------------------------------------------------------------------------------------------
+# Results
+
+failures = 0
+
+
+def result(check, ok, detail=""):
+    global failures
+    if not ok:
+        failures += 1
+    print(f"MAPIO-RESULT {check} {'PASS' if ok else 'FAIL'} {detail}".rstrip(), flush=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Driving QEMU
+
+def monitor_command(path, command):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(30)
+    s.connect(path)
+    reply = b""
+    while not reply.endswith(b"(qemu) "):
+        reply += s.recv(4096)
+    s.sendall(command.encode() + b"\n")
+    reply = b""
+    # The monitor echoes the command, prints any output, then the next prompt once it is done.
+    while reply.count(b"(qemu) ") < 1:
+        part = s.recv(4096)
+        if not part:
+            break
+        reply += part
+    s.close()
+    return reply.decode(errors="replace")
+
+
+def drive(console, monitor, ack, out_dir, qemu_pid):
+    qemu_pid = int(qemu_pid)
+    ack_socket = None
+    seen = 0
+    while True:
+        alive = os.path.exists(f"/proc/{qemu_pid}") and not open(f"/proc/{qemu_pid}/stat").read().split()[2] == "Z"
+        try:
+            with open(console, "rb") as f:
+                f.seek(seen)
+                chunk = f.read()
+        except FileNotFoundError:
+            chunk = b""
+        lines = chunk.split(b"\n")
+        for line in lines[:-1]:
+            seen += len(line) + 1
+            text = line.decode(errors="replace").strip("\r")
+            if text.startswith("MAPIO-SHOT "):
+                name = text.split()[1]
+                path = os.path.join(out_dir, name + ".ppm")
+                reply = monitor_command(monitor, f"screendump {path}")
+                ok = os.path.exists(path)
+                print(f"host: screendump {name}: {'taken' if ok else 'FAILED: ' + reply}", flush=True)
+                if ack_socket is None:
+                    ack_socket = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                    ack_socket.connect(ack)
+                ack_socket.sendall(b"go\n")
+        if not alive:
+            return
+        time.sleep(0.05)
+
+
+# ---------------------------------------------------------------------------------------------
+# VGA text mode checks. QEMU draws the 80x25 screen as 720x400: cells of 9x16 pixels.
+
+CELL_W, CELL_H = 9, 16
+PALETTE = {
+    "black": (0, 0, 0), "blue": (0, 0, 0xaa), "green": (0, 0xaa, 0), "cyan": (0, 0xaa, 0xaa),
+    "red": (0xaa, 0, 0), "magenta": (0xaa, 0, 0xaa), "brown": (0xaa, 0x55, 0), "light-gray": (0xaa, 0xaa, 0xaa),
+    "dark-gray": (0x55, 0x55, 0x55), "light-blue": (0x55, 0x55, 0xff), "light-green": (0x55, 0xff, 0x55),
+    "light-cyan": (0x55, 0xff, 0xff), "light-red": (0xff, 0x55, 0x55), "light-magenta": (0xff, 0x55, 0xff),
+    "yellow": (0xff, 0xff, 0x55), "white": (0xff, 0xff, 0xff),
+}
+
+# What the guest wrote (screen_text.guest.sh): (row, col, text, fg, bg), after wrap/cut.
+TEXT_EXPECTED = [
+    (2, 4, "Screens are memory", "yellow", "blue"),
+    (4, 4, "0xB8000: 2 bytes per cell", "white", "red"),
+    (6, 70, "wraps onto", "light-green", "black"),
+    (7, 0, " the next line", "light-green", "black"),
+    (9, 75, "cut h", "light-cyan", "magenta"),
+    (24, 78, "EN", "black", "light-gray"),
+]
+# Cells that must still be blank (light grey on black spaces): after the cut, after the wrap.
+TEXT_BLANK = [(9, 74), (10, 0), (10, 1), (7, 14), (7, 20), (23, 79), (0, 0)]
+
+
+def cell_pixels(pic, row, col):
+    return pic.block(col * CELL_W, row * CELL_H, CELL_W, CELL_H)
+
+
+def check_text(out_dir):
+    blank = Picture(os.path.join(out_dir, "blank.ppm"))
+    text = Picture(os.path.join(out_dir, "text.ppm"))
+    result("shot-size", (text.width, text.height) == (720, 400) and (blank.width, blank.height) == (720, 400),
+           f"{text.width}x{text.height}")
+    black = PALETTE["black"]
+    result("blank-screen", all(p == black for p in set(blank.block(0, 0, 720, 400))),
+           "every pixel of the cleared screen is black")
+
+    shapes = {}
+    for row, col, string, fg, bg in TEXT_EXPECTED:
+        fg_rgb, bg_rgb = PALETTE[fg], PALETTE[bg]
+        bad = []
+        for i, ch in enumerate(string):
+            pixels = cell_pixels(text, row, col + i)
+            colours = set(pixels)
+            if not colours <= {fg_rgb, bg_rgb}:
+                bad.append(f"{ch}@{row},{col + i} colours {sorted(colours)}")
+                continue
+            if bg_rgb not in colours:
+                bad.append(f"{ch}@{row},{col + i} has no background pixel")
+            lit = tuple(p == fg_rgb for p in pixels)
+            if (ch == " ") != (not any(lit)):
+                bad.append(f"{ch!r}@{row},{col + i} lit pixels {sum(lit)}")
+            if pixels == cell_pixels(blank, row, col + i) and not (ch == " " and bg == "black"):
+                bad.append(f"{ch}@{row},{col + i} unchanged from the blank screen")
+            shapes.setdefault(ch, set()).add(lit)
+        result(f"cells-{row}-{col}", not bad, f"'{string}' {fg} on {bg}" if not bad else "; ".join(bad[:4]))
+
+    # Render-free glyph check: a character draws the same shape wherever it is and whatever its
+    # colours; different characters draw different shapes.
+    same = [ch for ch, s in shapes.items() if len(s) != 1]
+    result("glyphs-consistent", not same, f"{len(shapes)} distinct characters" if not same else f"varying: {same}")
+    by_shape = {}
+    for ch, s in shapes.items():
+        by_shape.setdefault(next(iter(s)), []).append(ch)
+    clash = [chs for chs in by_shape.values() if len(chs) > 1]
+    result("glyphs-distinct", not clash, "" if not clash else f"same shape: {clash}")
+
+    blank_cells = [(r, c) for r, c in TEXT_BLANK if set(cell_pixels(text, r, c)) != {black}]
+    result("untouched-cells", not blank_cells, "cut and wrap left the rest blank" if not blank_cells
+           else f"changed: {blank_cells}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Framebuffer checks (screen_fb.guest.sh draws these).
+
+FB_BACKGROUND = (0x20, 0x40, 0x80)
+FB_RECT = ((100, 100, 200, 100), (0xff, 0x80, 0x00))
+FB_TEXT = ((40, 40), 4, "mapio fb", (0xff, 0xff, 0xff))
+FB_IMAGE_AT = (400, 300)
+DRM_FILL = (0x00, 0x80, 0x40)
+DRM_RECT = ((64, 48, 320, 160), (0xff, 0xff, 0x00))
+
+
+def check_fb(out_dir, image_path):
+    shot = Picture(os.path.join(out_dir, "fbdev.ppm"))
+    result("fb-shot-size", shot.width >= 640 and shot.height >= 480, f"{shot.width}x{shot.height}")
+    corners = [(0, 0), (shot.width - 1, 0), (0, shot.height - 1), (shot.width - 1, shot.height - 1), (700, 50)]
+    wrong = [(x, y, shot.at(x, y)) for x, y in corners if shot.at(x, y) != FB_BACKGROUND]
+    result("fb-fill", not wrong, "#204080 at the corners" if not wrong else f"wrong: {wrong}")
+
+    (rx, ry, rw, rh), rgb = FB_RECT
+    inside = set(shot.block(rx, ry, rw, rh))
+    edges = [shot.at(rx - 1, ry), shot.at(rx + rw, ry), shot.at(rx, ry - 1), shot.at(rx, ry + rh)]
+    result("fb-rect", inside == {rgb} and all(e == FB_BACKGROUND for e in edges),
+           f"{rw}x{rh} at {rx},{ry} exactly" if inside == {rgb} else f"inside {sorted(inside)[:4]}, edges {edges}")
+
+    (tx, ty), scale, string, fg = FB_TEXT
+    box = shot.block(tx, ty, 8 * scale * len(string), 8 * scale)
+    colours = set(box)
+    lit = sum(1 for p in box if p == fg)
+    # Each font pixel is a scale x scale square: the lit count is a multiple of scale^2.
+    result("fb-text", colours == {fg, FB_BACKGROUND} and lit > 0 and lit % (scale * scale) == 0,
+           f"{lit} white pixels in {len(string)} glyphs" if colours == {fg, FB_BACKGROUND} else f"colours {colours}")
+
+    width, height, data = read_ppm(image_path)
+    ix, iy = FB_IMAGE_AT
+    mismatch = 0
+    for y in range(height):
+        row = shot.data[((iy + y) * shot.width + ix) * 3:((iy + y) * shot.width + ix + width) * 3]
+        if row != data[y * width * 3:(y + 1) * width * 3]:
+            mismatch += sum(1 for x in range(width) if row[x * 3:x * 3 + 3] != data[(y * width + x) * 3:(y * width + x) * 3 + 3])
+    result("fb-image", mismatch == 0, f"{width}x{height} pixel for pixel" if mismatch == 0 else f"{mismatch} pixels differ")
+
+    drm = Picture(os.path.join(out_dir, "drm.ppm"))
+    (dx, dy, dw, dh), yellow = DRM_RECT
+    outside = [(x, y) for x, y in [(0, 0), (drm.width - 1, drm.height - 1), (dx - 1, dy), (dx + dw, dy + dh)]
+               if drm.at(x, y) != DRM_FILL]
+    inside = set(drm.block(dx, dy, dw, dh))
+    result("drm-fill", not outside and inside == {yellow},
+           f"{drm.width}x{drm.height}: #008040 with a yellow {dw}x{dh} rectangle" if not outside and inside == {yellow}
+           else f"outside wrong at {outside}, inside {sorted(inside)[:4]}")
+
+
+def main(argv):
+    command = argv[1]
+    if command == "drive":
+        drive(*argv[2:7])
+    elif command == "image":
+        w, h, data = test_image()
+        with open(argv[2], "wb") as f:
+            f.write(b"P6\n# mapio screen test pattern\n%d %d\n255\n" % (w, h) + data)
+    elif command == "check-text":
+        check_text(argv[2])
+    elif command == "check-fb":
+        check_fb(argv[2], argv[3])
+    elif command == "png":
+        write_png(argv[2], argv[3])
+    else:
+        raise SystemExit(f"unknown command {command}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
