@@ -352,7 +352,9 @@ TEST(Arguments, WidthsAndValues) {
   EXPECT_EQ(parse_width("w"), 32u);
   EXPECT_EQ(parse_width("L"), 64u);
   EXPECT_EQ(parse_width("64"), 64u);
-  for (const char* bad : {"", "0", "7", "128", "bb", "word", "08", "x"}) {
+  EXPECT_EQ(parse_width("032"), 32u);  // decimal, as busybox reads it
+  EXPECT_EQ(parse_width("08"), 8u);
+  for (const char* bad : {"", "0", "7", "128", "bb", "word", "0x8", "x", "-8", "00064"}) {
     EXPECT_THROW(parse_width(bad), mapio::cli::ArgumentError) << bad;
   }
   EXPECT_EQ(parse_value("0xff", 8), 0xffu);

@@ -95,11 +95,15 @@ inline unsigned parse_width(std::string_view text) {
       default: break;
     }
   }
-  if (text == "8") return 8;
-  if (text == "16") return 16;
-  if (text == "32") return 32;
-  if (text == "64") return 64;
-  throw bad();
+  // Decimal only, as busybox reads it (so "032" is 32, not octal 26).
+  if (text.empty() || text.size() > 4) throw bad();
+  unsigned width = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') throw bad();
+    width = width * 10 + static_cast<unsigned>(c - '0');
+  }
+  if (width != 8 && width != 16 && width != 32 && width != 64) throw bad();
+  return width;
 }
 
 /// The largest value a `width`-bit access holds.
