@@ -1,0 +1,213 @@
+// UIO from a hand-made sysfs tree: listing and maps; a scratch "/dev" whose uioN is a regular file
+// (for map offsets) or a FIFO (for the blocking 4-byte interrupt read, its timeout, and write(1));
+// INTx re-enable through a copy of the PCI config file; the `mapio uio` verb as a process.
+#include "mapio/mmio/uio.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "mapio/error.hpp"
+#include "mapio/page.hpp"
+#include "test_support.hpp"
+
+namespace {
+
+using mapio::Error;
+using mapio::mmio::UioDevice;
+using mapio::mmio::UioPaths;
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+const fs::path tree = fs::path(MAPIO_TEST_DATA_DIR) / "sysfs" / "qemu";
+
+template <class F>
+Error error_of(F&& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e;
+  }
+  ADD_FAILURE() << "no mapio::Error thrown";
+  return Error("none", "", 0);
+}
+
+struct Scratch {
+  mapio::test::ScratchDir scratch;
+  fs::path sys = scratch / "sys";
+  fs::path dev = scratch / "dev";
+  Scratch() {
+    fs::copy(tree, sys, fs::copy_options::recursive | fs::copy_options::copy_symlinks);
+    fs::create_directory(dev);
+  }
+  UioPaths paths() const { return {sys, dev}; }
+  void fifo(const char* name) const {
+    if (::mkfifo((dev / name).c_str(), 0600) != 0) throw std::runtime_error("mkfifo failed");
+  }
+};
+
+/// Writes a 4-byte interrupt count into a FIFO the way the kernel answers a read of /dev/uioN.
+void deliver(const fs::path& fifo, std::uint32_t count) {
+  int fd = ::open(fifo.c_str(), O_WRONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::write(fd, &count, sizeof count), static_cast<ssize_t>(sizeof count));
+  ::close(fd);
+}
+
+TEST(UioList, DescribesDevicesAndMaps) {
+  auto devices = mapio::mmio::list_uio_devices({tree, "/dev"});
+  ASSERT_EQ(devices.size(), 2u);
+  const auto& edu = devices[0];
+  EXPECT_EQ(edu.number, 0u);
+  EXPECT_EQ(edu.name, "uio_pci_generic");
+  EXPECT_EQ(edu.version, "0.01.0");
+  ASSERT_TRUE(edu.pci_address.has_value());
+  EXPECT_EQ(edu.pci_address->to_string(), "0000:00:04.0");
+  ASSERT_EQ(edu.maps.size(), 1u);
+  EXPECT_EQ(edu.maps[0].address, 0xfea00000u);
+  EXPECT_EQ(edu.maps[0].size, 0x100000u);
+  EXPECT_EQ(edu.maps[0].offset, 0u);
+  EXPECT_EQ(edu.maps[0].name, "");
+
+  const auto& dummy = devices[1];
+  EXPECT_EQ(dummy.name, "uio_dummy");
+  EXPECT_FALSE(dummy.pci_address.has_value()) << "a platform parent has no PCI address";
+  ASSERT_EQ(dummy.maps.size(), 2u);
+  EXPECT_EQ(dummy.maps[1].name, "fifo");
+  EXPECT_EQ(dummy.maps[1].offset, 0x123u);
+}
+
+TEST(UioList, NoUioClassMeansNoDevicesAndMissingDeviceIsExplained) {
+  EXPECT_TRUE(mapio::mmio::list_uio_devices({tree / "bus", "/dev"}).empty());
+  auto e = error_of([] { mapio::mmio::describe_uio_device(7, {tree, "/dev"}); });
+  EXPECT_EQ(e.errno_value(), ENODEV);
+  EXPECT_NE(std::string(e.what()).find("uio_pci_generic"), std::string::npos) << e.what();
+}
+
+TEST(UioDevice, MapNLivesAtNPagesAndHonoursTheInPageOffset) {
+  Scratch s;
+  const auto page = mapio::page_size();
+  {
+    std::ofstream node(s.dev / "uio1", std::ios::binary);
+    std::string contents(3 * page, '\0');
+    contents[0] = 'R';                      // map0 starts at page 0
+    contents[page + 0x123] = 'F';           // map1: page 1, 0x123 bytes in
+    node << contents;
+  }
+  auto uio = UioDevice::open(1, s.paths());
+  auto registers = uio.map(0);
+  EXPECT_EQ(registers.size(), 0x400u);
+  EXPECT_EQ(static_cast<char>(registers.bytes()[0]), 'R');
+  auto fifo = uio.map(1, mapio::Protection::read);
+  EXPECT_EQ(fifo.size(), 0x1000u);
+  EXPECT_EQ(fifo.offset(), page + 0x123);
+  EXPECT_EQ(static_cast<char>(fifo.bytes()[0]), 'F');
+  auto e = error_of([&] { uio.map(2); });
+  EXPECT_EQ(e.errno_value(), ENODEV);
+}
+
+TEST(UioDevice, WaitReturnsTheCountTheKernelReports) {
+  Scratch s;
+  s.fifo("uio0");
+  auto uio = UioDevice::open(0, s.paths());
+  std::thread kernel([&] { deliver(s.dev / "uio0", 42); });
+  EXPECT_EQ(uio.wait(2000ms), 42u);
+  kernel.join();
+  std::thread again([&] { deliver(s.dev / "uio0", 43); });
+  EXPECT_EQ(uio.wait(), 43u);
+  again.join();
+}
+
+TEST(UioDevice, WaitTimesOut) {
+  Scratch s;
+  s.fifo("uio0");
+  auto uio = UioDevice::open(0, s.paths());
+  auto started = std::chrono::steady_clock::now();
+  auto e = error_of([&] { uio.wait(50ms); });
+  EXPECT_EQ(e.errno_value(), ETIMEDOUT);
+  EXPECT_GE(std::chrono::steady_clock::now() - started, 50ms);
+  EXPECT_NE(std::string(e.what()).find("no interrupt within 50 ms"), std::string::npos) << e.what();
+}
+
+TEST(UioDevice, EnableWritesOneWhenTheDriverAcceptsIt) {
+  Scratch s;
+  s.fifo("uio0");
+  auto uio = UioDevice::open(0, s.paths());
+  uio.enable_interrupts();
+  // The FIFO now holds what was written: a 32-bit 1, as irqcontrol expects.
+  std::uint32_t written = 0;
+  int fd = ::open((s.dev / "uio0").c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::read(fd, &written, sizeof written), static_cast<ssize_t>(sizeof written));
+  ::close(fd);
+  EXPECT_EQ(written, 1u);
+}
+
+TEST(UioDevice, ClearsTheInterruptDisableBitThroughConfigSpace) {
+  Scratch s;
+  std::ofstream(s.dev / "uio0").close();
+  auto config = s.sys / "bus/pci/devices/0000:00:04.0/config";
+  auto before = mapio::test::read_with_read(config);
+  ASSERT_EQ(static_cast<unsigned char>(before[5]), 0x04u) << "the tree starts with bit 10 set";
+  UioDevice::open(0, s.paths()).clear_pci_interrupt_disable();
+  auto after = mapio::test::read_with_read(config);
+  EXPECT_EQ(static_cast<unsigned char>(after[4]), 0x06u) << "bus master and memory stay on";
+  EXPECT_EQ(static_cast<unsigned char>(after[5]), 0x00u);
+  after[5] = before[5];
+  EXPECT_EQ(after, before) << "nothing else changes";
+
+  std::ofstream(s.dev / "uio1").close();
+  auto e = error_of([&] { UioDevice::open(1, s.paths()).clear_pci_interrupt_disable(); });
+  EXPECT_EQ(e.errno_value(), ENOTSUP);
+}
+
+struct Run {
+  int status;
+  std::string out;
+  std::string err;
+};
+
+Run run(const std::string& arguments) {
+  mapio::test::ScratchDir scratch;
+  std::string command = std::string(MAPIO_CLI_PATH) + " " + arguments + " >" + (scratch / "out").string() + " 2>" +
+                        (scratch / "err").string();
+  int status = std::system(command.c_str());
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, mapio::test::read_with_read(scratch / "out"),
+          mapio::test::read_with_read(scratch / "err")};
+}
+
+TEST(UioVerb, ListsDevicesAndMaps) {
+  auto r = run("uio --sysfs " + tree.string());
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out,
+            "uio0  uio_pci_generic 0.01.0  pci 0000:00:04.0\n"
+            "    map0: address 0xfea00000 size 0x100000 offset 0x0\n"
+            "uio1  uio_dummy 1.2\n"
+            "    map0: address 0xfed00000 size 0x400 offset 0x0  registers\n"
+            "    map1: address 0xfe800123 size 0x1000 offset 0x123  fifo\n");
+}
+
+TEST(UioVerb, WaitPrintsTheCountOrTimesOut) {
+  Scratch s;
+  s.fifo("uio0");
+  const std::string where = " --sysfs " + s.sys.string() + " --dev " + s.dev.string();
+  auto timeout = run("uio" + where + " wait 0 --timeout 0.05");
+  EXPECT_EQ(timeout.status, 1);
+  EXPECT_NE(timeout.err.find("ETIMEDOUT"), std::string::npos) << timeout.err;
+
+  // The writer blocks in open() until the verb opens the FIFO, then hands it one count.
+  std::thread kernel([&] { deliver(s.dev / "uio0", 5); });
+  auto waited = run("uio" + where + " wait 0 --timeout 5");
+  kernel.join();
+  EXPECT_EQ(waited.status, 0) << waited.err;
+  EXPECT_EQ(waited.out, "5\n");
+}
+
+}  // namespace
