@@ -152,12 +152,16 @@ def drive(console, monitor, ack, out_dir, qemu_pid):
 # VGA text mode checks. QEMU draws the 80x25 screen as 720x400: cells of 9x16 pixels.
 
 CELL_W, CELL_H = 9, 16
+# The BIOS loads the DAC with 6-bit levels 0, 21, 42, 63; QEMU widens them to 8 bits as
+# (v << 2) | (v & 1) * 3, so a screendump shows 0x00, 0x57, 0xa8 and 0xff.
+_L = {0: 0x00, 1: 0x57, 2: 0xa8, 3: 0xff}
 PALETTE = {
-    "black": (0, 0, 0), "blue": (0, 0, 0xaa), "green": (0, 0xaa, 0), "cyan": (0, 0xaa, 0xaa),
-    "red": (0xaa, 0, 0), "magenta": (0xaa, 0, 0xaa), "brown": (0xaa, 0x55, 0), "light-gray": (0xaa, 0xaa, 0xaa),
-    "dark-gray": (0x55, 0x55, 0x55), "light-blue": (0x55, 0x55, 0xff), "light-green": (0x55, 0xff, 0x55),
-    "light-cyan": (0x55, 0xff, 0xff), "light-red": (0xff, 0x55, 0x55), "light-magenta": (0xff, 0x55, 0xff),
-    "yellow": (0xff, 0xff, 0x55), "white": (0xff, 0xff, 0xff),
+    "black": (_L[0], _L[0], _L[0]), "blue": (_L[0], _L[0], _L[2]), "green": (_L[0], _L[2], _L[0]),
+    "cyan": (_L[0], _L[2], _L[2]), "red": (_L[2], _L[0], _L[0]), "magenta": (_L[2], _L[0], _L[2]),
+    "brown": (_L[2], _L[1], _L[0]), "light-gray": (_L[2], _L[2], _L[2]), "dark-gray": (_L[1], _L[1], _L[1]),
+    "light-blue": (_L[1], _L[1], _L[3]), "light-green": (_L[1], _L[3], _L[1]), "light-cyan": (_L[1], _L[3], _L[3]),
+    "light-red": (_L[3], _L[1], _L[1]), "light-magenta": (_L[3], _L[1], _L[3]), "yellow": (_L[3], _L[3], _L[1]),
+    "white": (_L[3], _L[3], _L[3]),
 }
 
 # What the guest wrote (screen_text.guest.sh): (row, col, text, fg, bg), after wrap/cut.
@@ -228,8 +232,8 @@ FB_BACKGROUND = (0x20, 0x40, 0x80)
 FB_RECT = ((100, 100, 200, 100), (0xff, 0x80, 0x00))
 FB_TEXT = ((40, 40), 4, "mapio fb", (0xff, 0xff, 0xff))
 FB_IMAGE_AT = (400, 300)
-DRM_FILL = (0x00, 0x80, 0x40)
-DRM_RECT = ((64, 48, 320, 160), (0xff, 0xff, 0x00))
+DRM_FILL = (0x00, 0x00, 0x00)  # a new dumb buffer is cleared to black
+DRM_RECT = ((64, 48, 320, 160), (0xff, 0xff, 0x55))  # "yellow": the VGA palette's
 
 
 def check_fb(out_dir, image_path):
@@ -268,7 +272,7 @@ def check_fb(out_dir, image_path):
                if drm.at(x, y) != DRM_FILL]
     inside = set(drm.block(dx, dy, dw, dh))
     result("drm-fill", not outside and inside == {yellow},
-           f"{drm.width}x{drm.height}: #008040 with a yellow {dw}x{dh} rectangle" if not outside and inside == {yellow}
+           f"{drm.width}x{drm.height}: black with a yellow {dw}x{dh} rectangle" if not outside and inside == {yellow}
            else f"outside wrong at {outside}, inside {sorted(inside)[:4]}")
 
 
