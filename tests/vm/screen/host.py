@@ -238,15 +238,15 @@ DRM_RECT = ((64, 48, 320, 160), (0xff, 0xff, 0x55))  # "yellow": the VGA palette
 
 def check_fb(out_dir, image_path):
     shot = Picture(os.path.join(out_dir, "fbdev.ppm"))
-    result("fb-shot-size", shot.width >= 640 and shot.height >= 480, f"{shot.width}x{shot.height}")
+    result("shot-fb-size", shot.width >= 640 and shot.height >= 480, f"{shot.width}x{shot.height}")
     corners = [(0, 0), (shot.width - 1, 0), (0, shot.height - 1), (shot.width - 1, shot.height - 1), (700, 50)]
     wrong = [(x, y, shot.at(x, y)) for x, y in corners if shot.at(x, y) != FB_BACKGROUND]
-    result("fb-fill", not wrong, "#204080 at the corners" if not wrong else f"wrong: {wrong}")
+    result("shot-fb-fill", not wrong, "#204080 at the corners" if not wrong else f"wrong: {wrong}")
 
     (rx, ry, rw, rh), rgb = FB_RECT
     inside = set(shot.block(rx, ry, rw, rh))
     edges = [shot.at(rx - 1, ry), shot.at(rx + rw, ry), shot.at(rx, ry - 1), shot.at(rx, ry + rh)]
-    result("fb-rect", inside == {rgb} and all(e == FB_BACKGROUND for e in edges),
+    result("shot-fb-rect", inside == {rgb} and all(e == FB_BACKGROUND for e in edges),
            f"{rw}x{rh} at {rx},{ry} exactly" if inside == {rgb} else f"inside {sorted(inside)[:4]}, edges {edges}")
 
     (tx, ty), scale, string, fg = FB_TEXT
@@ -254,7 +254,11 @@ def check_fb(out_dir, image_path):
     colours = set(box)
     lit = sum(1 for p in box if p == fg)
     # Each font pixel is a scale x scale square: the lit count is a multiple of scale^2.
-    result("fb-text", colours == {fg, FB_BACKGROUND} and lit > 0 and lit % (scale * scale) == 0,
+    # Each font pixel is a scale x scale square: every aligned block of the text box is one colour.
+    blocks_uniform = all(len(set(shot.block(tx + bx, ty + by, scale, scale))) == 1
+                         for by in range(0, 8 * scale, scale) for bx in range(0, 8 * scale * len(string), scale))
+    result("shot-fb-text-blocks", blocks_uniform, f"{scale}x{scale} font pixels")
+    result("shot-fb-text", colours == {fg, FB_BACKGROUND} and lit > 0 and lit % (scale * scale) == 0,
            f"{lit} white pixels in {len(string)} glyphs" if colours == {fg, FB_BACKGROUND} else f"colours {colours}")
 
     width, height, data = read_ppm(image_path)
@@ -264,14 +268,14 @@ def check_fb(out_dir, image_path):
         row = shot.data[((iy + y) * shot.width + ix) * 3:((iy + y) * shot.width + ix + width) * 3]
         if row != data[y * width * 3:(y + 1) * width * 3]:
             mismatch += sum(1 for x in range(width) if row[x * 3:x * 3 + 3] != data[(y * width + x) * 3:(y * width + x) * 3 + 3])
-    result("fb-image", mismatch == 0, f"{width}x{height} pixel for pixel" if mismatch == 0 else f"{mismatch} pixels differ")
+    result("shot-fb-image", mismatch == 0, f"{width}x{height} pixel for pixel" if mismatch == 0 else f"{mismatch} pixels differ")
 
     drm = Picture(os.path.join(out_dir, "drm.ppm"))
     (dx, dy, dw, dh), yellow = DRM_RECT
     outside = [(x, y) for x, y in [(0, 0), (drm.width - 1, drm.height - 1), (dx - 1, dy), (dx + dw, dy + dh)]
                if drm.at(x, y) != DRM_FILL]
     inside = set(drm.block(dx, dy, dw, dh))
-    result("drm-fill", not outside and inside == {yellow},
+    result("shot-drm-fill", not outside and inside == {yellow},
            f"{drm.width}x{drm.height}: black with a yellow {dw}x{dh} rectangle" if not outside and inside == {yellow}
            else f"outside wrong at {outside}, inside {sorted(inside)[:4]}")
 

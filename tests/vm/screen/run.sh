@@ -118,7 +118,7 @@ case "$scenario" in
     shots=(blank text) ;;
   screen_fb)
     expect=(fb-device fb-info dri-info fb-fill fb-rect fb-text fb-show fb-bad-image drm-shown
-            fb-shot-size fb-fill fb-rect fb-text fb-image drm-fill)
+            shot-fb-size shot-fb-fill shot-fb-rect shot-fb-text shot-fb-text-blocks shot-fb-image shot-drm-fill)
     shots=(fbdev drm) ;;
 esac
 missing_shot=0
