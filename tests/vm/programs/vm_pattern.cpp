@@ -3,7 +3,8 @@
 // host file, so a pattern written on one side is checked on the other).
 //
 //     vm_pattern fill  PATH SEED     writes word i = mix(SEED, i) over the whole object
-//     vm_pattern check PATH SEED     counts words that differ; exit 1 if any
+//     vm_pattern check PATH SEED [FIRST]
+//                                    counts words (from word FIRST on) that differ; exit 1 if any
 //     vm_pattern word  SEED INDEX    prints word INDEX of SEED's pattern (0x + 16 upper-case hex)
 //
 // The object's size is what stat reports: a file's length, or a BAR's size for sysfs resource
@@ -42,7 +43,7 @@ mapio::Mapping map_whole(const std::string& path, bool writable) {
 }
 
 int usage() {
-  std::fputs("usage: vm_pattern fill|check PATH SEED | vm_pattern word SEED INDEX\n", stderr);
+  std::fputs("usage: vm_pattern fill PATH SEED | check PATH SEED [FIRST] | word SEED INDEX\n", stderr);
   return 2;
 }
 
@@ -50,15 +51,15 @@ int usage() {
 
 int main(int argc, char** argv) {
   try {
-    if (argc != 4) return usage();
+    if (argc != 4 && argc != 5) return usage();
     const std::string verb = argv[1];
-    if (verb == "word") {
+    if (verb == "word" && argc == 4) {
       fmt::print("0x{:016X}\n", pattern_word(std::stoull(argv[2], nullptr, 0), std::stoull(argv[3], nullptr, 0)));
       return 0;
     }
     const std::string path = argv[2];
     const std::uint64_t seed = std::stoull(argv[3], nullptr, 0);
-    if (verb == "fill") {
+    if (verb == "fill" && argc == 4) {
       auto map = map_whole(path, true);
       auto* words = reinterpret_cast<volatile std::uint64_t*>(map.writable_data());
       const std::size_t count = map.size() / sizeof(std::uint64_t);
@@ -73,13 +74,14 @@ int main(int argc, char** argv) {
       const std::size_t count = map.size() / sizeof(std::uint64_t);
       std::size_t mismatches = 0;
       std::size_t first = count;
-      for (std::size_t i = 0; i < count; ++i) {
+      const std::size_t from = argc == 5 ? static_cast<std::size_t>(std::stoull(argv[4], nullptr, 0)) : 0;
+      for (std::size_t i = from; i < count; ++i) {
         if (words[i] != pattern_word(seed, i)) {
           if (mismatches++ == 0) first = i;
         }
       }
       if (mismatches == 0) {
-        fmt::print("checked {} words of {} with seed {}: 0 mismatches\n", count, path, seed);
+        fmt::print("checked {} words of {} with seed {}: 0 mismatches\n", count - from, path, seed);
         return 0;
       }
       fmt::print("checked {} words of {} with seed {}: {} mismatches, first at word {} (0x{:016X}, expected 0x{:016X})\n",
