@@ -21,8 +21,8 @@ std::string describe(const std::string& operation, const std::string& subject, i
 }  // namespace
 
 Error::Error(std::string operation, std::string subject, int errno_value, std::string explanation)
-    : std::system_error(errno_value, std::generic_category(),
-                        describe(operation, subject, errno_value, explanation)),
+    : std::system_error(errno_value, std::generic_category()),
+      message_(describe(operation, subject, errno_value, explanation)),
       operation_(std::move(operation)),
       subject_(std::move(subject)),
       explanation_(std::move(explanation)) {}

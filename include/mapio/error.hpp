@@ -35,8 +35,11 @@ class Error : public std::system_error {
   const std::string& subject() const noexcept { return subject_; }
   const std::string& explanation() const noexcept { return explanation_; }
   int errno_value() const noexcept { return code().value(); }
+  /// The whole sentence (std::system_error would append the errno text a second time).
+  const char* what() const noexcept override { return message_.c_str(); }
 
  private:
+  std::string message_;
   std::string operation_;
   std::string subject_;
   std::string explanation_;
