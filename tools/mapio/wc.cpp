@@ -28,7 +28,7 @@ struct WcArgs {
 
 // GNU wc's column width: the digits of the total size of the regular files named, at least 7 when
 // one of them is not a regular file (its size is unknown); 1 when a single count of a single input
-// is printed, or when the first input cannot be stat()ed.
+// is printed. Inputs that cannot be stat()ed do not count.
 int column_width(const WcArgs& args, int counts) {
   if (args.files.empty() ? true : (args.files.size() == 1 && counts == 1)) {
     if (args.files.empty() && counts > 1) {
@@ -41,16 +41,10 @@ int column_width(const WcArgs& args, int counts) {
   }
   std::uint64_t regular = 0;
   int minimum = 1;
-  bool first = true;
   for (const auto& file : args.files) {
     struct stat st {};
     const int failed = file == "-" ? ::fstat(STDIN_FILENO, &st) : ::stat(file.c_str(), &st);
-    if (failed != 0) {
-      if (first) return 1;
-      first = false;
-      continue;
-    }
-    first = false;
+    if (failed != 0) continue;
     if (S_ISREG(st.st_mode)) {
       regular += static_cast<std::uint64_t>(st.st_size);
     } else {
@@ -105,7 +99,10 @@ int run_wc(WcArgs& args) {
       status = 1;
       return;  // like GNU wc: no counts for an input that could not be read through
     }
-    total = TextCounter::then(total, s);
+    // Files are counted apart: a word does not run on from one file into the next.
+    total.lines += s.lines;
+    total.words.words += s.words.words;
+    total.bytes += s.bytes;
     print_counts(args, width, s, name);
   };
   if (args.files.empty()) {

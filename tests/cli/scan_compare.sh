@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# mapio wc / grep -c / count against GNU wc, grep -c -F and tr on an edge-case corpus generated
+# here: every output byte and the exit status must agree. Usage: scan_compare.sh PATH/TO/mapio
+set -u
+MAPIO=$(realpath "${1:?usage: scan_compare.sh MAPIO}")
+export LC_ALL=C
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/mapio-scan-XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+cd "$WORK" || exit 1
+failures=0
+
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+
+# same "description" "expected command" "actual command": stdout and exit status (0 / non-zero) match
+same() {
+  local what=$1 want_cmd=$2 got_cmd=$3 want got ws gs
+  want=$(eval "$want_cmd" 2>/dev/null); ws=$?
+  got=$(eval "$got_cmd" 2>/dev/null); gs=$?
+  if [[ "$want" != "$got" ]]; then
+    fail "$what: output differs"; diff <(echo "$want") <(echo "$got") | head -10
+  fi
+  if [[ $ws -ne 0 && $gs -eq 0 || $ws -eq 0 && $gs -ne 0 ]]; then fail "$what: exit $gs, GNU $ws"; fi
+  if [[ $gs -gt 128 ]]; then fail "$what: killed by signal $((gs - 128))"; fi
+}
+
+# ---- the corpus -------------------------------------------------------------------------------
+: > empty
+printf 'no trailing newline' > no_newline
+printf 'x' > single_byte
+printf '\n' > single_newline
+printf 'one two\r\nthree\r\n\r\nfour' > crlf
+head -c 300000 /dev/urandom > binary
+printf 'ab\0ab\nab\0\0xab\n\0' > nuls
+printf '  leading   and trailing  \n\t\v\f\r words\x01glued\x80too \x7f\n' > spaces
+text_line='the quick brown fox jumps over the lazy dog 0123456789 abcdefghij'
+make_text() { # size name
+  yes "$text_line" | head -c "$1" > "$2"
+}
+for size in 4095 4096 4097 8191 8192 8193 65535 65536 65537 131071 131072 131073 \
+            1048575 1048576 1048577 4194304 33554437; do
+  make_text "$size" "text_$size"
+done
+# Sparse: 5 GiB of hole and a few bytes at the end (and in the middle).
+truncate -s 5G sparse
+printf 'middle fox\n' | dd of=sparse bs=1 seek=$((3 * 1024 * 1024 * 1024)) conv=notrunc status=none
+printf 'end of the fox\nno newline' >> sparse
+mkdir small_files
+for i in $(seq 1 300); do head -c $(( (i * 37) % 16384 + 1 )) text_65536 > small_files/f$i; done
+mkdir a_directory
+
+files=(empty no_newline single_byte single_newline crlf binary nuls spaces text_*)
+
+# ---- wc -----------------------------------------------------------------------------------------
+for f in "${files[@]}"; do
+  for flags in "" "-l" "-w" "-c" "-lw" "-wc"; do
+    same "wc $flags $f" "wc $flags $f" "$MAPIO wc -q $flags $f"
+  done
+  for method in map read; do
+    same "wc --method $method $f" "wc $f" "$MAPIO wc -q --method $method $f"
+  done
+done
+same "wc all files" "wc ${files[*]}" "$MAPIO wc -q ${files[*]}"
+same "wc -l all files" "wc -l ${files[*]}" "$MAPIO wc -q -l ${files[*]}"
+same "wc small files" "wc small_files/*" "$MAPIO wc -q small_files/*"
+same "wc parallel" "wc text_33554437" "$MAPIO wc -q --threads 3 --method map text_33554437"
+same "wc stdin pipe" "cat text_65537 | wc" "cat text_65537 | $MAPIO wc -q"
+same "wc stdin pipe -l" "cat crlf | wc -l" "cat crlf | $MAPIO wc -q -l"
+same "wc stdin redirect" "wc < text_4097" "$MAPIO wc -q < text_4097"
+same "wc dash" "cat spaces | wc - crlf" "cat spaces | $MAPIO wc -q - crlf"
+same "wc missing file" "wc no_such_file crlf" "$MAPIO wc -q no_such_file crlf"
+same "wc missing then others" "wc crlf no_such_file spaces" "$MAPIO wc -q crlf no_such_file spaces"
+same "wc directory" "wc crlf a_directory" "$MAPIO wc -q crlf a_directory"
+same "wc -l directory" "wc -l a_directory" "$MAPIO wc -q -l a_directory"
+
+# The sparse file: GNU wc reads all 5 GiB, so only a few comparisons.
+same "wc sparse" "wc sparse" "$MAPIO wc -q sparse"
+same "wc --method read sparse" "wc -l sparse" "$MAPIO wc -q -l --method read sparse"
+same "wc sparse and others" "wc crlf sparse" "$MAPIO wc -q crlf sparse"
+same "grep -c sparse" "grep -c -F fox sparse" "$MAPIO grep -q -c fox sparse"
+
+# ---- grep -c -F ---------------------------------------------------------------------------------
+for pattern in fox ab x 'over the lazy' 'dog 0123456789 abcdefghij
+' "quick brown fox jumps over the lazy dog 0123456789 abcdefghijthe"; do
+  [[ "$pattern" == *$'\n'* ]] && continue
+  for f in "${files[@]}"; do
+    same "grep -c '$pattern' $f" "grep -c -F '$pattern' $f" "$MAPIO grep -q -c '$pattern' $f"
+  done
+  same "grep -c '$pattern' all" "grep -c -F '$pattern' ${files[*]}" "$MAPIO grep -q -c '$pattern' ${files[*]}"
+done
+same "grep -c empty pattern" "grep -c -F '' ${files[*]}" "$MAPIO grep -q -c '' ${files[*]}"
+same "grep -c --method read" "grep -c -F fox ${files[*]}" "$MAPIO grep -q --method read -c fox ${files[*]}"
+same "grep -c pipe" "cat text_65537 | grep -c -F fox" "cat text_65537 | $MAPIO grep -q -c fox"
+same "grep -c no match" "grep -c -F zebra crlf" "$MAPIO grep -q -c zebra crlf"
+same "grep -c missing" "grep -c -F fox crlf no_such_file" "$MAPIO grep -q -c fox crlf no_such_file"
+same "grep -c directory" "grep -c -F fox crlf a_directory" "$MAPIO grep -q -c fox crlf a_directory"
+
+# ---- count --------------------------------------------------------------------------------------
+for f in binary nuls text_1048577; do
+  same "count 0x00 $f" "tr -cd '\\000' < $f | wc -c" "$MAPIO count -q 0x00 $f"
+  same "count o $f" "tr -cd 'o' < $f | wc -c" "$MAPIO count -q o $f"
+done
+same "count 0x00 sparse" "echo 5368709109" "$MAPIO count -q 0x00 sparse"
+
+# ---- sparse files are fast: holes are counted, not read -----------------------------------------
+start=$(date +%s%N)
+"$MAPIO" wc -q sparse > /dev/null
+elapsed_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+echo "mapio wc on a 5 GiB sparse file: ${elapsed_ms} ms"
+(( elapsed_ms < 2000 )) || fail "sparse file took ${elapsed_ms} ms"
+
+# ---- a file truncated while mapio scans it: an error and a non-zero exit, never SIGBUS -----------
+shm=$(mktemp /dev/shm/mapio-scan-XXXXXX)
+caught=0
+for attempt in $(seq 1 10); do
+  make_text $((768 * 1024 * 1024)) "$shm"
+  "$MAPIO" wc -q -w --threads 1 --method map "$shm" > /dev/null 2> truncation.err &
+  scanner=$!
+  sleep 0.0$((attempt % 5 + 1))
+  truncate -s 4096 "$shm"
+  wait $scanner; status=$?
+  if (( status > 128 )); then fail "truncation: killed by signal $((status - 128))"; fi
+  if (( status != 0 )); then
+    grep -q "gone (SIGBUS)" truncation.err || fail "truncation: unexpected message: $(cat truncation.err)"
+    caught=$((caught + 1)); break
+  fi
+done
+rm -f "$shm"
+(( caught > 0 )) || fail "truncation: the scan always finished before the file was truncated"
+
+if (( failures > 0 )); then echo "$failures failure(s)"; exit 1; fi
+echo "all comparisons with GNU wc, grep and tr agree"
