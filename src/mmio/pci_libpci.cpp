@@ -16,7 +16,8 @@ namespace {
 // libpci reports problems through callbacks; its default error handler calls exit(). mapio turns
 // an error into an exception instead (libpci is built with unwind tables on Debian) and stays quiet
 // on warnings, which only repeat what the caller will see as a missing value.
-[[noreturn]] void on_error(char* format, ...) {
+// The GNU spelling: clang treats noreturn as part of the function type, as libpci declares it.
+__attribute__((noreturn)) void on_error(char* format, ...) {
   char text[512];
   va_list arguments;
   va_start(arguments, format);
