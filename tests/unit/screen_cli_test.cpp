@@ -1,0 +1,107 @@
+// `mapio vga-text` and `mapio fb` as a user runs them, against a file standing in for /dev/mem
+// (the real screens are checked in the QEMU guest, tests/vm/screen).
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <span>
+#include <string>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include "test_support.hpp"
+
+namespace {
+
+struct Run {
+  int status;
+  std::string output;
+};
+
+Run run(const std::string& arguments) {
+  std::string command = std::string(MAPIO_CLI_PATH) + " " + arguments + " 2>&1";
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) return {-1, ""};
+  std::string out;
+  char buffer[4096];
+  std::size_t n;
+  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) out.append(buffer, n);
+  int status = ::pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+std::string memory_file(const mapio::test::ScratchDir& dir) {
+  auto path = dir / "mem";
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC, 0644);
+  EXPECT_GE(fd, 0);
+  EXPECT_EQ(::ftruncate(fd, 0xB8000 + 4000), 0);
+  ::close(fd);
+  return path.string();
+}
+
+TEST(VgaTextCli, WritesWrapsAndDumps) {
+  mapio::test::ScratchDir dir;
+  auto mem = memory_file(dir);
+  auto r = run("vga-text --device " + mem + " --clear --row 1 --col 76 --fg yellow --bg blue 'wrapped'");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_EQ(r.output, "wrote 7 characters at row 1, column 76 (attribute 0x1e)\n");
+  auto bytes = mapio::test::read_with_read(mem);
+  EXPECT_EQ(bytes[0xB8000 + 2 * 156], 'w');
+  EXPECT_EQ(static_cast<unsigned char>(bytes[0xB8000 + 2 * 156 + 1]), 0x1e);
+  r = run("vga-text --device " + mem + " --dump");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find(std::string(76, ' ') + "wrap\nped" + std::string(77, ' ') + "\n"), std::string::npos) << r.output;
+}
+
+TEST(VgaTextCli, CutAndTheBottomEdgeReportWhatDidNotFit) {
+  mapio::test::ScratchDir dir;
+  auto mem = memory_file(dir);
+  auto r = run("vga-text --device " + mem + " --cut --row 0 --col 78 abcdef");
+  EXPECT_EQ(r.output, "wrote 2 characters at row 0, column 78 (attribute 0x07); 4 did not fit\n");
+  r = run("vga-text --device " + mem + " --row 24 --col 79 xyz");
+  EXPECT_EQ(r.output, "wrote 1 characters at row 24, column 79 (attribute 0x07); 2 did not fit\n");
+  EXPECT_EQ(mapio::test::read_with_read(mem).size(), 0xB8000u + 4000);  // nothing written past the screen
+}
+
+TEST(VgaTextCli, BadArgumentsAreUsageErrors) {
+  mapio::test::ScratchDir dir;
+  auto mem = memory_file(dir);
+  auto r = run("vga-text --device " + mem + " --fg purple x");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.output.find("bad foreground colour 'purple'"), std::string::npos) << r.output;
+  r = run("vga-text --device " + mem + " --bg yellow x");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.output.find("bit 7 of the attribute is blink"), std::string::npos) << r.output;
+  r = run("vga-text --device " + mem + " --row 25 x");
+  EXPECT_EQ(r.status, 105 /* CLI11 ValidationError */) << r.output;
+  r = run("vga-text --device " + mem);
+  EXPECT_EQ(r.status, 2);
+  r = run("vga-text --device " + (dir / "absent").string() + " x");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.output.find("absent"), std::string::npos) << r.output;
+}
+
+TEST(FbCli, MissingDevicesAndNonFramebuffersAreExplained) {
+  mapio::test::ScratchDir dir;
+  auto r = run("fb --device " + (dir / "fb9").string() + " info");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.output.find("no such framebuffer device"), std::string::npos) << r.output;
+  r = run("fb --dri " + (dir / "card9").string() + " fill red");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.output.find("no such DRM device"), std::string::npos) << r.output;
+  auto plain = dir.write("plain", "not a framebuffer");
+  r = run("fb --device " + plain.string() + " info");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.output.find("FBIOGET_VSCREENINFO"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("not a framebuffer device"), std::string::npos) << r.output;
+  r = run("fb fill notacolour");
+  EXPECT_EQ(r.status, 2);
+  r = run("fb fill red --rect 1,2,3");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.output.find("use X,Y,W,H"), std::string::npos) << r.output;
+}
+
+}  // namespace
