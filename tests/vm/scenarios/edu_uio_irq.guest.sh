@@ -21,11 +21,12 @@ check_match edu-irq-factorial "^factorial: interrupt received \(uio count 2, sta
 check_match edu-irq-result "^irq: 2 interrupts received and acknowledged" "$out"
 check_eq uio-count-after-example 2 "$(cat /sys/class/uio/uio0/event)"
 
-# The CLI: wait in the background (the wait counts from when /dev/uio0 is opened, so give it a
-# moment to block), raise with mapio bar, acknowledge, re-enable.
+# The CLI: wait in the background, raise with mapio bar, acknowledge, re-enable. UIO counts
+# interrupts from the moment /dev/uio0 is opened, so raise only once the waiter holds it open.
 mapio uio wait 0 --timeout 20 >/tmp/wait.out 2>&1 &
 waiter=$!
-sleep 1
+i=0
+while ! ls -l /proc/$waiter/fd 2>/dev/null | grep -q /dev/uio0 && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
 mapio bar "$edu_bdf" 0 0x60 32 0x4
 wait $waiter
 rc=$?
