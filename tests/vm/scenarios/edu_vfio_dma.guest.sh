@@ -25,3 +25,31 @@ for n in 1 100 4095; do
 done
 if [ -z "$bad" ]; then pass dma-lengths "1 100 4095"; else fail dma-lengths "$bad"; fi
 
+
+# While a VFIO user has BAR0 mapped, vfio-pci holds the BAR's region ("vfio" under the device in
+# /proc/iomem): /dev/mem and the sysfs resource file are refused, and mapio says why. Once the
+# user is gone the region is free again.
+mkfifo /tmp/hold
+vm_vfio_hold "$edu_bdf" </tmp/hold >/tmp/hold.out 2>&1 &
+holder=$!
+exec 3>/tmp/hold
+i=0
+while ! grep -q '^MAPIO-HOLDING' /tmp/hold.out && kill -0 $holder 2>/dev/null && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+if grep -q '^MAPIO-HOLDING 0x010000ED' /tmp/hold.out; then
+  show iomem "$(grep -A1 "$edu_bdf" /proc/iomem)"
+  capture mapio devmem "$edu_bar0" 32
+  if [ $rc -ne 0 ] && printf '%s' "$out" | grep -q "is claimed by 'vfio" && printf '%s' "$out" | grep -q "IO_STRICT_DEVMEM"; then
+    pass devmem-claimed-by-vfio "$out"
+  else
+    fail devmem-claimed-by-vfio "exit $rc: $out"
+  fi
+  capture mapio bar "$edu_bdf" 0 0
+  if [ $rc -ne 0 ] && printf '%s' "$out" | grep -qi "claimed\|vfio"; then pass bar-claimed-by-vfio "$out"
+  else fail bar-claimed-by-vfio "exit $rc: $out"; fi
+else
+  fail devmem-claimed-by-vfio "vm_vfio_hold did not get the device: $(cat /tmp/hold.out)"
+fi
+exec 3>&-
+wait $holder
+capture mapio devmem "$edu_bar0" 32
+check_eq devmem-after-vfio-release 0x010000ED "$out"
