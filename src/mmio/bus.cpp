@@ -25,6 +25,11 @@ void throw_bad_access(std::string_view operation, std::string_view bus_name, std
               std::move(explanation));
 }
 
+void throw_read_only(std::string_view operation, std::string_view bus_name, std::size_t offset) {
+  throw Error(std::string(operation), fmt::format("{} + {:#x}", bus_name, offset), EACCES,
+              "the region is mapped read-only; map it writable to write registers");
+}
+
 std::string format_trace(const TraceEvent& event) {
   std::string name = fmt::format("{}{}", event.direction == Direction::read ? "read" : "write", event.width);
   return fmt::format("{:<7} {:#06x} {} {:#0{}x}{}", name, event.offset, event.direction == Direction::read ? "->" : "<-",

@@ -104,6 +104,19 @@ TEST(VolatileBus, RefusesMisalignedAccesses) {
   EXPECT_EQ(shifted.read<std::uint64_t>(4), 0u);
 }
 
+TEST(VolatileBus, OverReadOnlyMemoryReadsAndRefusesWritesWithoutFaulting) {
+  auto memory = mapio::Mapping::anonymous(4096);
+  memory.writable_object<std::uint32_t>(8) = 0x010000ed;
+  memory.protect(mapio::Protection::read);
+  mmio::VolatileBus bus(memory);
+  EXPECT_FALSE(bus.writable());
+  EXPECT_EQ(bus.read<std::uint32_t>(8), 0x010000edu);
+  auto e = error_of([&] { bus.write<std::uint32_t>(8, 1); });
+  EXPECT_EQ(e.errno_value(), EACCES);
+  EXPECT_EQ(e.operation(), "write32");
+  EXPECT_NE(std::string(e.what()).find("+ 0x8"), std::string::npos) << e.what();
+}
+
 TEST(SimBus, WithoutHandlersItIsMemory) {
   mmio::SimBus bus(0x100, "ram");
   bus.write<std::uint32_t>(0x10, 0xa5a5a5a5);

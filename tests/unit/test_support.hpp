@@ -7,6 +7,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <span>
 #include <fstream>
 #include <string>
 #include <string_view>

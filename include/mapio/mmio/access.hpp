@@ -40,6 +40,9 @@ std::string access_name(Direction direction, std::size_t bytes);
                                    std::size_t offset, std::size_t bytes, bool misaligned,
                                    std::string_view what = {});
 
+/// Throws the EACCES mapio::Error of a write through a bus over read-only memory.
+[[noreturn]] void throw_read_only(std::string_view operation, std::string_view bus_name, std::size_t offset);
+
 /// The bounds and alignment check every checked access makes. `address` is the real address for
 /// alignment purposes (a simulated bus passes the offset).
 inline void check_access(std::string_view operation, std::string_view bus_name, std::size_t bus_size,

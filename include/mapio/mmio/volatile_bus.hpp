@@ -45,12 +45,16 @@ class VolatileBus {
   /// `size` bytes of device memory at `base`; `name` identifies them in errors and traces.
   VolatileBus(std::byte* base, std::size_t size, std::string name) noexcept
       : base_(base), size_(size), name_(std::move(name)) {}
-  /// The whole of a writable mapping; named after it (mapping.description()).
+  /// The whole of a mapping; named after it (mapping.description()). A read-only mapping (say a
+  /// /dev/mem window opened for reading) gives a bus whose checked writes throw EACCES instead of
+  /// faulting.
   explicit VolatileBus(Mapping& mapping)
-      : VolatileBus(mapping.writable_data(), mapping.size(), mapping.description()) {}
+      : base_(const_cast<std::byte*>(mapping.data())), size_(mapping.size()), name_(mapping.description()),
+        writable_(mapping.writable()) {}
 
   std::size_t size() const noexcept { return size_; }
   const std::string& name() const noexcept { return name_; }
+  bool writable() const noexcept { return writable_; }
   std::byte* base() const noexcept { return base_; }
 
   /// Ordered read of a T (uint8/16/32/64_t) at `offset`, like readb/readw/readl/readq.
@@ -94,11 +98,14 @@ class VolatileBus {
     const bool fits = offset <= size_ && size_ - offset >= bytes;
     if (!fits || (reinterpret_cast<std::uintptr_t>(base_) + offset) % bytes != 0) [[unlikely]]
       check(offset, bytes, access_name(direction, bytes));
+    if (direction == Direction::write && !writable_) [[unlikely]]
+      throw_read_only(access_name(direction, bytes), name_, offset);
   }
 
   std::byte* base_;
   std::size_t size_;
   std::string name_;
+  bool writable_ = true;
 };
 
 }  // namespace mapio::mmio
