@@ -81,14 +81,23 @@ fi
 kdir=$work/kernel/$package
 mkdir -p "$kdir"
 deb=$(ls "$kdir"/*.deb 2>/dev/null | head -n1 || true)
+if [ -n "$deb" ] && ! dpkg-deb --info "$deb" >/dev/null 2>&1; then
+  note "cached $(basename "$deb") is damaged (an interrupted download?); fetching it again"
+  rm -f "$deb" "$kdir/stamp"
+  deb=
+fi
 if [ -z "$deb" ]; then
   note "downloading $package (cached in $kdir for later runs)"
   # apt-get download writes into the current directory; the _apt sandbox user may not be able
   # to write in the build tree, which apt reports as a warning and then downloads as root.
-  if ! (cd "$kdir" && apt-get download -q "$package" 2>&1 | grep -v 'unsandboxed' >&2; exit "${PIPESTATUS[0]}"); then
+  download() {
+    (cd "$kdir" && apt-get download -q "$package" 2>&1) | { grep -v 'unsandboxed' || true; } >&2
+    return "${PIPESTATUS[0]}"
+  }
+  if ! download; then
     note "download failed; refreshing apt's lists and retrying"
     run_as_root apt-get update -qq
-    (cd "$kdir" && apt-get download -q "$package")
+    download
   fi
   deb=$(ls "$kdir"/*.deb | head -n1)
 fi
