@@ -2,6 +2,7 @@
 #include "mapio/input.hpp"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -22,14 +23,18 @@ namespace {
 // then words) finds the piece still in the L2 cache for its second pass.
 constexpr std::size_t mapped_piece = std::size_t{512} << 10;
 
-// Raw, suitably aligned storage for one Summary of a type known only by its size.
+// Raw, suitably aligned storage for one Summary of a type known only by its size: inline for the
+// counters mapio has (no allocation per small file), on the heap for bigger ones.
 class SummaryStorage {
  public:
-  explicit SummaryStorage(std::size_t size) : words_((size + sizeof(std::max_align_t) - 1) / sizeof(std::max_align_t)) {}
-  void* get() noexcept { return words_.data(); }
+  explicit SummaryStorage(std::size_t size) {
+    if (size > sizeof(inline_)) heap_.resize((size + sizeof(std::max_align_t) - 1) / sizeof(std::max_align_t));
+  }
+  void* get() noexcept { return heap_.empty() ? static_cast<void*>(inline_) : heap_.data(); }
 
  private:
-  std::vector<std::max_align_t> words_;
+  alignas(std::max_align_t) unsigned char inline_[2304];
+  std::vector<std::max_align_t> heap_;
 };
 
 struct Segment {
@@ -90,11 +95,30 @@ void scan_slice(const Mapping& map, std::size_t offset, std::size_t length, cons
       offset, length, mapped_piece);
 }
 
+// Is the range in the page cache? mincore(2) on a few pages spread over it (it answers for file
+// pages whether this process mapped them yet or not). A cold file is scanned by one thread: two
+// threads reading two far-apart places defeat the kernel's readahead, which is what sets the
+// speed when the disk is involved (measured: 2.3 vs 3.9 GB/s).
+bool mostly_resident(const Mapping& map, std::size_t offset, std::size_t length) {
+  constexpr std::size_t probes = 64;
+  const std::size_t page = page_size();
+  const auto* base = map.data() + offset;
+  std::size_t resident = 0;
+  for (std::size_t i = 0; i < probes; ++i) {
+    const auto* at = base + (length / probes) * i;
+    auto* aligned = reinterpret_cast<void*>(align_down(reinterpret_cast<std::uintptr_t>(at), page));
+    unsigned char in_core = 0;
+    if (::mincore(aligned, 1, &in_core) != 0) return true;  // cannot tell: assume hot
+    resident += in_core & 1;
+  }
+  return resident * 10 >= probes * 9;
+}
+
 // Summarises a range of the mapping, split between threads when it is large.
 void scan_range(const Mapping& map, std::size_t offset, std::size_t length, const InputOptions& options,
                 const Scanner::Operations& ops, const void* counter, void* out) {
   unsigned threads = options.threads != 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency());
-  if (length < options.parallel_threshold) threads = 1;
+  if (length < options.parallel_threshold || (threads > 1 && !mostly_resident(map, offset, length))) threads = 1;
   const std::size_t page = page_size();
   const std::size_t slice = static_cast<std::size_t>(align_up((length + threads - 1) / threads, page));
   threads = static_cast<unsigned>(std::min<std::size_t>(threads, (length + slice - 1) / slice));
