@@ -72,6 +72,9 @@ int dma(const edu::cli::Invocation& invocation) {
   const std::size_t page = mapio::page_size();
   auto source = mapio::Mapping::anonymous(page);
   auto destination = mapio::Mapping::anonymous(page);
+  // Written before it is mapped for DMA, as a driver fills a buffer before handing it over.
+  auto bytes = source.writable_bytes();
+  for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<std::byte>((i * 131 + 7) & 0xff);
   auto source_dma = device.map_dma(source.writable_bytes(), source_iova, mapio::mmio::DmaAccess::device_reads);
   auto destination_dma =
       device.map_dma(destination.writable_bytes(), destination_iova, mapio::mmio::DmaAccess::device_writes);
@@ -82,8 +85,6 @@ int dma(const edu::cli::Invocation& invocation) {
   device.enable_interrupt(kind, event);
   const char* kind_name = kind == VfioIrq::msi ? "MSI" : "INTx";
 
-  auto bytes = source.writable_bytes();
-  for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<std::byte>((i * 131 + 7) & 0xff);
 
   auto body = [&](auto& b) {
     edu::Driver driver(b);

@@ -303,6 +303,13 @@ DmaMapping VfioDevice::map_dma(std::span<std::byte> buffer, std::uint64_t iova, 
     throw Error("VFIO_IOMMU_MAP_DMA", subject, EINVAL,
                 "buffer address, length and IOVA must be page-aligned and non-empty (use Mapping::anonymous)");
   }
+  // Pinning a private page nobody has written yet, for a device that only reads it, pins the
+  // shared zero page: later CPU writes go to a fresh copy the device never sees (seen in the guest:
+  // edu read zeros). Fault every page in for writing first, keeping its contents.
+  for (std::size_t at = 0; at < buffer.size(); at += page) {
+    volatile std::byte* byte = buffer.data() + at;
+    *byte = *byte;
+  }
   vfio_iommu_type1_dma_map map{};
   map.argsz = sizeof map;
   map.flags = (access != DmaAccess::device_writes ? VFIO_DMA_MAP_FLAG_READ : 0u) |

@@ -154,7 +154,8 @@ class VfioDevice {
   void enable_bus_master() const;
 
   /// Maps `buffer` (page-aligned start and length, e.g. from Mapping::anonymous) at `iova`.
-  /// The pages are pinned and count against RLIMIT_MEMLOCK.
+  /// The pages are pinned and count against RLIMIT_MEMLOCK. mapio writes each page (its own value
+  /// back) before pinning, so that an untouched private page is not pinned as the shared zero page.
   DmaMapping map_dma(std::span<std::byte> buffer, std::uint64_t iova, DmaAccess access = DmaAccess::both) const;
 
   VfioIrqInfo irq_info(VfioIrq kind) const;
