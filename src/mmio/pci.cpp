@@ -219,9 +219,26 @@ MappedBar PciDevice::map_bar(unsigned index, BarMapOptions options) const {
   bool writable = allows(options.protection, Protection::write);
   // O_SYNC is what devmem uses too; for sysfs resource files the kernel maps device memory uncached
   // (or write-combining for _wc) whatever the flag, but it documents the intent.
-  auto fd = FileDescriptor::open(file, (writable ? O_RDWR : O_RDONLY) | O_SYNC);
-  result.mapping = Mapping::map_descriptor(fd.get(), 0, static_cast<std::size_t>(b.size), options.protection,
-                                           Sharing::shared, file.string());
+  FileDescriptor fd;
+  try {
+    fd = FileDescriptor::open(file, (writable ? O_RDWR : O_RDONLY) | O_SYNC);
+  } catch (const Error& e) {
+    if (e.errno_value() != EACCES && e.errno_value() != EPERM) throw;
+    throw Error(e.operation(), e.subject(), e.errno_value(),
+                "sysfs resource files are open only to root (mapping a BAR needs CAP_SYS_ADMIN): run as root");
+  }
+  try {
+    result.mapping = Mapping::map_descriptor(fd.get(), 0, static_cast<std::size_t>(b.size), options.protection,
+                                             Sharing::shared, file.string());
+  } catch (const Error& e) {
+    // With CONFIG_IO_STRICT_DEVMEM the kernel refuses to map a BAR whose range a driver has
+    // claimed (pci_request_regions); vfio-pci and most drivers claim theirs.
+    if ((e.errno_value() != EINVAL && e.errno_value() != EPERM) || driver.empty()) throw;
+    throw Error(e.operation(), e.subject(), e.errno_value(),
+                fmt::format("the BAR is claimed by its driver {} (CONFIG_IO_STRICT_DEVMEM refuses to map claimed "
+                            "ranges): unbind it first (echo {} > /sys/bus/pci/drivers/{}/unbind)",
+                            driver, address.to_string(), driver));
+  }
   return result;
 }
 
