@@ -8,6 +8,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -207,7 +208,15 @@ int run_bench(BenchArgs& args) {
 
   auto methods = sequential_methods(threads);
   if (!args.only.empty()) {
-    std::erase_if(methods, [&](const Method& m) { return m.name.find(args.only) == std::string::npos; });
+    std::vector<std::string> wanted;
+    for (std::size_t from = 0; from <= args.only.size();) {
+      const std::size_t comma = std::min(args.only.find(',', from), args.only.size());
+      wanted.push_back(args.only.substr(from, comma - from));
+      from = comma + 1;
+    }
+    std::erase_if(methods, [&](const Method& m) {
+      return std::none_of(wanted.begin(), wanted.end(), [&](const std::string& w) { return m.name.find(w) != std::string::npos; });
+    });
   }
   bool cold = args.cold;
   if (cold && ::geteuid() != 0) {
@@ -319,7 +328,7 @@ Registration bench{"bench", "Measure read(), pread, fread, mmap, io_uring, O_DIR
                          ->capture_default_str();
                      app.add_option("--small-files", args->small_files,
                                     "Also compare a read() loop and mapio over this many 1-16 KiB files");
-                     app.add_option("--only", args->only, "Only the methods whose name contains this");
+                     app.add_option("--only", args->only, "Only the methods whose name contains one of these (comma-separated)");
                      app.add_flag("!--no-cold", args->cold, "Skip the cold-cache runs");
                      app.add_flag("--json", args->json, "JSON instead of the table");
                      app.add_flag("--csv", args->csv, "CSV instead of the table");
