@@ -1,6 +1,7 @@
 #include "mapio/descriptor.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -33,6 +34,20 @@ FileDescriptor FileDescriptor::duplicate(int fd, std::string description) {
   int copy = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
   if (copy < 0) throw_errno("dup", description.empty() ? fmt::format("fd {}", fd) : description);
   return FileDescriptor(copy, std::move(description));
+}
+
+bool FileDescriptor::wait_readable(std::chrono::milliseconds timeout) const {
+  pollfd entry{fd_, POLLIN, 0};
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    // Rounded up, and re-checked on wake-up: poll(2) may return a little before its timeout.
+    auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    int ready = ::poll(&entry, 1, static_cast<int>(std::max<std::int64_t>(left.count(), 0)));
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready < 0) throw_errno("poll", description_);
+    if (ready > 0) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+  }
 }
 
 void FileDescriptor::reset() noexcept {

@@ -7,6 +7,7 @@
 //     ::read(fd.get(), buf, n);
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <string>
 #include <utility>
@@ -35,6 +36,10 @@ class FileDescriptor {
   bool valid() const noexcept { return fd_ >= 0; }
   explicit operator bool() const noexcept { return valid(); }
   const std::string& description() const noexcept { return description_; }
+  /// Waits until the descriptor is readable (poll(2) POLLIN): true when it is, false when `timeout`
+  /// passed first. Survives EINTR and early wake-ups; throws mapio::Error when poll fails.
+  bool wait_readable(std::chrono::milliseconds timeout) const;
+
   int release() noexcept { return std::exchange(fd_, -1); }
   void reset() noexcept;
 

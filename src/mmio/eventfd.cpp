@@ -1,6 +1,5 @@
 #include "mapio/mmio/eventfd.hpp"
 
-#include <poll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -30,21 +29,10 @@ std::uint64_t EventFd::wait() const {
 }
 
 std::uint64_t EventFd::wait(std::chrono::milliseconds timeout) const {
-  pollfd entry{fd_.get(), POLLIN, 0};
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    // Rounded up, and re-checked on wake-up: poll(2) may return a little before its timeout.
-    auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    int ready = ::poll(&entry, 1, static_cast<int>(std::max<std::int64_t>(left.count(), 0)));
-    if (ready < 0 && errno == EINTR) continue;
-    if (ready < 0) throw_errno("poll", fd_.description());
-    if (ready == 0 && std::chrono::steady_clock::now() < deadline) continue;
-    if (ready == 0) {
-      throw_errno("wait for event", fd_.description(), ETIMEDOUT,
-                  fmt::format("nothing signalled within {} ms", timeout.count()));
-    }
-    return wait();
+  if (!fd_.wait_readable(timeout)) {
+    throw_errno("wait for event", fd_.description(), ETIMEDOUT, fmt::format("nothing signalled within {} ms", timeout.count()));
   }
+  return wait();
 }
 
 void EventFd::signal(std::uint64_t value) const {

@@ -1,7 +1,6 @@
 #include "mapio/mmio/uio.hpp"
 
 #include <fcntl.h>
-#include <poll.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -117,21 +116,10 @@ std::uint32_t UioDevice::wait() const {
 }
 
 std::uint32_t UioDevice::wait(std::chrono::milliseconds timeout) const {
-  pollfd entry{fd_.get(), POLLIN, 0};
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    // Rounded up, and re-checked on wake-up: poll(2) may return a little before its timeout.
-    auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    int ready = ::poll(&entry, 1, static_cast<int>(std::max<std::int64_t>(left.count(), 0)));
-    if (ready < 0 && errno == EINTR) continue;
-    if (ready < 0) throw_errno("poll", fd_.description());
-    if (ready == 0 && std::chrono::steady_clock::now() < deadline) continue;
-    if (ready == 0) {
-      throw_errno("wait for interrupt", fd_.description(), ETIMEDOUT,
-                  fmt::format("no interrupt within {} ms", timeout.count()));
-    }
-    return wait();
+  if (!fd_.wait_readable(timeout)) {
+    throw_errno("wait for interrupt", fd_.description(), ETIMEDOUT, fmt::format("no interrupt within {} ms", timeout.count()));
   }
+  return wait();
 }
 
 void UioDevice::enable_interrupts() const {

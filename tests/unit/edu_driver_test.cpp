@@ -10,22 +10,14 @@
 
 #include "../../examples/edu/edu_driver.hpp"
 #include "../../examples/edu/edu_model.hpp"
+#include "test_support.hpp"
 
 namespace mmio = mapio::mmio;
 using namespace std::chrono_literals;
 
 namespace {
 
-template <class F>
-mapio::Error error_of(F&& f) {
-  try {
-    f();
-  } catch (const mapio::Error& e) {
-    return e;
-  }
-  ADD_FAILURE() << "no mapio::Error thrown";
-  return mapio::Error("none", "", 0);
-}
+using mapio::test::error_of;
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 

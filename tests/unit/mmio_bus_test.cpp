@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "mapio/error.hpp"
+#include "test_support.hpp"
 #include "mapio/mapping.hpp"
 #include "mapio/mmio/bus.hpp"
 
@@ -16,16 +17,7 @@ namespace mmio = mapio::mmio;
 
 namespace {
 
-template <class F>
-mapio::Error error_of(F&& f) {
-  try {
-    f();
-  } catch (const mapio::Error& e) {
-    return e;
-  }
-  ADD_FAILURE() << "no mapio::Error thrown";
-  return mapio::Error("none", "", 0);
-}
+using mapio::test::error_of;
 
 // Reads everything written to a FILE* (a real tmpfile, as a trace to stderr would be).
 std::string contents(std::FILE* file) {

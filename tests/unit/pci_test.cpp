@@ -26,16 +26,7 @@ namespace fs = std::filesystem;
 
 const fs::path tree = fs::path(MAPIO_TEST_DATA_DIR) / "sysfs" / "qemu";
 
-template <class F>
-Error error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e;
-  }
-  ADD_FAILURE() << "no mapio::Error thrown";
-  return Error("none", "", 0);
-}
+using mapio::test::error_of;
 
 /// A writable copy of the tree, with sparse resource files standing in for BAR memory.
 struct TreeCopy {

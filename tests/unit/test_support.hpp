@@ -14,6 +14,8 @@
 
 #include <gtest/gtest.h>
 
+#include "mapio/error.hpp"
+
 namespace mapio::test {
 
 /// A fresh directory under $TMPDIR, removed with everything in it when the object goes.
@@ -70,6 +72,18 @@ inline std::size_t descriptor_count() {
   std::size_t count = 0;
   for ([[maybe_unused]] auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) ++count;
   return count;
+}
+
+/// The mapio::Error that `f` throws; a test failure (and an empty Error) when it throws none.
+template <class F>
+Error error_of(F&& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e;
+  }
+  ADD_FAILURE() << "no mapio::Error thrown";
+  return Error("none", "", 0);
 }
 
 inline std::string_view as_text(std::span<const std::byte> bytes) {

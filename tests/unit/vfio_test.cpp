@@ -25,16 +25,7 @@ using namespace std::chrono_literals;
 
 const fs::path tree = fs::path(MAPIO_TEST_DATA_DIR) / "sysfs" / "qemu";
 
-template <class F>
-Error error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e;
-  }
-  ADD_FAILURE() << "no mapio::Error thrown";
-  return Error("none", "", 0);
-}
+using mapio::test::error_of;
 
 /// Builds what VFIO_DEVICE_GET_REGION_INFO leaves in the caller's buffer.
 class RegionInfo {
