@@ -116,11 +116,12 @@ int run(const DevmemOptions& o, const std::vector<std::string>& extra) {
     fmt::print(stderr, "mapio devmem: {}\n", e.what());
     return usage_error_status;
   }
-  if (r.value && !o.force) refuse_system_ram(r, o);
-
+  // Map first: when /dev/mem itself is refused (not root, lockdown) that is the reason to report,
+  // and --force could not help. Nothing is written before the System RAM check below.
   auto window = mmio::PhysicalWindow::map(
       r.address, r.width / 8,
       mmio::PhysicalOptions().writable(r.value.has_value()).device(o.device).iomem(o.iomem));
+  if (r.value && !o.force) refuse_system_ram(r, o);
   // A read-only window is only ever read through this bus, so casting away const is safe.
   mmio::VolatileBus bus(const_cast<std::byte*>(window.mapping().data()), window.size(), o.device);
   if (o.trace) {
