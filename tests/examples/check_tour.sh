@@ -32,6 +32,8 @@ expect "appended 500 records (6000 bytes)"
 expect "trimmed to 6000 bytes: the file on disk is 6000 bytes, its last line \"record 0500\\n\""
 expect "read_safely at offset 0: \"xxxxxxxx\""
 expect "read_safely at offset $((2 * page)): mapio::Error (EFAULT), and the process lives on"
+expect "1234 x 5678 = 7006652 (the device said 7006652)"
+expect "read32  0x0008 -> 0x00000000"
 expect "0 failed"
 if grep -q "FAILED" <<<"$output"; then echo "CHECK: a step failed"; failed=1; fi
 
