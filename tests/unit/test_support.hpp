@@ -2,6 +2,7 @@
 #pragma once
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -9,6 +10,7 @@
 #include <filesystem>
 #include <span>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <string_view>
 
@@ -65,6 +67,42 @@ inline std::size_t mapping_count() {
   std::size_t lines = 0;
   for (std::string line; std::getline(maps, line);) ++lines;
   return lines;
+}
+
+/// Lines in /proc/self/maps that name `path`: the mappings of that file this process holds.
+/// (Counting all lines is not robust: allocators and sanitizers map memory of their own.)
+inline std::size_t mappings_of(const std::filesystem::path& path) {
+  std::ifstream maps("/proc/self/maps");
+  std::size_t lines = 0;
+  for (std::string line; std::getline(maps, line);) {
+    if (line.size() >= path.string().size() && line.compare(line.size() - path.string().size(), std::string::npos, path.string()) == 0) ++lines;
+  }
+  return lines;
+}
+
+/// Whether the page holding `address` is mapped in this process (msync fails with ENOMEM if not).
+inline bool is_mapped(const void* address) {
+  auto page = reinterpret_cast<std::uintptr_t>(address) & ~std::uintptr_t{4095};
+  return ::msync(reinterpret_cast<void*>(page), 1, MS_ASYNC) == 0;
+}
+
+/// Bytes of the mapping that holds `address` which are in this process's page tables (the `Rss:` of
+/// its entry in /proc/self/smaps): what populate() fills in without anyone touching the pages.
+inline std::size_t resident_bytes(const void* address) {
+  std::ifstream smaps("/proc/self/smaps");
+  const auto where = reinterpret_cast<std::uintptr_t>(address);
+  bool inside = false;
+  for (std::string line; std::getline(smaps, line);) {
+    unsigned long long start = 0, end = 0;
+    char dash = 0;
+    std::istringstream header(line);
+    if (header >> std::hex >> start >> dash >> end && dash == '-') {
+      inside = where >= start && where < end;
+    } else if (inside && line.rfind("Rss:", 0) == 0) {
+      return static_cast<std::size_t>(std::stoull(line.substr(4))) * 1024;  // "Rss:   1234 kB"
+    }
+  }
+  return 0;
 }
 
 /// Entries in /proc/self/fd: one per open descriptor of this process.
