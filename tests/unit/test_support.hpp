@@ -13,6 +13,7 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -103,6 +104,17 @@ inline std::size_t resident_bytes(const void* address) {
     }
   }
   return 0;
+}
+
+/// How many of the pages of [address, address + length) are in memory (mincore(2)). For anonymous
+/// memory that is "has been faulted in", which smaps cannot say per mapping: neighbouring anonymous
+/// mappings merge into one entry there.
+inline std::size_t pages_in_memory(const void* address, std::size_t length) {
+  std::vector<unsigned char> in_core((length + 4095) / 4096);
+  if (::mincore(const_cast<void*>(address), length, in_core.data()) != 0) return 0;
+  std::size_t pages = 0;
+  for (auto page : in_core) pages += page & 1;
+  return pages;
 }
 
 /// Entries in /proc/self/fd: one per open descriptor of this process.
