@@ -201,12 +201,16 @@ const char* input_method_name(InputMethod method) noexcept {
   return "?";
 }
 
-Input::Input(FileDescriptor fd, std::string name) : fd_(std::move(fd)), name_(std::move(name)) {
-  struct stat st {};
-  if (::fstat(fd_.get(), &st) != 0) throw_errno("fstat", name_);
-  regular_ = S_ISREG(st.st_mode);
-  directory_ = S_ISDIR(st.st_mode);
-  size_ = regular_ ? static_cast<std::uint64_t>(st.st_size) : 0;
+const Input::Status& Input::status() const {
+  if (!status_.known) {
+    struct stat st {};
+    if (::fstat(fd_.get(), &st) != 0) throw_errno("fstat", name_);
+    status_.regular = S_ISREG(st.st_mode);
+    status_.directory = S_ISDIR(st.st_mode);
+    status_.size = status_.regular ? static_cast<std::uint64_t>(st.st_size) : 0;
+    status_.known = true;
+  }
+  return status_;
 }
 
 Input Input::open(const std::filesystem::path& path) {
@@ -220,13 +224,24 @@ Scanner::Scanner(InputOptions options) : options_(options) {
   if (options_.buffer_size == 0) options_.buffer_size = std::size_t{256} << 10;
 }
 
-InputMethod Scanner::method_for(const Input& input) const noexcept {
+InputMethod Scanner::method_for(const Input& input) const {
   if (!input.is_regular() || input.size() == 0) return InputMethod::read;  // nothing else can be mapped
   if (options_.method != InputMethod::automatic) return options_.method;
   return input.size() >= options_.map_threshold ? InputMethod::map : InputMethod::read;
 }
 
 void Scanner::run(Input& input, const Operations& ops, const void* counter, void* result) {
+  if (options_.method == InputMethod::automatic && !input.status_known()) {
+    // Read first: most inputs of a many-file scan end within one buffer, and for them the fstat
+    // that would choose a method is pure cost. Only a full first buffer asks what the input is.
+    const std::size_t first = read_buffer(input);
+    if (first < options_.buffer_size || !input.is_regular() || input.size() < options_.map_threshold ||
+        ::lseek(input.descriptor(), -static_cast<off_t>(first), SEEK_CUR) < 0) {
+      run_read(input, ops, counter, result, first);
+      return;
+    }
+    // A large regular file: start again from where it was, with the whole policy.
+  }
   if (input.is_directory()) throw Error("read", input.name(), EISDIR);
   if (method_for(input) == InputMethod::map) {
     run_mapped(input, ops, counter, result);
@@ -260,7 +275,16 @@ void Scanner::run_mapped(Input& input, const Operations& ops, const void* counte
   ::lseek(input.descriptor(), static_cast<off_t>(input.size()), SEEK_SET);
 }
 
-void Scanner::run_read(Input& input, const Operations& ops, const void* counter, void* result) {
+std::size_t Scanner::read_buffer(Input& input) {
+  if (buffer_.size() < options_.buffer_size) buffer_ = Mapping::anonymous(options_.buffer_size);
+  for (;;) {
+    const ssize_t n = ::read(input.descriptor(), buffer_.writable_data(), options_.buffer_size);
+    if (n >= 0) return static_cast<std::size_t>(n);
+    if (errno != EINTR) throw_errno("read", input.name());
+  }
+}
+
+void Scanner::run_read(Input& input, const Operations& ops, const void* counter, void* result, std::size_t buffered) {
   if (buffer_.size() < options_.buffer_size) buffer_ = Mapping::anonymous(options_.buffer_size);
   const std::span<std::byte> buffer = buffer_.writable_bytes().first(options_.buffer_size);
   const int fd = input.descriptor();
@@ -281,8 +305,12 @@ void Scanner::run_read(Input& input, const Operations& ops, const void* counter,
     add_progress(options_.progress, n);
   };
 
+  if (buffered > 0) {
+    // The first read happened already (automatic policy, see run()).
+    consume(buffered);
+  }
   // Sparse regular files big enough to be worth two lseeks: read the data, count the holes.
-  if (input.is_regular() && input.size() >= options_.map_threshold && options_.skip_holes) {
+  if (buffered == 0 && input.is_regular() && input.size() >= options_.map_threshold && options_.skip_holes) {
     const off_t here = ::lseek(fd, 0, SEEK_CUR);
     const std::uint64_t start = here > 0 ? static_cast<std::uint64_t>(here) : 0;
     ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);

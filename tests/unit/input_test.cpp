@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <random>
 #include <string>
@@ -97,6 +98,31 @@ TEST(Scanner, PolicyMapsLargeRegularFilesAndReadsTheRest) {
   EXPECT_EQ(Scanner(with(InputMethod::map)).method_for(pipe_in), InputMethod::read);  // a pipe cannot be mapped
   ::close(fds[0]);
   ::close(fds[1]);
+}
+
+TEST(Scanner, SmallFilesAreScannedWithoutAskingFstatLargeOnesAreMappedFromTheStart) {
+  ScratchDir dir;
+  Scanner scanner;
+  auto small = Input::open(dir.write("small", "one\ntwo\nthree"));
+  EXPECT_EQ(scanner.scan(small, mapio::LineCounter{}).count, 2u);
+  EXPECT_FALSE(small.status_known()) << "a file that ends within the first buffer needs no fstat";
+
+  std::string text;
+  while (text.size() < 3 * scanner.options().map_threshold) text += "a line of text\n";
+  auto large = Input::open(dir.write("large", text));
+  ::lseek(large.descriptor(), 5, SEEK_SET);  // scans start where the descriptor is, as read() would
+  const auto lines = scanner.scan(large, mapio::LineCounter{}).count;
+  EXPECT_TRUE(large.status_known());
+  EXPECT_EQ(scanner.method_for(large), InputMethod::map);
+  EXPECT_EQ(lines, static_cast<std::uint64_t>(std::count(text.begin() + 5, text.end(), '\n')));
+
+  auto directory = Input::open(dir.path());
+  try {
+    scanner.scan(directory, mapio::LineCounter{});
+    FAIL() << "scanning a directory succeeded";
+  } catch (const mapio::Error& e) {
+    EXPECT_EQ(e.errno_value(), EISDIR) << e.what();
+  }
 }
 
 TEST(Scanner, SparseFilesCountHolesWithoutReadingThemAndAgreeWithAFullRead) {
