@@ -1,6 +1,7 @@
 // The input policy and the scan engine behind mapio::Scanner (include/mapio/input.hpp).
 #include "mapio/input.hpp"
 
+
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -12,6 +13,8 @@
 #include <exception>
 #include <thread>
 #include <vector>
+
+#include <fmt/format.h>
 
 #include "mapio/error.hpp"
 #include "mapio/page.hpp"
@@ -96,9 +99,7 @@ void scan_slice(const Mapping& map, std::size_t offset, std::size_t length, cons
 }
 
 // Is the range in the page cache? mincore(2) on a few pages spread over it (it answers for file
-// pages whether this process mapped them yet or not). A cold file is scanned by one thread: two
-// threads reading two far-apart places defeat the kernel's readahead, which is what sets the
-// speed when the disk is involved (measured: 2.3 vs 3.9 GB/s).
+// pages whether this process mapped them yet or not).
 bool mostly_resident(const Mapping& map, std::size_t offset, std::size_t length) {
   constexpr std::size_t probes = 64;
   const std::size_t page = page_size();
@@ -114,17 +115,18 @@ bool mostly_resident(const Mapping& map, std::size_t offset, std::size_t length)
   return resident * 10 >= probes * 9;
 }
 
-// Summarises a range of the mapping, split between threads when it is large.
-void scan_range(const Mapping& map, std::size_t offset, std::size_t length, const InputOptions& options,
-                const Scanner::Operations& ops, const void* counter, void* out) {
-  unsigned threads = options.threads != 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency());
-  if (length < options.parallel_threshold || (threads > 1 && !mostly_resident(map, offset, length))) threads = 1;
+// Summarises [offset, offset + length) of a file: `slice(begin, n, acc, piece, joined)` summarises
+// [begin, begin + n) of it into `acc` (the other two are scratch). Large ranges are split between
+// threads at page boundaries of the file, and the slices' summaries combined in order.
+template <class SliceScanner>
+void scan_range(std::uint64_t offset, std::size_t length, unsigned threads, const Scanner::Operations& ops,
+                const void* counter, void* out, const SliceScanner& slice_scanner) {
   const std::size_t page = page_size();
   const std::size_t slice = static_cast<std::size_t>(align_up((length + threads - 1) / threads, page));
   threads = static_cast<unsigned>(std::min<std::size_t>(threads, (length + slice - 1) / slice));
   if (threads <= 1) {
     SummaryStorage piece(ops.summary_size), joined(ops.summary_size);
-    scan_slice(map, offset, length, ops, counter, out, piece.get(), joined.get(), options.progress);
+    slice_scanner(offset, length, out, piece.get(), joined.get());
     return;
   }
   struct Worker {
@@ -137,34 +139,19 @@ void scan_range(const Mapping& map, std::size_t offset, std::size_t length, cons
   for (unsigned i = 0; i < threads; ++i) workers.emplace_back(ops.summary_size);
   std::vector<std::thread> running;
   running.reserve(threads);
-  // Slices start on page boundaries (of the file: `offset` may not be one, the slices after the
-  // first are) so no two threads fault in the same page.
-  const std::size_t first_end = std::min(length, static_cast<std::size_t>(align_up(offset + slice, page)) - offset);
-  auto slice_of = [&](unsigned i) {
+  // Slices after the first start on page boundaries of the file, so no two threads share a page.
+  const std::size_t first_end = std::min<std::size_t>(length, static_cast<std::size_t>(align_up(offset + slice, page) - offset));
+  auto run_slice = [&](unsigned i) {
     const std::size_t begin = i == 0 ? 0 : std::min(length, first_end + (i - 1) * slice);
     const std::size_t end = std::min(length, first_end + i * slice);
-    return std::pair<std::size_t, std::size_t>{begin, end - begin};
-  };
-  for (unsigned i = 1; i < threads; ++i) {
-    running.emplace_back([&, i] {
-      auto [begin, n] = slice_of(i);
-      try {
-        scan_slice(map, offset + begin, n, ops, counter, workers[i].acc.get(), workers[i].piece.get(),
-                   workers[i].joined.get(), options.progress);
-      } catch (...) {
-        workers[i].error = std::current_exception();
-      }
-    });
-  }
-  {
-    auto [begin, n] = slice_of(0);
     try {
-      scan_slice(map, offset + begin, n, ops, counter, workers[0].acc.get(), workers[0].piece.get(),
-                 workers[0].joined.get(), options.progress);
+      slice_scanner(offset + begin, end - begin, workers[i].acc.get(), workers[i].piece.get(), workers[i].joined.get());
     } catch (...) {
-      workers[0].error = std::current_exception();
+      workers[i].error = std::current_exception();
     }
-  }
+  };
+  for (unsigned i = 1; i < threads; ++i) running.emplace_back(run_slice, i);
+  run_slice(0);
   for (auto& t : running) t.join();
   for (auto& w : workers) {
     if (w.error) std::rethrow_exception(w.error);
@@ -174,6 +161,31 @@ void scan_range(const Mapping& map, std::size_t offset, std::size_t length, cons
   for (unsigned i = 1; i < threads; ++i) {
     ops.then(counter, out, workers[i].acc.get(), joined.get());
     std::memcpy(out, joined.get(), ops.summary_size);
+  }
+}
+
+// Summarises [offset, offset + length) of a file with pread(2) into a buffer of this thread's own.
+// A file that ends early was truncated during the scan: an error, not a quietly smaller count.
+void read_slice(int fd, const std::string& name, std::uint64_t offset, std::size_t length, std::size_t buffer_size,
+                const Scanner::Operations& ops, const void* counter, void* acc, void* piece, void* joined,
+                std::atomic<std::uint64_t>* progress) {
+  ops.identity(counter, acc);
+  Mapping buffer = Mapping::anonymous(buffer_size);
+  std::byte* data = buffer.writable_data();
+  for (std::size_t done = 0; done < length;) {
+    const std::size_t want = std::min(buffer_size, length - done);
+    const ssize_t n = ::pread(fd, data, want, static_cast<off_t>(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw_errno("read", name);
+    if (n == 0) {
+      throw Error("scan", fmt::format("{} [offset {}]", name, offset + done), EIO,
+                  "the file ended early: it was truncated during the scan");
+    }
+    ops.summarize(counter, {data, static_cast<std::size_t>(n)}, piece);
+    ops.then(counter, acc, piece, joined);
+    std::memcpy(acc, joined, ops.summary_size);
+    add_progress(progress, static_cast<std::uint64_t>(n));
+    done += static_cast<std::size_t>(n);
   }
 }
 
@@ -260,14 +272,37 @@ void Scanner::run_mapped(Input& input, const Operations& ops, const void* counte
   Mapping map = Mapping::map_descriptor(input.descriptor(), start, static_cast<std::size_t>(input.size() - start),
                                         Protection::read, Sharing::shared, input.name());
   map.advise(Advice::sequential);
+  // Where the file is in the page cache, the automatic policy copies it out with pread(2) instead
+  // of faulting it in: mapping costs a page-table entry and a reference per 4 KiB page, which on a
+  // hot file is more than the copy (measured, docs/benchmarks.md). Cold files stay mapped, where
+  // MADV_SEQUENTIAL readahead is what sets the pace.
+  const bool hot = mostly_resident(map, 0, map.size());
+  const bool copy_out = options_.method == InputMethod::automatic && hot;
+  const unsigned cpus = options_.threads != 0 ? options_.threads : std::max(1u, std::thread::hardware_concurrency());
+  const std::size_t buffer_size = options_.buffer_size;
+  const int fd = input.descriptor();
   SummaryStorage piece(ops.summary_size), scratch(ops.summary_size);
   for (const auto& s : segments) {
     if (s.hole) {
       ops.zeros(counter, s.length, piece.get());
       add_progress(options_.progress, s.length);
     } else {
-      scan_range(map, static_cast<std::size_t>(s.offset - start), static_cast<std::size_t>(s.length), options_, ops,
-                 counter, piece.get());
+      // A cold file is scanned by one thread: two threads reading far-apart places defeat the
+      // kernel's readahead (measured: 2.3 vs 3.9 GB/s).
+      const unsigned threads = s.length < options_.parallel_threshold || !hot ? 1 : cpus;
+      const auto length = static_cast<std::size_t>(s.length);
+      if (copy_out) {
+        scan_range(s.offset, length, threads, ops, counter, piece.get(),
+                   [&](std::uint64_t at, std::size_t n, void* acc, void* p, void* joined) {
+                     read_slice(fd, input.name(), at, n, buffer_size, ops, counter, acc, p, joined, options_.progress);
+                   });
+      } else {
+        scan_range(s.offset, length, threads, ops, counter, piece.get(),
+                   [&](std::uint64_t at, std::size_t n, void* acc, void* p, void* joined) {
+                     scan_slice(map, static_cast<std::size_t>(at - start), n, ops, counter, acc, p, joined,
+                                options_.progress);
+                   });
+      }
     }
     append(ops, counter, result, piece.get(), scratch.get());
   }

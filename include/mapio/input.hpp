@@ -7,18 +7,25 @@
 //
 // The policy (InputMethod::automatic):
 // - A regular file of at least `map_threshold` bytes is mapped (mmap(2), MADV_SEQUENTIAL) and
-//   scanned in place, no copy; above `parallel_threshold` bytes by several threads, each over its own
-//   page-aligned slice, their summaries combined in order. The scan survives truncation: each
-//   thread reads under Mapping::scan_safely, so a file cut short underneath ends the scan with a
-//   mapio::Error (EFAULT) instead of SIGBUS.
+//   mincore(2) asks whether it is in the page cache.
+//   - Cold: it is scanned in place through the mapping, by one thread (two threads reading
+//     far-apart places defeat readahead, which is what sets the pace with a disk involved).
+//   - Hot: it is copied out with pread(2) instead, above `parallel_threshold` bytes by several
+//     threads, each over its own page-aligned slice, their summaries combined in order. On a hot
+//     file, mapping costs a page-table entry and a page reference per 4 KiB (more than the copy);
+//     docs/benchmarks.md has the measurements. This is where mmap loses, and mapio says so.
+//   Either way the scan survives truncation: mapped slices are read under Mapping::scan_safely (a
+//   lost page is a mapio::Error, EFAULT, not SIGBUS), copied slices that end early are an error
+//   (EIO), never a smaller count.
 // - Smaller files, pipes, sockets, terminals and standard input are read(2) into the Scanner's one
-//   reused buffer. The automatic policy reads first and asks fstat(2) only when the first read fills
-//   the buffer: a scan of many small files then costs what a plain read() loop costs. Mapping costs a system call, page-table set-up and a TLB flush at unmap: for a
-//   small file a copy is cheaper (ripgrep measured mapping many small files 3.8–4.6× slower).
+//   reused buffer. Mapping costs a system call, page-table set-up and a TLB flush at unmap: for a
+//   small file a copy is cheaper (ripgrep measured mapping many small files 3.8–4.6× slower). The
+//   automatic policy reads first and asks fstat(2) only when the first read fills the buffer: a
+//   scan of many small files then costs what a plain read() loop costs.
 // - Holes of a sparse regular file are found with lseek(SEEK_DATA/SEEK_HOLE) and counted as the
 //   zero bytes they are, without reading them, by either method.
-// InputMethod::map or ::read forces one method (map falls back to read where mapping is impossible:
-// a pipe cannot be mapped).
+// InputMethod::map forces scanning through the mapping (several threads when hot) and ::read a
+// single read(2) loop (map falls back to read where mapping is impossible: a pipe cannot be mapped).
 #pragma once
 
 #include <atomic>
