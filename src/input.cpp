@@ -276,7 +276,9 @@ void Scanner::run_mapped(Input& input, const Operations& ops, const void* counte
   // of faulting it in: mapping costs a page-table entry and a reference per 4 KiB page, which on a
   // hot file is more than the copy (measured, docs/benchmarks.md). Cold files stay mapped, where
   // MADV_SEQUENTIAL readahead is what sets the pace.
-  const bool hot = mostly_resident(map, 0, map.size());
+  // (The probe is a few dozen mincore calls: only worth it when its answer changes something.)
+  const bool hot = (options_.method == InputMethod::automatic || map.size() >= options_.parallel_threshold) &&
+                   mostly_resident(map, 0, map.size());
   const bool copy_out = options_.method == InputMethod::automatic && hot;
   const unsigned cpus = options_.threads != 0 ? options_.threads : std::max(1u, std::thread::hardware_concurrency());
   const std::size_t buffer_size = options_.buffer_size;
