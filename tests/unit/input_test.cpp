@@ -211,33 +211,39 @@ struct TruncatingCounter : mapio::LineCounter {
   }
 };
 
+// Scans an 8 MiB file with `options` while a child process truncates it after the first piece;
+// the scan must end in a mapio::Error with `errno_value` whose text holds `says`.
+void expect_truncation_error(const InputOptions& options, int errno_value, const std::string& says) {
+  ScratchDir dir;
+  const auto path = dir.write("victim", random_text(8 << 20, 5));
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    char c;
+    if (::read(fds[0], &c, 1) != 1) ::_exit(2);
+    ::_exit(::truncate(path.c_str(), 4096) == 0 ? 0 : 1);
+  }
+  ::close(fds[0]);
+  TruncatingCounter counter;
+  counter.go = &fds[1];
+  counter.child = child;
+  Scanner scanner(options);
+  auto in = Input::open(path);
+  try {
+    scanner.scan(in, counter);
+    ADD_FAILURE() << "the scan of a truncated file succeeded";
+  } catch (const mapio::Error& e) {
+    EXPECT_EQ(e.errno_value(), errno_value) << e.what();
+    EXPECT_NE(std::string(e.what()).find(says), std::string::npos) << e.what();
+  }
+  ::close(fds[1]);
+}
+
 TEST(Scanner, AFileTruncatedDuringAMappedScanIsAnErrorNotSigbus) {
   for (unsigned threads : {1u, 2u}) {
-    ScratchDir dir;
-    const auto path = dir.write("victim", random_text(8 << 20, 5));
-    int fds[2];
-    ASSERT_EQ(::pipe(fds), 0);
-    const pid_t child = ::fork();
-    ASSERT_GE(child, 0);
-    if (child == 0) {
-      char c;
-      if (::read(fds[0], &c, 1) != 1) ::_exit(2);
-      ::_exit(::truncate(path.c_str(), 4096) == 0 ? 0 : 1);
-    }
-    ::close(fds[0]);
-    TruncatingCounter counter;
-    counter.go = &fds[1];
-    counter.child = child;
-    Scanner scanner(with(InputMethod::map, threads, 1 << 20));
-    auto in = Input::open(path);
-    try {
-      scanner.scan(in, counter);
-      ADD_FAILURE() << "the scan of a truncated file succeeded";
-    } catch (const mapio::Error& e) {
-      EXPECT_EQ(e.errno_value(), EFAULT);
-      EXPECT_NE(std::string(e.what()).find("victim"), std::string::npos) << e.what();
-    }
-    ::close(fds[1]);
+    expect_truncation_error(with(InputMethod::map, threads, 1 << 20), EFAULT, "victim");
   }
 }
 
@@ -245,31 +251,7 @@ TEST(Scanner, AHotFileTruncatedDuringACopyOutScanIsAnErrorNotAShortCount) {
   // A hot large file is copied out with pread by the automatic policy; a truncation underneath
   // shows as a read that ends early, and that must be an error, not a smaller answer.
   for (unsigned threads : {1u, 2u}) {
-    ScratchDir dir;
-    const auto path = dir.write("victim", random_text(8 << 20, 6));
-    int fds[2];
-    ASSERT_EQ(::pipe(fds), 0);
-    const pid_t child = ::fork();
-    ASSERT_GE(child, 0);
-    if (child == 0) {
-      char c;
-      if (::read(fds[0], &c, 1) != 1) ::_exit(2);
-      ::_exit(::truncate(path.c_str(), 4096) == 0 ? 0 : 1);
-    }
-    ::close(fds[0]);
-    TruncatingCounter counter;
-    counter.go = &fds[1];
-    counter.child = child;
-    Scanner scanner(with(InputMethod::automatic, threads, 1 << 20));
-    auto in = Input::open(path);
-    try {
-      scanner.scan(in, counter);
-      ADD_FAILURE() << "the scan of a truncated file succeeded";
-    } catch (const mapio::Error& e) {
-      EXPECT_EQ(e.errno_value(), EIO) << e.what();
-      EXPECT_NE(std::string(e.what()).find("truncated during the scan"), std::string::npos) << e.what();
-    }
-    ::close(fds[1]);
+    expect_truncation_error(with(InputMethod::automatic, threads, 1 << 20), EIO, "truncated during the scan");
   }
 }
 

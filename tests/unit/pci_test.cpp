@@ -56,20 +56,7 @@ std::uint32_t peek32(const fs::path& file, std::uint64_t offset) {
   return value;
 }
 
-struct Run {
-  int status;
-  std::string out;
-  std::string err;
-};
-
-Run run(const std::string& arguments) {
-  mapio::test::ScratchDir scratch;
-  std::string command = std::string(MAPIO_CLI_PATH) + " " + arguments + " >" + (scratch / "out").string() + " 2>" +
-                        (scratch / "err").string();
-  int status = std::system(command.c_str());
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, mapio::test::read_with_read(scratch / "out"),
-          mapio::test::read_with_read(scratch / "err")};
-}
+mapio::test::CliRun run(const std::string& arguments) { return mapio::test::run_cli(arguments); }
 
 // ---- addresses -------------------------------------------------------------------------------
 

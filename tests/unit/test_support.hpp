@@ -124,6 +124,26 @@ inline std::size_t descriptor_count() {
   return count;
 }
 
+/// What a run of the mapio CLI did: exit status (-1 if it did not exit), standard output and error.
+struct CliRun {
+  int status;
+  std::string out;
+  std::string err;
+};
+
+#ifdef MAPIO_CLI_PATH
+/// Runs `mapio ARGUMENTS` through the shell (so ARGUMENTS may quote), the two streams captured to
+/// files apart.
+inline CliRun run_cli(const std::string& arguments) {
+  ScratchDir scratch;
+  std::string command = std::string(MAPIO_CLI_PATH) + " " + arguments + " >" + (scratch / "out").string() + " 2>" +
+                        (scratch / "err").string();
+  int status = std::system(command.c_str());
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_with_read(scratch / "out"),
+          read_with_read(scratch / "err")};
+}
+#endif
+
 /// The mapio::Error that `f` throws; a test failure (and an empty Error) when it throws none.
 template <class F>
 Error error_of(F&& f) {
