@@ -36,6 +36,18 @@ FileDescriptor FileDescriptor::duplicate(int fd, std::string description) {
   return FileDescriptor(copy, std::move(description));
 }
 
+std::string FileDescriptor::read_all() const {
+  std::string text;
+  char buffer[16384];
+  for (;;) {
+    const ssize_t n = ::read(fd_, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw_errno("read", description_);
+    if (n == 0) return text;
+    text.append(buffer, static_cast<std::size_t>(n));
+  }
+}
+
 bool FileDescriptor::wait_readable(std::chrono::milliseconds timeout) const {
   pollfd entry{fd_, POLLIN, 0};
   const auto deadline = std::chrono::steady_clock::now() + timeout;

@@ -36,6 +36,10 @@ class FileDescriptor {
   bool valid() const noexcept { return fd_ >= 0; }
   explicit operator bool() const noexcept { return valid(); }
   const std::string& description() const noexcept { return description_; }
+  /// Reads from the current offset to the end (EINTR retried). For /proc and /sys files, whose size
+  /// reads as 0, and for anything else small. Throws mapio::Error("read", description).
+  std::string read_all() const;
+
   /// Waits until the descriptor is readable (poll(2) POLLIN): true when it is, false when `timeout`
   /// passed first. Survives EINTR and early wake-ups; throws mapio::Error when poll fails.
   bool wait_readable(std::chrono::milliseconds timeout) const;

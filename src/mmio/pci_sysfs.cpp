@@ -11,19 +11,7 @@
 
 namespace mapio::mmio::sysfs {
 
-std::string read_text(const std::filesystem::path& path) {
-  auto fd = FileDescriptor::open(path, O_RDONLY);
-  std::string text;
-  char buffer[4096];
-  for (;;) {
-    ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw_errno("read", path.string());
-    if (n == 0) break;
-    text.append(buffer, static_cast<std::size_t>(n));
-  }
-  return text;
-}
+std::string read_text(const std::filesystem::path& path) { return FileDescriptor::open(path, O_RDONLY).read_all(); }
 
 std::optional<std::string> read_optional_line(const std::filesystem::path& path) {
   std::error_code ec;

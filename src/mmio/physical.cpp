@@ -135,16 +135,11 @@ Lockdown parse_lockdown(std::string_view text) noexcept {
 }
 
 Lockdown read_lockdown(const std::filesystem::path& path) noexcept {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Lockdown::unknown;
-  FileDescriptor owned(fd, path.string());
-  char buffer[256];
-  ssize_t n;
-  do {
-    n = ::read(owned.get(), buffer, sizeof buffer);
-  } while (n < 0 && errno == EINTR);
-  if (n <= 0) return Lockdown::unknown;
-  return parse_lockdown(std::string_view(buffer, static_cast<std::size_t>(n)));
+  try {
+    return parse_lockdown(FileDescriptor::open(path, O_RDONLY).read_all());
+  } catch (const std::exception&) {
+    return Lockdown::unknown;  // no securityfs, no lockdown LSM, or not readable: cannot tell
+  }
 }
 
 std::string explain_devmem_failure(const DevmemFailure& failure) {

@@ -153,19 +153,7 @@ ResourceTree ResourceTree::parse(std::string_view text, std::string source) {
 
 ResourceTree ResourceTree::read(const std::filesystem::path& path) {
   // /proc files report size 0: read until end of file.
-  auto fd = FileDescriptor::open(path, O_RDONLY);
-  std::string text;
-  char buffer[16384];
-  for (;;) {
-    const ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw_errno("read", path.string());
-    }
-    if (n == 0) break;
-    text.append(buffer, static_cast<std::size_t>(n));
-  }
-  return parse(text, path.string());
+  return parse(FileDescriptor::open(path, O_RDONLY).read_all(), path.string());
 }
 
 std::vector<const Resource*> ResourceTree::path_to(std::uint64_t address) const {
