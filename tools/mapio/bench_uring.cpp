@@ -1,13 +1,10 @@
-// mapio bench: io_uring reads without liburing — io_uring_setup(2) and io_uring_enter(2) directly,
-// the rings mapped through mapio::Mapping. `depth` reads of `block` bytes stay in flight; each
-// completion is counted (newlines do not care about order) and its buffer sent out again.
+// mapio bench: sequential reads through io_uring (liburing). `depth` reads of `block` bytes stay in
+// flight; each completion is counted (newlines do not care about order) and its buffer sent out
+// again for the next block.
 #include <fcntl.h>
-#include <linux/io_uring.h>
-#include <sys/syscall.h>
+#include <liburing.h>
 #include <unistd.h>
 
-#include <atomic>
-#include <cerrno>
 #include <vector>
 
 #include "bench_common.hpp"
@@ -19,83 +16,41 @@
 namespace mapio::cli::bench {
 namespace {
 
-template <class T>
-T* at(const Mapping& map, std::uint32_t offset) {
-  return reinterpret_cast<T*>(const_cast<std::byte*>(map.data()) + offset);
-}
-
+/// An io_uring instance (io_uring_queue_init / io_uring_queue_exit), owned.
 class Ring {
  public:
   explicit Ring(unsigned entries) {
-    io_uring_params params{};
-    const long fd = ::syscall(__NR_io_uring_setup, entries, &params);
-    if (fd < 0) throw_errno("io_uring_setup", "io_uring");
-    fd_ = FileDescriptor(static_cast<int>(fd), "io_uring");
-    const std::size_t sq_size = params.sq_off.array + params.sq_entries * sizeof(std::uint32_t);
-    const std::size_t cq_size = params.cq_off.cqes + params.cq_entries * sizeof(io_uring_cqe);
-    sq_ = Mapping::map_descriptor(fd_.get(), IORING_OFF_SQ_RING, std::max(sq_size, cq_size), Protection::read_write,
-                                  Sharing::shared, "io_uring SQ ring");
-    if ((params.features & IORING_FEAT_SINGLE_MMAP) == 0) {
-      cq_ = Mapping::map_descriptor(fd_.get(), IORING_OFF_CQ_RING, cq_size, Protection::read_write, Sharing::shared,
-                                    "io_uring CQ ring");
+    if (const int r = ::io_uring_queue_init(entries, &ring_, 0); r < 0) {
+      throw_errno("io_uring_queue_init", "io_uring", -r);
     }
-    sqes_ = Mapping::map_descriptor(fd_.get(), IORING_OFF_SQES, params.sq_entries * sizeof(io_uring_sqe),
-                                    Protection::read_write, Sharing::shared, "io_uring SQEs");
-    const Mapping& cq = cq_.empty() ? sq_ : cq_;
-    sq_tail_ = at<std::uint32_t>(sq_, params.sq_off.tail);
-    sq_mask_ = *at<std::uint32_t>(sq_, params.sq_off.ring_mask);
-    sq_array_ = at<std::uint32_t>(sq_, params.sq_off.array);
-    cq_head_ = at<std::uint32_t>(cq, params.cq_off.head);
-    cq_tail_ = at<std::uint32_t>(cq, params.cq_off.tail);
-    cq_mask_ = *at<std::uint32_t>(cq, params.cq_off.ring_mask);
-    cqes_ = at<io_uring_cqe>(cq, params.cq_off.cqes);
   }
+  ~Ring() { ::io_uring_queue_exit(&ring_); }
+  Ring(const Ring&) = delete;
+  Ring& operator=(const Ring&) = delete;
 
   void queue_read(int fd, void* buffer, std::uint32_t length, std::uint64_t offset, std::uint64_t tag) {
-    const std::uint32_t tail = *sq_tail_;
-    const std::uint32_t index = tail & sq_mask_;
-    io_uring_sqe& sqe = at<io_uring_sqe>(sqes_, 0)[index];
-    sqe = io_uring_sqe{};
-    sqe.opcode = IORING_OP_READ;
-    sqe.fd = fd;
-    sqe.addr = reinterpret_cast<std::uint64_t>(buffer);
-    sqe.len = length;
-    sqe.off = offset;
-    sqe.user_data = tag;
-    sq_array_[index] = index;
-    std::atomic_ref<std::uint32_t>(*sq_tail_).store(tail + 1, std::memory_order_release);
-    ++pending_;
+    io_uring_sqe* sqe = ::io_uring_get_sqe(&ring_);
+    if (sqe == nullptr) throw Error("io_uring_get_sqe", "io_uring", EBUSY, "the submission queue is full");
+    ::io_uring_prep_read(sqe, fd, buffer, length, offset);
+    ::io_uring_sqe_set_data64(sqe, tag);
   }
 
   /// Submits what was queued and waits for one completion: {tag, result}.
   std::pair<std::uint64_t, int> wait() {
+    io_uring_cqe* cqe = nullptr;
     for (;;) {
-      const std::uint32_t head = *cq_head_;
-      if (head != std::atomic_ref<std::uint32_t>(*cq_tail_).load(std::memory_order_acquire)) {
-        const io_uring_cqe cqe = cqes_[head & cq_mask_];
-        std::atomic_ref<std::uint32_t>(*cq_head_).store(head + 1, std::memory_order_release);
-        return {cqe.user_data, cqe.res};
-      }
-      const long r = ::syscall(__NR_io_uring_enter, fd_.get(), pending_, 1, IORING_ENTER_GETEVENTS, nullptr, 0);
-      if (r < 0) {
-        if (errno == EINTR) continue;
-        throw_errno("io_uring_enter", "io_uring");
-      }
-      pending_ -= static_cast<unsigned>(r);
+      const int r = ::io_uring_submit_and_wait(&ring_, 1);
+      if (r == -EINTR) continue;
+      if (r < 0) throw_errno("io_uring_submit_and_wait", "io_uring", -r);
+      if (::io_uring_peek_cqe(&ring_, &cqe) == 0 && cqe != nullptr) break;
     }
+    const std::pair<std::uint64_t, int> done{::io_uring_cqe_get_data64(cqe), cqe->res};
+    ::io_uring_cqe_seen(&ring_, cqe);
+    return done;
   }
 
  private:
-  FileDescriptor fd_;
-  Mapping sq_, cq_, sqes_;
-  std::uint32_t* sq_tail_ = nullptr;
-  std::uint32_t sq_mask_ = 0;
-  std::uint32_t* sq_array_ = nullptr;
-  std::uint32_t* cq_head_ = nullptr;
-  std::uint32_t* cq_tail_ = nullptr;
-  std::uint32_t cq_mask_ = 0;
-  io_uring_cqe* cqes_ = nullptr;
-  unsigned pending_ = 0;
+  io_uring ring_{};
 };
 
 }  // namespace
@@ -130,8 +85,8 @@ std::uint64_t count_with_io_uring(const std::string& path, unsigned depth, std::
       // A short read: ask for the rest of that block before moving on.
       const std::uint64_t from = offset_of[slot] + static_cast<std::uint64_t>(result);
       offset_of[slot] = from;
-      ring.queue_read(file.get(), base + slot * block, static_cast<std::uint32_t>(wanted - static_cast<std::uint64_t>(result)),
-                      from, slot);
+      ring.queue_read(file.get(), base + slot * block,
+                      static_cast<std::uint32_t>(wanted - static_cast<std::uint64_t>(result)), from, slot);
       ++in_flight;
       continue;
     }

@@ -1,0 +1,21 @@
+# `mapio bench` on a small generated file: every method (read, pread, fread, mmap variants,
+# io_uring, O_DIRECT, mapio's policy, GNU wc, dd) must count the same lines, and the report must
+# hold each of them. A smoke test of the harness, not a measurement.
+add_test(NAME cli.bench_methods_agree
+  COMMAND bash -c "set -euo pipefail
+    '$<TARGET_FILE:mapio_cli>' bench --size 16 --reps 1 --no-cold --random-reads 1000 --small-files 50 --json -q \
+      --dir '${CMAKE_CURRENT_BINARY_DIR}' > '${CMAKE_CURRENT_BINARY_DIR}/bench.json'
+    python3 - '${CMAKE_CURRENT_BINARY_DIR}/bench.json' <<'PY'
+import json, sys
+report = json.load(open(sys.argv[1]))
+methods = {m['method']: m for m in report['sequential']}
+wanted = ['read 64K', 'pread 1M', 'fread 1M', 'mmap', 'mmap+POPULATE', 'io_uring 4x1M', 'O_DIRECT 4M',
+          'GNU wc -l', 'dd bs=4M iflag=direct']
+missing = [w for w in wanted if w not in methods]
+disagree = [name for name, m in methods.items() if not m['lines_agree']]
+assert not missing, f'methods missing from the report: {missing}'
+assert not disagree, f'methods that counted other lines: {disagree}'
+assert len(report['random_4k']) >= 4 and all(r['reads'] == 1000 for r in report['random_4k'])
+print(f'{len(methods)} methods agree; ceiling {report[\"ceiling_gbps\"]:.1f} GB/s')
+PY")
+set_tests_properties(cli.bench_methods_agree PROPERTIES LABELS cli TIMEOUT 300)
