@@ -105,7 +105,9 @@ class Scanner {
   explicit Scanner(InputOptions options = {});
 
   const InputOptions& options() const noexcept { return options_; }
-  /// What the policy picks for `input`.
+  /// Whether a scan of `input` starts by mapping it (map) or by reading it (read). A mapped file that
+  /// turns out to be in the page cache is then copied out with pread under the automatic policy
+  /// (see above): the mapping is what tells.
   InputMethod method_for(const Input& input) const;
 
   /// The counter's Summary of the whole input (from its current position for pipes).
