@@ -109,6 +109,24 @@ TEST(VolatileBus, OverReadOnlyMemoryReadsAndRefusesWritesWithoutFaulting) {
   EXPECT_NE(std::string(e.what()).find("+ 0x8"), std::string::npos) << e.what();
 }
 
+TEST(Bus, RunTimeWidthsReachTheRightBytesAtTheRightWidth) {
+  mmio::SimBus bus(0x20, "widths");
+  std::vector<unsigned> widths;
+  bus.on_write([&](std::size_t offset, unsigned width, std::uint64_t value) {
+    widths.push_back(width);
+    bus.store_value(offset, width, value);
+  });
+  for (unsigned width : {8u, 16u, 32u, 64u}) mmio::write_width(bus, 0x10, width, 0x1122334455667788);
+  EXPECT_EQ(widths, (std::vector<unsigned>{8, 16, 32, 64}));
+  EXPECT_EQ(mmio::read_width(bus, 0x10, 8), 0x88u);
+  EXPECT_EQ(mmio::read_width(bus, 0x10, 16), 0x7788u);
+  EXPECT_EQ(mmio::read_width(bus, 0x10, 32), 0x55667788u);
+  EXPECT_EQ(mmio::read_width(bus, 0x10, 64), 0x1122334455667788u);
+  mmio::write_width(bus, 0x10, 8, 0xffff);  // only the low 8 bits are written
+  EXPECT_EQ(mmio::read_width(bus, 0x10, 16), 0x77ffu);
+  EXPECT_THROW(mmio::read_width(bus, 0x1c, 64), mapio::Error);  // checked like any access
+}
+
 TEST(SimBus, WithoutHandlersItIsMemory) {
   mmio::SimBus bus(0x100, "ram");
   bus.write<std::uint32_t>(0x10, 0xa5a5a5a5);

@@ -67,29 +67,9 @@ BarRequest parse_request(const std::vector<std::string>& words) {
 }
 
 template <mmio::Bus B>
-std::uint64_t read_at(B& bus, std::size_t offset, unsigned width) {
-  switch (width) {
-    case 8: return bus.template read<std::uint8_t>(offset);
-    case 16: return bus.template read<std::uint16_t>(offset);
-    case 32: return bus.template read<std::uint32_t>(offset);
-    default: return bus.template read<std::uint64_t>(offset);
-  }
-}
-
-template <mmio::Bus B>
-void write_at(B& bus, std::size_t offset, unsigned width, std::uint64_t value) {
-  switch (width) {
-    case 8: bus.template write<std::uint8_t>(offset, static_cast<std::uint8_t>(value)); break;
-    case 16: bus.template write<std::uint16_t>(offset, static_cast<std::uint16_t>(value)); break;
-    case 32: bus.template write<std::uint32_t>(offset, static_cast<std::uint32_t>(value)); break;
-    default: bus.template write<std::uint64_t>(offset, value); break;
-  }
-}
-
-template <mmio::Bus B>
 void perform(B& bus, const BarRequest& request) {
   if (request.value) {
-    write_at(bus, static_cast<std::size_t>(request.offset), request.width, *request.value);
+    mmio::write_width(bus, static_cast<std::size_t>(request.offset), request.width, *request.value);
     return;
   }
   // Check the whole dump first, so that a range that runs off the BAR prints nothing.
@@ -97,7 +77,7 @@ void perform(B& bus, const BarRequest& request) {
   bus.check(static_cast<std::size_t>(request.offset + (request.count - 1) * step), step,
             mmio::access_name(mmio::Direction::read, step));
   for (std::uint64_t i = 0; i < request.count; ++i) {
-    auto value = read_at(bus, static_cast<std::size_t>(request.offset + i * step), request.width);
+    auto value = mmio::read_width(bus, static_cast<std::size_t>(request.offset + i * step), request.width);
     fmt::print("{}\n", devmem_hex(value, request.width));
   }
 }

@@ -89,21 +89,10 @@ void refuse_system_ram(const Request& r, const DevmemOptions& o) {
 template <class B>
 void access(B& bus, const Request& r) {
   if (r.value) {
-    switch (r.width) {
-      case 8: bus.template write<std::uint8_t>(0, static_cast<std::uint8_t>(*r.value)); break;
-      case 16: bus.template write<std::uint16_t>(0, static_cast<std::uint16_t>(*r.value)); break;
-      case 32: bus.template write<std::uint32_t>(0, static_cast<std::uint32_t>(*r.value)); break;
-      default: bus.template write<std::uint64_t>(0, *r.value); break;
-    }
+    mmio::write_width(bus, 0, r.width, *r.value);
     return;
   }
-  std::uint64_t value;
-  switch (r.width) {
-    case 8: value = bus.template read<std::uint8_t>(0); break;
-    case 16: value = bus.template read<std::uint16_t>(0); break;
-    case 32: value = bus.template read<std::uint32_t>(0); break;
-    default: value = bus.template read<std::uint64_t>(0); break;
-  }
+  const std::uint64_t value = mmio::read_width(bus, 0, r.width);
   // Exactly busybox's line; stdout carries nothing else, so `$(mapio devmem ...)` is the value.
   std::fputs((devmem_hex(value, r.width) + "\n").c_str(), stdout);
 }

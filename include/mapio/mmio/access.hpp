@@ -69,6 +69,29 @@ concept Bus = requires(B& bus, const B& const_bus, std::size_t offset, std::stri
   const_bus.check(offset, std::size_t{4}, operation);
 };
 
+/// A checked read of `width` bits (8, 16, 32 or 64) chosen at run time, as devmem-like tools need;
+/// the value is zero-extended. Any other width reads 64 bits (validate widths where they are parsed).
+template <Bus B>
+std::uint64_t read_width(const B& bus, std::size_t offset, unsigned width) {
+  switch (width) {
+    case 8: return bus.template read<std::uint8_t>(offset);
+    case 16: return bus.template read<std::uint16_t>(offset);
+    case 32: return bus.template read<std::uint32_t>(offset);
+    default: return bus.template read<std::uint64_t>(offset);
+  }
+}
+
+/// A checked write of the low `width` bits of `value` (see read_width).
+template <Bus B>
+void write_width(B& bus, std::size_t offset, unsigned width, std::uint64_t value) {
+  switch (width) {
+    case 8: bus.template write<std::uint8_t>(offset, static_cast<std::uint8_t>(value)); break;
+    case 16: bus.template write<std::uint16_t>(offset, static_cast<std::uint16_t>(value)); break;
+    case 32: bus.template write<std::uint32_t>(offset, static_cast<std::uint32_t>(value)); break;
+    default: bus.template write<std::uint64_t>(offset, value); break;
+  }
+}
+
 /// A copyable handle for unchecked accesses through a bus. The generic one holds a pointer to the
 /// bus; VolatileBus provides its own (just the base address), which is what makes a typed register
 /// access compile to a bare `mov`.
