@@ -10,6 +10,7 @@ converts them to PNG.
       Writes the test image the guest blits (a deterministic 96x64 pattern).
   host.py check-text OUT_DIR      checks text.ppm against blank.ppm (VGA text mode, 720x400)
   host.py check-fb OUT_DIR IMAGE  checks fbdev.ppm and drm.ppm
+  host.py check-fb16 OUT_DIR IMAGE  checks fb16.ppm (the same drawing on an RGB565 framebuffer)
   host.py png IN.ppm OUT.png
 
 Check results are printed as `MAPIO-RESULT <check> PASS|FAIL <detail>` lines.
@@ -280,6 +281,69 @@ def check_fb(out_dir, image_path):
            else f"outside wrong at {outside}, inside {sorted(inside)[:4]}")
 
 
+# The 16-bit framebuffer (screen_fb16.guest.sh): the same drawing as screen_fb, on RGB565.
+# mapio rounds each 8-bit channel to the nearest of 2^bits levels; QEMU shows a level by
+# repeating its top bits below it (5 bits abcde -> abcdeabc, 6 bits abcdef -> abcdefab), which
+# is what pixman does when the screendump converts the 16-bit surface. So 0xff stays 0xff and
+# #204080 shows as #214184.
+
+def widen(level, bits):
+    return (level << (8 - bits)) | (level >> (2 * bits - 8))
+
+
+def rgb565(rgb):
+    def channel(value, bits):
+        top = (1 << bits) - 1
+        return widen((value * top + 127) // 255, bits)
+    return (channel(rgb[0], 5), channel(rgb[1], 6), channel(rgb[2], 5))
+
+
+def check_fb16(out_dir, image_path):
+    shot = Picture(os.path.join(out_dir, "fb16.ppm"))
+    result("shot-fb16-size", (shot.width, shot.height) == (800, 600), f"{shot.width}x{shot.height}")
+    background = rgb565(FB_BACKGROUND)
+    corners = [(0, 0), (shot.width - 1, 0), (0, shot.height - 1), (shot.width - 1, shot.height - 1), (700, 50)]
+    wrong = [(x, y, shot.at(x, y)) for x, y in corners if shot.at(x, y) != background]
+    result("shot-fb16-fill", not wrong, "#%02x%02x%02x at the corners" % background if not wrong else
+           f"expected {background}, wrong: {wrong}")
+
+    (rx, ry, rw, rh), rect_rgb = FB_RECT
+    rgb = rgb565(rect_rgb)
+    inside = set(shot.block(rx, ry, rw, rh))
+    edges = [shot.at(rx - 1, ry), shot.at(rx + rw, ry), shot.at(rx, ry - 1), shot.at(rx, ry + rh)]
+    result("shot-fb16-rect", inside == {rgb} and all(e == background for e in edges),
+           f"{rw}x{rh} at {rx},{ry} exactly, #%02x%02x%02x" % rgb if inside == {rgb}
+           else f"expected {rgb}: inside {sorted(inside)[:4]}, edges {edges}")
+
+    (tx, ty), scale, string, fg_rgb = FB_TEXT
+    fg = rgb565(fg_rgb)
+    box = shot.block(tx, ty, 8 * scale * len(string), 8 * scale)
+    colours = set(box)
+    lit = sum(1 for p in box if p == fg)
+    blocks_uniform = all(len(set(shot.block(tx + bx, ty + by, scale, scale))) == 1
+                         for by in range(0, 8 * scale, scale) for bx in range(0, 8 * scale * len(string), scale))
+    result("shot-fb16-text-blocks", blocks_uniform, f"{scale}x{scale} font pixels")
+    result("shot-fb16-text", colours == {fg, background} and lit > 0 and lit % (scale * scale) == 0,
+           f"{lit} white pixels in {len(string)} glyphs" if colours == {fg, background} else f"colours {colours}")
+
+    # Every pixel of the test pattern, quantised: its gradients pass through all 32 red and all
+    # 64 green levels, so this checks mapio's rounding and QEMU's widening level by level.
+    width, height, data = read_ppm(image_path)
+    ix, iy = FB_IMAGE_AT
+    wrong = []
+    for y in range(height):
+        for x in range(width):
+            i = (y * width + x) * 3
+            want = rgb565(tuple(data[i:i + 3]))
+            got = shot.at(ix + x, iy + y)
+            if got != want:
+                wrong.append((x, y, tuple(data[i:i + 3]), want, got))
+    levels = (len({shot.at(ix + x, iy)[0] for x in range(width)}), len({shot.at(ix, iy + y)[1] for y in range(height)}))
+    result("shot-fb16-image", not wrong,
+           f"{width}x{height} pixel for pixel; {levels[0]} red and {levels[1]} green levels" if not wrong
+           else f"{len(wrong)} pixels differ, first (x, y, source, expected, shown): {wrong[:3]}")
+
+
 def main(argv):
     command = argv[1]
     if command == "drive":
@@ -292,6 +356,8 @@ def main(argv):
         check_text(argv[2])
     elif command == "check-fb":
         check_fb(argv[2], argv[3])
+    elif command == "check-fb16":
+        check_fb16(argv[2], argv[3])
     elif command == "png":
         write_png(argv[2], argv[3])
     else:

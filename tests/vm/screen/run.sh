@@ -5,7 +5,8 @@
 # The guest says `MAPIO-SHOT NAME` and waits; host.py takes `screendump NAME.ppm` through the
 # monitor and answers on the second serial line. After poweroff host.py checks the pictures.
 #
-# Usage: run.sh WORK SCENARIO      (SCENARIO: screen_text or screen_fb; WORK as setup.sh made it)
+# Usage: run.sh WORK SCENARIO      (SCENARIO: screen_text, screen_fb or screen_fb16; WORK as setup.sh
+#                                   made it)
 # Screenshots (PPM and PNG) and the console log are kept in WORK/screen/SCENARIO/.
 set -euo pipefail
 
@@ -75,6 +76,8 @@ cat "$work/initramfs.cpio.gz" "$out/overlay.cpio.gz" >"$out/initrd.gz"
 # ---------------------------------------------------------------------------------------------
 append="console=ttyS0 quiet panic=-1 mapio.scenario=$scenario vt.global_cursor_default=0"
 [ "$scenario" = screen_text ] && append="$append nomodeset"
+# VESA mode 0x114 (800x600, RGB565): QEMU's loader passes vga= to the kernel's setup code, vesafb.
+[ "$scenario" = screen_fb16 ] && append="$append vga=0x314"
 sockets=$(mktemp -d /tmp/mapio-screen.XXXXXX)
 console=$out/console.log
 : >"$console"
@@ -120,6 +123,11 @@ case "$scenario" in
     expect=(fb-device fb-info dri-info fb-fill fb-rect fb-text fb-show fb-bad-image drm-shown
             shot-fb-size shot-fb-fill shot-fb-rect shot-fb-text shot-fb-text-blocks shot-fb-image shot-drm-fill)
     shots=(fbdev drm) ;;
+  screen_fb16)
+    expect=(fb16-device fb16-sysfs-bpp fb16-driver fb16-info fb16-format fb16-stride fb16-fill fb16-fill-format
+            fb16-rect fb16-text fb16-show
+            shot-fb16-size shot-fb16-fill shot-fb16-rect shot-fb16-text shot-fb16-text-blocks shot-fb16-image)
+    shots=(fb16) ;;
 esac
 missing_shot=0
 for s in "${shots[@]}"; do
@@ -129,6 +137,7 @@ if [ "$missing_shot" -eq 0 ]; then
   case "$scenario" in
     screen_text) python3 "$here/host.py" check-text "$out" >>"$out/host-results" || true ;;
     screen_fb) python3 "$here/host.py" check-fb "$out" "$root/vm/screen/pattern.ppm" >>"$out/host-results" || true ;;
+    screen_fb16) python3 "$here/host.py" check-fb16 "$out" "$root/vm/screen/pattern.ppm" >>"$out/host-results" || true ;;
   esac
   for s in "${shots[@]}"; do python3 "$here/host.py" png "$out/$s.ppm" "$out/$s.png"; done
 fi
