@@ -1,6 +1,6 @@
 # `mapio bench` on a small generated file: every method (read, pread, fread, mmap variants,
 # io_uring, O_DIRECT, mapio's policy, GNU wc, dd) must count the same lines, and the report must
-# hold each of them. A smoke test of the harness, not a measurement.
+# hold each of them; the random 4 KiB reads of every method must count the same lines too. A smoke test of the harness, not a measurement.
 add_test(NAME cli.bench_methods_agree
   COMMAND bash -c "set -euo pipefail
     '$<TARGET_FILE:mapio_cli>' bench --size 16 --reps 1 --no-cold --random-reads 1000 --small-files 50 --json -q \
@@ -15,7 +15,13 @@ missing = [w for w in wanted if w not in methods]
 disagree = [name for name, m in methods.items() if not m['lines_agree']]
 assert not missing, f'methods missing from the report: {missing}'
 assert not disagree, f'methods that counted other lines: {disagree}'
-assert len(report['random_4k']) >= 4 and all(r['reads'] == 1000 for r in report['random_4k'])
+random = report['random_4k']
+assert all(r['reads'] == 1000 for r in random), random
+for where in ('whole file', '16 MiB window'):
+    group = {r['method'].rsplit(', ', 1)[0]: r['lines'] for r in random if r['method'].endswith(where)}
+    assert set(group) == {'pread 4 KiB', 'mmap, first touch', 'mmap, hot mapping', 'mmap, hot, visit_extents',
+                          'ceiling: resident memory'}, group
+    assert len(set(group.values())) == 1 and min(group.values()) > 0, f'random reads ({where}) counted other lines: {group}'
 print(f'{len(methods)} methods agree; ceiling {report[\"ceiling_gbps\"]:.1f} GB/s')
 PY")
 set_tests_properties(cli.bench_methods_agree PROPERTIES LABELS cli TIMEOUT 300)

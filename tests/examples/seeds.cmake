@@ -9,6 +9,9 @@ add_test(NAME example.count_lines
 add_test(NAME example.count_byte
   COMMAND ${CMAKE_CURRENT_LIST_DIR}/check_count_byte.sh ${MAPIO_EXAMPLE_BIN}/count_byte)
 
+add_test(NAME example.pick_lines
+  COMMAND ${CMAKE_CURRENT_LIST_DIR}/check_pick_lines.sh ${MAPIO_EXAMPLE_BIN}/pick_lines)
+
 add_test(NAME example.write_and_verify
   COMMAND ${MAPIO_EXPECT_LINES} ${MAPIO_EXAMPLE_BIN}/write_and_verify --
     "before: Hello, World! This is memory-mapped."
@@ -57,5 +60,5 @@ add_test(NAME example.growing_file
     "after trimming: file is 12000 bytes, last record: record 1000")
 
 set_tests_properties(example.count_lines example.count_byte example.write_and_verify example.shared_vs_private
-  example.fork_shared_counter example.guard_page example.sealed_memfd example.growing_file
+  example.fork_shared_counter example.guard_page example.sealed_memfd example.growing_file example.pick_lines
   PROPERTIES LABELS example)

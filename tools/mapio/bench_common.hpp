@@ -40,6 +40,7 @@ struct RandomSample {
   std::string method;
   std::uint64_t reads = 0;
   double seconds = 0;
+  std::uint64_t lines = 0;  ///< newlines counted over all the reads (random reads: equal in every row)
   double reads_per_second() const { return seconds > 0 ? static_cast<double>(reads) / seconds : 0; }
 };
 

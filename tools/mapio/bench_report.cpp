@@ -97,7 +97,7 @@ std::string render_json(const Report& r) {
   }
   for (const auto& s : r.random) {
     j["random_4k"].push_back({{"method", s.method}, {"reads", s.reads}, {"seconds", s.seconds},
-                              {"reads_per_second", s.reads_per_second()}});
+                              {"reads_per_second", s.reads_per_second()}, {"lines", s.lines}});
   }
   for (const auto& s : r.small_files) {
     j["small_files"].push_back({{"method", s.method}, {"files", s.reads}, {"seconds", s.seconds},
