@@ -17,12 +17,6 @@ using test::as_text;
 using test::read_with_read;
 using test::ScratchDir;
 
-std::string pattern(std::size_t n) {
-  std::string s(n, '\0');
-  for (std::size_t i = 0; i < n; ++i) s[i] = static_cast<char>('a' + (i * 7 + i / 4096) % 26);
-  return s;
-}
-
 TEST(MappedFile, MapsWholeFileReadOnly) {
   ScratchDir dir;
   auto path = dir.write("a.txt", "hello\nworld\n");
@@ -34,7 +28,7 @@ TEST(MappedFile, MapsWholeFileReadOnly) {
 
 TEST(MappedFile, AnyOffsetGivesExactlyTheBytesAskedFor) {
   ScratchDir dir;
-  const std::string contents = pattern(3 * page_size() + 123);
+  const std::string contents = test::patterned(3 * page_size() + 123);
   auto path = dir.write("p.bin", contents);
   for (std::uint64_t offset : {std::uint64_t{0}, std::uint64_t{1}, std::uint64_t{4095}, std::uint64_t{4096},
                                std::uint64_t{4097}, std::uint64_t{3 * 4096 + 100}}) {

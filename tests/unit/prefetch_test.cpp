@@ -17,17 +17,11 @@
 namespace mapio {
 namespace {
 
+using test::patterned;
 using test::ScratchDir;
 
 std::string text_of(std::span<const std::byte> piece) {
   return {reinterpret_cast<const char*>(piece.data()), piece.size()};
-}
-
-// 64 KiB where every byte depends on its position, so a piece from the wrong offset shows.
-std::string patterned(std::size_t size) {
-  std::string s(size, '\0');
-  for (std::size_t i = 0; i < size; ++i) s[i] = static_cast<char>('a' + (i * 7 + i / 251) % 26);
-  return s;
 }
 
 TEST(VisitExtents, VisitsEveryExtentInOrderWithExactlyItsBytes) {

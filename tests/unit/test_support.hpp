@@ -156,6 +156,15 @@ Error error_of(F&& f) {
   return Error("none", "", 0);
 }
 
+/// `n` letters where each byte depends on its position (the pattern shifts every 251 bytes, a
+/// length that divides neither the page size nor the alphabet), so a piece read from the wrong
+/// offset shows.
+inline std::string patterned(std::size_t n) {
+  std::string s(n, '\0');
+  for (std::size_t i = 0; i < n; ++i) s[i] = static_cast<char>('a' + (i * 7 + i / 251) % 26);
+  return s;
+}
+
 inline std::string_view as_text(std::span<const std::byte> bytes) {
   return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
 }

@@ -237,6 +237,21 @@ DRM_FILL = (0x00, 0x00, 0x00)  # a new dumb buffer is cleared to black
 DRM_RECT = ((64, 48, 320, 160), (0xff, 0xff, 0x55))  # "yellow": the VGA palette's
 
 
+def check_fb_text(shot, name, fg, background):
+    """The FB_TEXT string drawn in `fg` on `background`: only those two colours, and each font
+    pixel a scale x scale square (every aligned block one colour, the lit count a multiple of
+    scale^2)."""
+    (tx, ty), scale, string, _ = FB_TEXT
+    box = shot.block(tx, ty, 8 * scale * len(string), 8 * scale)
+    colours = set(box)
+    lit = sum(1 for p in box if p == fg)
+    blocks_uniform = all(len(set(shot.block(tx + bx, ty + by, scale, scale))) == 1
+                         for by in range(0, 8 * scale, scale) for bx in range(0, 8 * scale * len(string), scale))
+    result(f"{name}-blocks", blocks_uniform, f"{scale}x{scale} font pixels")
+    result(name, colours == {fg, background} and lit > 0 and lit % (scale * scale) == 0,
+           f"{lit} white pixels in {len(string)} glyphs" if colours == {fg, background} else f"colours {colours}")
+
+
 def check_fb(out_dir, image_path):
     shot = Picture(os.path.join(out_dir, "fbdev.ppm"))
     result("shot-fb-size", shot.width >= 640 and shot.height >= 480, f"{shot.width}x{shot.height}")
@@ -250,17 +265,7 @@ def check_fb(out_dir, image_path):
     result("shot-fb-rect", inside == {rgb} and all(e == FB_BACKGROUND for e in edges),
            f"{rw}x{rh} at {rx},{ry} exactly" if inside == {rgb} else f"inside {sorted(inside)[:4]}, edges {edges}")
 
-    (tx, ty), scale, string, fg = FB_TEXT
-    box = shot.block(tx, ty, 8 * scale * len(string), 8 * scale)
-    colours = set(box)
-    lit = sum(1 for p in box if p == fg)
-    # Each font pixel is a scale x scale square: the lit count is a multiple of scale^2.
-    # Each font pixel is a scale x scale square: every aligned block of the text box is one colour.
-    blocks_uniform = all(len(set(shot.block(tx + bx, ty + by, scale, scale))) == 1
-                         for by in range(0, 8 * scale, scale) for bx in range(0, 8 * scale * len(string), scale))
-    result("shot-fb-text-blocks", blocks_uniform, f"{scale}x{scale} font pixels")
-    result("shot-fb-text", colours == {fg, FB_BACKGROUND} and lit > 0 and lit % (scale * scale) == 0,
-           f"{lit} white pixels in {len(string)} glyphs" if colours == {fg, FB_BACKGROUND} else f"colours {colours}")
+    check_fb_text(shot, "shot-fb-text", FB_TEXT[3], FB_BACKGROUND)
 
     width, height, data = read_ppm(image_path)
     ix, iy = FB_IMAGE_AT
@@ -315,16 +320,7 @@ def check_fb16(out_dir, image_path):
            f"{rw}x{rh} at {rx},{ry} exactly, #%02x%02x%02x" % rgb if inside == {rgb}
            else f"expected {rgb}: inside {sorted(inside)[:4]}, edges {edges}")
 
-    (tx, ty), scale, string, fg_rgb = FB_TEXT
-    fg = rgb565(fg_rgb)
-    box = shot.block(tx, ty, 8 * scale * len(string), 8 * scale)
-    colours = set(box)
-    lit = sum(1 for p in box if p == fg)
-    blocks_uniform = all(len(set(shot.block(tx + bx, ty + by, scale, scale))) == 1
-                         for by in range(0, 8 * scale, scale) for bx in range(0, 8 * scale * len(string), scale))
-    result("shot-fb16-text-blocks", blocks_uniform, f"{scale}x{scale} font pixels")
-    result("shot-fb16-text", colours == {fg, background} and lit > 0 and lit % (scale * scale) == 0,
-           f"{lit} white pixels in {len(string)} glyphs" if colours == {fg, background} else f"colours {colours}")
+    check_fb_text(shot, "shot-fb16-text", rgb565(FB_TEXT[3]), background)
 
     # Every pixel of the test pattern, quantised: its gradients pass through all 32 red and all
     # 64 green levels, so this checks mapio's rounding and QEMU's widening level by level.
