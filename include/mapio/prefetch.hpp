@@ -63,7 +63,9 @@ struct Lookahead {
 
 /// Call `visit(std::span<const std::byte>)` for each extent of `data`, in order, prefetching the
 /// ones that follow. Every extent is checked first: one outside `data` is an Error and nothing is
-/// visited.
+/// visited. The visitor reads the mapping directly, so a piece of a file that another process has
+/// truncated away raises SIGBUS as any plain access does; for files that may shrink underneath,
+/// copy pieces out with Mapping::read_safely instead.
 ///
 ///     mapio::visit_extents(map.bytes(), extents, [&](auto piece) { total += mapio::count_lines(piece); });
 template <class Visit>
