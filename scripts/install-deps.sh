@@ -14,6 +14,8 @@ packages=(
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   # the QEMU guest bench and peers in comparisons
   qemu-system-x86 busybox-static cpio e2fsprogs hyperfine coreutils
+  # fincore, the peer `mapio cache` is compared with
+  util-linux-extra
   # the screen scenarios talk to QEMU's monitor socket and check screendumps with python3
   python3
 )

@@ -172,4 +172,22 @@ void MappedFile::resize(std::uint64_t new_file_size) {
   }
 }
 
+void evict_from_page_cache(const std::filesystem::path& path) {
+  // O_NONBLOCK: a FIFO given by mistake is refused below instead of waiting for a writer.
+  auto file = FileDescriptor::open(path, O_RDONLY | O_NONBLOCK);
+  struct stat st {};
+  if (::fstat(file.get(), &st) != 0) throw Error("fstat", path.string(), errno);
+  if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
+    throw Error("evict from page cache", path.string(), S_ISDIR(st.st_mode) ? EISDIR : ENODEV,
+                "only regular files and block devices have pages to drop");
+  }
+  // The kernel drops clean pages only: write dirty ones back first, or a file just written would
+  // stay in memory. fdatasync works on a read-only descriptor.
+  if (::fdatasync(file.get()) != 0 && errno != EINVAL) throw Error("fdatasync", path.string(), errno);
+  // posix_fadvise returns the error number instead of setting errno.
+  if (const int err = ::posix_fadvise(file.get(), 0, 0, POSIX_FADV_DONTNEED); err != 0) {
+    throw Error("posix_fadvise(POSIX_FADV_DONTNEED)", path.string(), err);
+  }
+}
+
 }  // namespace mapio

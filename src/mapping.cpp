@@ -216,6 +216,20 @@ void Mapping::advise(Advice advice, std::size_t offset, std::size_t length) {
   }
 }
 
+std::vector<bool> Mapping::residency() const {
+  if (size_ == 0) return {};
+  const std::uint64_t page = page_size();
+  const auto first = align_down(reinterpret_cast<std::uintptr_t>(data_), page);
+  const auto end = align_up(reinterpret_cast<std::uintptr_t>(data_) + size_, page);
+  std::vector<unsigned char> in_core(static_cast<std::size_t>((end - first) / page));
+  if (::mincore(reinterpret_cast<void*>(first), static_cast<std::size_t>(end - first), in_core.data()) != 0) {
+    throw Error("mincore", subject(0, size_), errno);
+  }
+  std::vector<bool> pages(in_core.size());
+  for (std::size_t i = 0; i < in_core.size(); ++i) pages[i] = (in_core[i] & 1) != 0;
+  return pages;
+}
+
 void Mapping::populate(PopulateFor purpose) {
   if (base_ == nullptr) return;
   if (purpose == PopulateFor::write) check_writable();

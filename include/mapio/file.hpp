@@ -100,4 +100,13 @@ class MappedFile : public Mapping {
   Access access_ = Access::read_only;
 };
 
+/// Asks the kernel to drop `path`'s pages from the page cache (posix_fadvise POSIX_FADV_DONTNEED),
+/// as `vmtouch -e` does, so that the next read comes from the disk. Dirty pages are written back
+/// first (fdatasync), since the kernel drops clean pages only. A request, not an order: pages some
+/// process has mapped stay, and a file on tmpfs lives in the page cache. A directory is EISDIR,
+/// a pipe, socket or character device ENODEV.
+///
+///     mapio::evict_from_page_cache("big.log");   // then: cold-cache measurements
+void evict_from_page_cache(const std::filesystem::path& path);
+
 }  // namespace mapio

@@ -24,6 +24,7 @@
 #include <string>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 namespace mapio {
 
@@ -128,6 +129,12 @@ class Mapping {
   /// Prefaults every page: MADV_POPULATE_READ/WRITE where the kernel has it (5.14+), else touches
   /// each page (read). Throws EFAULT-based errors when pages cannot be provided (file truncated).
   void populate(PopulateFor purpose = PopulateFor::read);
+  /// Which pages under bytes() are in memory now (mincore(2)): one entry per page, from the page
+  /// that holds data() to the one that holds the last byte. For a file mapping that is the page
+  /// cache, whoever read the pages; for anonymous memory, whether a page has been touched.
+  ///
+  ///     auto in_memory = std::count(pages.begin(), pages.end(), true);   // pages = m.residency()
+  std::vector<bool> residency() const;
   /// mlock(2) / munlock(2). A failure explains RLIMIT_MEMLOCK and how to raise it.
   void lock();
   void unlock();

@@ -12,6 +12,15 @@ add_test(NAME example.count_byte
 add_test(NAME example.pick_lines
   COMMAND ${CMAKE_CURRENT_LIST_DIR}/check_pick_lines.sh ${MAPIO_EXAMPLE_BIN}/pick_lines)
 
+# Needs a temporary directory whose files can leave the page cache: skipped (77) on tmpfs.
+add_test(NAME example.page_cache
+  COMMAND bash -c "[ \"$(stat -f -c %T \"\${TMPDIR:-/tmp}\")\" = tmpfs ] && { echo 'SKIP: TMPDIR is on tmpfs'; exit 77; }
+    exec '${MAPIO_EXPECT_LINES}' '${MAPIO_EXAMPLE_BIN}/page_cache' -- \
+      'the sample: 1024 pages, 1024 in the page cache' \
+      'after evict_from_page_cache: 0 in the page cache' \
+      'after touching 16 pages from page 512: 16 in the page cache (byte sum 1744)'")
+set_tests_properties(example.page_cache PROPERTIES SKIP_RETURN_CODE 77)
+
 add_test(NAME example.write_and_verify
   COMMAND ${MAPIO_EXPECT_LINES} ${MAPIO_EXAMPLE_BIN}/write_and_verify --
     "before: Hello, World! This is memory-mapped."
@@ -60,5 +69,5 @@ add_test(NAME example.growing_file
     "after trimming: file is 12000 bytes, last record: record 1000")
 
 set_tests_properties(example.count_lines example.count_byte example.write_and_verify example.shared_vs_private
-  example.fork_shared_counter example.guard_page example.sealed_memfd example.growing_file example.pick_lines
+  example.fork_shared_counter example.guard_page example.sealed_memfd example.growing_file example.pick_lines example.page_cache
   PROPERTIES LABELS example)

@@ -1,0 +1,89 @@
+// Mapping::residency (mincore) and evict_from_page_cache (fdatasync + POSIX_FADV_DONTNEED), on real
+// memory and real files: pages counted where they were touched, a file really leaving the page
+// cache and coming back exactly where it was read.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include <linux/magic.h>
+
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "mapio/descriptor.hpp"
+#include "mapio/file.hpp"
+#include "mapio/page.hpp"
+#include "test_support.hpp"
+
+namespace mapio {
+namespace {
+
+using test::ScratchDir;
+
+TEST(Residency, AnonymousPagesCountOnlyOnceTouched) {
+  const std::size_t page = page_size();
+  auto memory = Mapping::anonymous(4 * page);
+  EXPECT_EQ(memory.residency(), (std::vector<bool>{false, false, false, false}));
+  memory.writable_data()[0] = std::byte{1};
+  memory.writable_data()[2 * page + 5] = std::byte{1};
+  EXPECT_EQ(memory.residency(), (std::vector<bool>{true, false, true, false}));
+  EXPECT_TRUE(Mapping().residency().empty());
+}
+
+TEST(Residency, AnUnalignedRangeReportsThePagesItTouches) {
+  ScratchDir dir;
+  const std::size_t page = page_size();
+  const auto path = dir.write("data", test::patterned(4 * page));
+  // Bytes [page + 1, 2 * page + 905) lie on pages 1 and 2 of the file.
+  auto part = MappedFile::open(path, FileOptions().offset(page + 1).length(page + 904));
+  EXPECT_EQ(part.residency(), (std::vector<bool>{true, true}));  // just written: in the page cache
+}
+
+bool on_tmpfs(const std::filesystem::path& path) {
+  struct statfs fs {};
+  return ::statfs(path.c_str(), &fs) == 0 && fs.f_type == TMPFS_MAGIC;
+}
+
+TEST(EvictFromPageCache, AFileJustWrittenLeavesAndComesBackWhereItIsRead) {
+  ScratchDir dir;
+  if (on_tmpfs(dir.path())) GTEST_SKIP() << dir.path() << " is on tmpfs, whose files live in the page cache";
+  const std::size_t page = page_size();
+  const auto path = dir.write("data", test::patterned(8 * page));  // dirty: never written back yet
+
+  evict_from_page_cache(path);
+  auto file = MappedFile::open(path);
+  EXPECT_EQ(file.residency(), std::vector<bool>(8, false));
+
+  // Read page 5 alone, with readahead off, through another descriptor: the page cache is shared.
+  auto reader = FileDescriptor::open(path, O_RDONLY);
+  ASSERT_EQ(::posix_fadvise(reader.get(), 0, 0, POSIX_FADV_RANDOM), 0);
+  std::vector<char> buffer(page);
+  ASSERT_EQ(::pread(reader.get(), buffer.data(), page, static_cast<off_t>(5 * page)), static_cast<ssize_t>(page));
+  std::vector<bool> expected(8, false);
+  expected[5] = true;
+  EXPECT_EQ(file.residency(), expected);
+
+  // What was evicted was written back first: the contents are intact.
+  EXPECT_EQ(test::read_with_read(path), test::patterned(8 * page));
+}
+
+TEST(EvictFromPageCache, RefusesWhatHasNoPagesWithoutWaiting) {
+  ScratchDir dir;
+  auto error = test::error_of([&] { evict_from_page_cache(dir.path()); });
+  EXPECT_EQ(error.errno_value(), EISDIR);
+  EXPECT_EQ(error.subject(), dir.path().string());
+
+  const auto fifo = dir / "fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  error = test::error_of([&] { evict_from_page_cache(fifo); });  // opening must not wait for a writer
+  EXPECT_EQ(error.errno_value(), ENODEV);
+  EXPECT_NE(std::string(error.what()).find("only regular files and block devices"), std::string::npos) << error.what();
+
+  error = test::error_of([&] { evict_from_page_cache(dir / "missing"); });
+  EXPECT_EQ(error.errno_value(), ENOENT);
+}
+
+}  // namespace
+}  // namespace mapio
