@@ -10,10 +10,14 @@
 //   mincore(2) asks whether it is in the page cache.
 //   - Cold: it is scanned in place through the mapping, by one thread (two threads reading
 //     far-apart places defeat readahead, which is what sets the pace with a disk involved).
-//   - Hot: it is copied out with pread(2) instead, above `parallel_threshold` bytes by several
-//     threads, each over its own page-aligned slice, their summaries combined in order. On a hot
-//     file, mapping costs a page-table entry and a page reference per 4 KiB (more than the copy);
-//     docs/benchmarks.md has the measurements. This is where mmap loses, and mapio says so.
+//   - Hot, and the page cache maps in 2 MiB pieces (one page-table entry each; a file the kernel
+//     read from disk, on filesystems with large folios): it is scanned through the mapping, above
+//     `parallel_threshold` bytes by several threads, each over its own page-aligned slice, their
+//     summaries combined in order. A probe of four 2 MiB windows counts the faults to tell.
+//   - Hot in small pieces (typically a file written by write() and still cached): it is copied
+//     out with pread(2) instead, by the same threads. There mapping costs a page-table entry and
+//     a page reference per 4 KiB, more than the copy; docs/benchmarks.md has the measurements.
+//     This is where mmap loses, and mapio says so.
 //   Either way the scan survives truncation: mapped slices are read under Mapping::scan_safely (a
 //   lost page is a mapio::Error, EFAULT, not SIGBUS), copied slices that end early are an error
 //   (EIO), never a smaller count.
@@ -110,6 +114,15 @@ class Scanner {
   /// (see above): the mapping is what tells.
   InputMethod method_for(const Input& input) const;
 
+  /// How the last scan got at the bytes — for tools that report it, and for tests of the policy.
+  enum class Route {
+    none,        ///< no scan yet
+    read,        ///< read(2) into the reused buffer
+    mapped,      ///< through a mapping (several threads when hot and large)
+    copied_out,  ///< mapped to find out, then copied out with pread(2): a hot file in small pieces
+  };
+  Route last_route() const noexcept { return last_route_; }
+
   /// The counter's Summary of the whole input (from its current position for pipes).
   template <class Counter>
   auto scan(Input& input, const Counter& counter) {
@@ -154,6 +167,7 @@ class Scanner {
 
   InputOptions options_;
   Mapping buffer_;
+  Route last_route_ = Route::none;
 };
 
 }  // namespace mapio

@@ -3,17 +3,23 @@
 #include "mapio/input.hpp"
 
 #include <fcntl.h>
+#include <sys/vfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <linux/magic.h>
+
 #include <algorithm>
 #include <atomic>
+#include <iostream>
 #include <random>
 #include <string>
 
 #include <gtest/gtest.h>
 
+#include "mapio/descriptor.hpp"
 #include "mapio/error.hpp"
+#include "mapio/file.hpp"
 #include "mapio/scan.hpp"
 #include "test_support.hpp"
 
@@ -256,3 +262,86 @@ TEST(Scanner, AHotFileTruncatedDuringACopyOutScanIsAnErrorNotAShortCount) {
 }
 
 }  // namespace
+
+namespace mapio {
+namespace {
+
+// How much of `path` a fresh mapping of it takes in 2 MiB page-table entries, as the kernel tells
+// (/proc/self/smaps, FilePmdMapped): the oracle the policy's own probe is checked against.
+double huge_mapped_share(const std::filesystem::path& path) {
+  auto file = MappedFile::open(path);
+  file.populate();
+  const auto where = reinterpret_cast<std::uintptr_t>(file.data());
+  std::ifstream smaps("/proc/self/smaps");
+  bool inside = false;
+  for (std::string line; std::getline(smaps, line);) {
+    unsigned long long start = 0, end = 0;
+    char dash = 0;
+    std::istringstream header(line);
+    if (header >> std::hex >> start >> dash >> end && dash == '-') {
+      inside = where >= start && where < end;
+    } else if (inside && line.rfind("FilePmdMapped:", 0) == 0) {
+      return static_cast<double>(std::stoull(line.substr(14)) * 1024) / static_cast<double>(file.size());
+    }
+  }
+  return 0;
+}
+
+TEST(Scanner, AHotFileIsMappedWhenItsPageCacheMapsIn2MiBPiecesAndCopiedOutOtherwise) {
+  test::ScratchDir dir;
+  struct statfs fs {};
+  if (::statfs(dir.path().c_str(), &fs) == 0 && fs.f_type == TMPFS_MAGIC) {
+    GTEST_SKIP() << "on tmpfs a file cannot leave the page cache";
+  }
+  std::string text;
+  for (int i = 0; text.size() < (std::size_t{128} << 20); ++i) text += "line " + std::to_string(i) + " of the policy test\n";
+  const auto lines = static_cast<std::uint64_t>(std::count(text.begin(), text.end(), '\n'));
+  // The same text twice: in one write(), and in 4 KiB writes, as a pipe delivers it (`yes | head`).
+  const auto one_write = dir.write("one-write", text);
+  const auto small_writes = dir / "small-writes";
+  {
+    auto out = FileDescriptor::open(small_writes, O_WRONLY | O_CREAT | O_TRUNC);
+    for (std::size_t at = 0; at < text.size(); at += 4096) {
+      const std::size_t n = std::min<std::size_t>(4096, text.size() - at);
+      ASSERT_EQ(::write(out.get(), text.data() + at, n), static_cast<ssize_t>(n));
+    }
+  }
+  InputOptions options = with(InputMethod::automatic, 2, std::uint64_t{16} << 20);
+  options.map_threshold = std::uint64_t{1} << 20;
+  Scanner scanner(options);
+  const auto route_of = [&](const std::filesystem::path& path) {
+    auto in = Input::open(path);
+    EXPECT_EQ(scanner.scan(in, LineCounter{}).count, lines) << path;
+    return scanner.last_route();
+  };
+  // The policy's probe against the kernel's account of the same page cache.
+  const auto check_hot = [&](const std::filesystem::path& path, const char* state) {
+    const double share = huge_mapped_share(path);
+    std::cout << path.filename().string() << ", " << state << ": " << share * 100
+              << "% of the file maps in 2 MiB entries\n";
+    if (share >= 0.75) {
+      EXPECT_EQ(route_of(path), Scanner::Route::mapped) << state;
+    } else if (share <= 0.25) {
+      EXPECT_EQ(route_of(path), Scanner::Route::copied_out) << state;
+    }  // in between the policy may go either way
+  };
+
+  check_hot(one_write, "just written");
+  check_hot(small_writes, "just written");
+  for (const auto& path : {one_write, small_writes}) {
+    evict_from_page_cache(path);
+    EXPECT_EQ(route_of(path), Scanner::Route::mapped) << path << " cold";  // readahead sets the pace
+    evict_from_page_cache(path);
+    ASSERT_EQ(test::read_with_read(path).size(), text.size());
+    check_hot(path, "read back from disk");
+  }
+
+  // Small inputs are read, whatever the cache holds.
+  const auto small = dir.write("small", "one\ntwo\n");
+  auto in = Input::open(small);
+  EXPECT_EQ(scanner.scan(in, LineCounter{}).count, 2u);
+  EXPECT_EQ(scanner.last_route(), Scanner::Route::read);
+}
+
+}  // namespace
+}  // namespace mapio
