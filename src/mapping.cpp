@@ -1,15 +1,21 @@
 #include "mapio/mapping.hpp"
 
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
+#include <string_view>
+#include <cstdlib>
+#include <cstdio>
 #include <cstring>
 
 #include <fmt/format.h>
 
 #include "fault_guard.hpp"
+#include "mapio/descriptor.hpp"
 #include "mapio/error.hpp"
 #include "mapio/page.hpp"
 
@@ -228,6 +234,35 @@ std::vector<bool> Mapping::residency() const {
   std::vector<bool> pages(in_core.size());
   for (std::size_t i = 0; i < in_core.size(); ++i) pages[i] = (in_core[i] & 1) != 0;
   return pages;
+}
+
+std::size_t Mapping::huge_page_bytes() const {
+  if (size_ == 0) return 0;
+  FileDescriptor smaps = FileDescriptor::open("/proc/self/smaps", O_RDONLY);
+  const std::string text = smaps.read_all();
+  const auto where = reinterpret_cast<std::uintptr_t>(data_);
+  // A region's block: a "start-end perms ..." header line, then "Name:   N kB" lines.
+  bool inside = false;
+  std::size_t bytes = 0;
+  for (std::size_t at = 0; at < text.size();) {
+    const std::size_t end = std::min(text.find('\n', at), text.size());
+    const std::string_view line(text.data() + at, end - at);
+    at = end + 1;
+    unsigned long long start = 0, stop = 0;
+    if (std::sscanf(std::string(line.substr(0, 40)).c_str(), "%llx-%llx ", &start, &stop) == 2 &&
+        line.find(' ') > line.find('-')) {
+      if (inside) break;  // past our region
+      inside = where >= start && where < stop;
+      continue;
+    }
+    if (!inside) continue;
+    for (const std::string_view name : {"AnonHugePages:", "ShmemPmdMapped:", "FilePmdMapped:"}) {
+      if (line.substr(0, name.size()) == name) {
+        bytes += static_cast<std::size_t>(std::strtoull(std::string(line.substr(name.size())).c_str(), nullptr, 10)) * 1024;
+      }
+    }
+  }
+  return bytes;
 }
 
 void Mapping::populate(PopulateFor purpose) {

@@ -135,6 +135,14 @@ class Mapping {
   ///
   ///     auto in_memory = std::count(pages.begin(), pages.end(), true);   // pages = m.residency()
   std::vector<bool> residency() const;
+  /// How many bytes of the mapping the kernel maps with huge-page entries now (2 MiB on x86_64),
+  /// from /proc/self/smaps: AnonHugePages, ShmemPmdMapped and FilePmdMapped of its region. A file
+  /// maps so where its page cache holds 2 MiB folios at 2 MiB-aligned offsets — typically a file
+  /// the kernel read from disk, or wrote in large pieces (docs/benchmarks.md).
+  ///
+  ///     m.populate();
+  ///     bool huge = m.huge_page_bytes() * 2 > m.size();
+  std::size_t huge_page_bytes() const;
   /// mlock(2) / munlock(2). A failure explains RLIMIT_MEMLOCK and how to raise it.
   void lock();
   void unlock();

@@ -267,24 +267,12 @@ namespace mapio {
 namespace {
 
 // How much of `path` a fresh mapping of it takes in 2 MiB page-table entries, as the kernel tells
-// (/proc/self/smaps, FilePmdMapped): the oracle the policy's own probe is checked against.
+// (/proc/self/smaps, through Mapping::huge_page_bytes): the oracle the policy's own probe, which
+// counts faults, is checked against.
 double huge_mapped_share(const std::filesystem::path& path) {
   auto file = MappedFile::open(path);
   file.populate();
-  const auto where = reinterpret_cast<std::uintptr_t>(file.data());
-  std::ifstream smaps("/proc/self/smaps");
-  bool inside = false;
-  for (std::string line; std::getline(smaps, line);) {
-    unsigned long long start = 0, end = 0;
-    char dash = 0;
-    std::istringstream header(line);
-    if (header >> std::hex >> start >> dash >> end && dash == '-') {
-      inside = where >= start && where < end;
-    } else if (inside && line.rfind("FilePmdMapped:", 0) == 0) {
-      return static_cast<double>(std::stoull(line.substr(14)) * 1024) / static_cast<double>(file.size());
-    }
-  }
-  return 0;
+  return static_cast<double>(file.huge_page_bytes()) / static_cast<double>(file.size());
 }
 
 TEST(Scanner, AHotFileIsMappedWhenItsPageCacheMapsIn2MiBPiecesAndCopiedOutOtherwise) {

@@ -8,6 +8,9 @@
 
 #include <linux/magic.h>
 
+#include <fstream>
+#include <iterator>
+#include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -83,6 +86,35 @@ TEST(EvictFromPageCache, RefusesWhatHasNoPagesWithoutWaiting) {
 
   error = test::error_of([&] { evict_from_page_cache(dir / "missing"); });
   EXPECT_EQ(error.errno_value(), ENOENT);
+}
+
+}  // namespace
+}  // namespace mapio
+
+namespace mapio {
+namespace {
+
+TEST(HugePageBytes, AnonymousMemoryWithHugePageAdviceAndWithout) {
+  constexpr std::size_t huge = std::size_t{2} << 20;
+  auto plain = Mapping::anonymous(8 * huge);
+  plain.advise(Advice::no_huge_page);
+  plain.populate(PopulateFor::write);
+  EXPECT_EQ(plain.huge_page_bytes(), 0u);
+
+  auto advised = Mapping::anonymous(8 * huge);
+  advised.advise(Advice::huge_page);
+  advised.populate(PopulateFor::write);
+  // THP may be off ("never"), or memory too fragmented for every 2 MiB page; when it is on the
+  // kernel backs at least the aligned part, and never more than the mapping.
+  const std::size_t bytes = advised.huge_page_bytes();
+  EXPECT_EQ(bytes % huge, 0u);
+  EXPECT_LE(bytes, advised.size());
+  std::ifstream mode("/sys/kernel/mm/transparent_hugepage/enabled");
+  std::string modes((std::istreambuf_iterator<char>(mode)), {});
+  if (modes.find("[never]") == std::string::npos) {
+    EXPECT_GT(bytes, 0u) << "THP is " << modes;
+  }
+  EXPECT_EQ(Mapping().huge_page_bytes(), 0u);
 }
 
 }  // namespace

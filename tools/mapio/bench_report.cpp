@@ -46,7 +46,9 @@ double Sample::best_gbps() const {
 std::string render_table(const Report& r) {
   std::string out = fmt::format("file: {} ({:.1f} MiB), {} repetitions, interleaved\n", r.file,
                                 static_cast<double>(r.size) / (1 << 20), r.reps);
-  for (const auto& [k, v] : r.environment.facts) out += fmt::format("  {:<20} {}\n", k, v);
+  std::size_t width = 0;
+  for (const auto& fact : r.environment.facts) width = std::max(width, fact.first.size());
+  for (const auto& [k, v] : r.environment.facts) out += fmt::format("  {:<{}} {}\n", k, width, v);
   out += fmt::format("memory-bandwidth ceiling (newline count over a resident anonymous buffer): "
                      "{:.2f} GB/s with 1 thread, {:.2f} GB/s with all threads\n",
                      r.ceiling_gbps, r.parallel_ceiling_gbps);
