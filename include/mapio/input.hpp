@@ -110,8 +110,8 @@ class Scanner {
 
   const InputOptions& options() const noexcept { return options_; }
   /// Whether a scan of `input` starts by mapping it (map) or by reading it (read). A mapped file that
-  /// turns out to be in the page cache is then copied out with pread under the automatic policy
-  /// (see above): the mapping is what tells.
+  /// turns out to be in the page cache in small pieces is then copied out with pread under the
+  /// automatic policy (see above): the mapping is what tells.
   InputMethod method_for(const Input& input) const;
 
   /// How the last scan got at the bytes — for tools that report it, and for tests of the policy.

@@ -12,7 +12,8 @@ namespace {
 StepRegistration scanning{
     65, "Count lines the fastest way for each input",
     "mapio::Scanner picks per input: read() for small files and pipes, the mapping for a large file\n"
-    "on disk, parallel pread for a large file already in memory (where mapping costs more than a copy).",
+    "on disk or cached in 2 MiB pieces, parallel pread for one cached in small pieces (where mapping\n"
+    "costs more than a copy).",
     [](Context& tour) {
       const auto path = tour.directory / "big.txt";
       {
