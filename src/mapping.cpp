@@ -5,12 +5,12 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <algorithm>
-#include <string_view>
-#include <cstdlib>
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -240,8 +240,13 @@ std::size_t Mapping::huge_page_bytes() const {
   if (size_ == 0) return 0;
   FileDescriptor smaps = FileDescriptor::open("/proc/self/smaps", O_RDONLY);
   const std::string text = smaps.read_all();
-  const auto where = reinterpret_cast<std::uintptr_t>(data_);
-  // A region's block: a "start-end perms ..." header line, then "Name:   N kB" lines.
+  // The kernel may have split the mapping into several regions (an mprotect or madvise of part of
+  // it): every region that overlaps it counts. It may also have merged the mapping with a
+  // neighbour of the same kind (anonymous memory, same flags); smaps cannot tell whose huge pages
+  // those are, so the answer is clamped to the mapping's size.
+  const auto first = reinterpret_cast<std::uintptr_t>(data_);
+  const auto last = first + size_;
+  // Each region is a "start-end perms ..." header line, then "Name:   N kB" lines.
   bool inside = false;
   std::size_t bytes = 0;
   for (std::size_t at = 0; at < text.size();) {
@@ -251,8 +256,8 @@ std::size_t Mapping::huge_page_bytes() const {
     unsigned long long start = 0, stop = 0;
     if (std::sscanf(std::string(line.substr(0, 40)).c_str(), "%llx-%llx ", &start, &stop) == 2 &&
         line.find(' ') > line.find('-')) {
-      if (inside) break;  // past our region
-      inside = where >= start && where < stop;
+      if (start >= last) break;  // regions are listed in address order
+      inside = stop > first;
       continue;
     }
     if (!inside) continue;
@@ -262,7 +267,7 @@ std::size_t Mapping::huge_page_bytes() const {
       }
     }
   }
-  return bytes;
+  return std::min(bytes, size_);
 }
 
 void Mapping::populate(PopulateFor purpose) {

@@ -138,7 +138,9 @@ class Mapping {
   /// How many bytes of the mapping the kernel maps with huge-page entries now (2 MiB on x86_64),
   /// from /proc/self/smaps: AnonHugePages, ShmemPmdMapped and FilePmdMapped of its region. A file
   /// maps so where its page cache holds 2 MiB folios at 2 MiB-aligned offsets — typically a file
-  /// the kernel read from disk, or wrote in large pieces (docs/benchmarks.md).
+  /// the kernel read from disk, or wrote in large pieces (docs/benchmarks.md). smaps counts per
+  /// region: where the kernel merged anonymous memory with a neighbour of the same flags, the
+  /// figure is the merged region's (at most size()).
   ///
   ///     m.populate();
   ///     bool huge = m.huge_page_bytes() * 2 > m.size();

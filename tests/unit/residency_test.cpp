@@ -115,6 +115,19 @@ TEST(HugePageBytes, AnonymousMemoryWithHugePageAdviceAndWithout) {
     EXPECT_GT(bytes, 0u) << "THP is " << modes;
   }
   EXPECT_EQ(Mapping().huge_page_bytes(), 0u);
+
+  // Split into regions by advice on part of it, the mapping still counts all of them. (The two
+  // above go first: a neighbour with the same flags would merge with a region of this one.)
+  plain.unmap();
+  advised.unmap();
+  auto split = Mapping::anonymous(8 * huge);
+  split.advise(Advice::huge_page);
+  split.advise(Advice::no_huge_page, 0, 2 * huge);  // a region of its own now
+  split.populate(PopulateFor::write);
+  EXPECT_LE(split.huge_page_bytes(), 6 * huge);
+  if (modes.find("[never]") == std::string::npos) {
+    EXPECT_GT(split.huge_page_bytes(), 0u);
+  }
 }
 
 }  // namespace
