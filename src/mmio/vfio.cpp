@@ -241,8 +241,14 @@ VfioRegion VfioDevice::region(unsigned index) const {
     std::memcpy(buffer.data(), &info, sizeof info);
     if (control(device_.get(), VFIO_DEVICE_GET_REGION_INFO, buffer.data()) != 0) {
       int error = errno;
-      throw Error("VFIO_DEVICE_GET_REGION_INFO", fmt::format("{} region {}", address_.to_string(), index), error,
-                  error == EINVAL ? fmt::format("the device has {} regions", region_count_) : "");
+      std::string why;
+      if (error == EINVAL) {
+        why = index >= region_count_ ? fmt::format("the device has {} regions", region_count_)
+              : index == vfio_region::vga
+                  ? "vfio-pci counts a VGA region for every device but has one only for VGA devices"
+                  : "vfio-pci has no such region for this device";
+      }
+      throw Error("VFIO_DEVICE_GET_REGION_INFO", fmt::format("{} region {}", address_.to_string(), index), error, why);
     }
     // The kernel answers with the argsz it needs to describe the capabilities: ask again with that.
     auto needed = load<vfio_region_info>(buffer, 0).argsz;
@@ -337,7 +343,12 @@ VfioIrqInfo VfioDevice::irq_info(VfioIrq kind) const {
   info.argsz = sizeof info;
   info.index = static_cast<std::uint32_t>(kind);
   if (control(device_.get(), VFIO_DEVICE_GET_IRQ_INFO, &info) != 0) {
-    throw_errno("VFIO_DEVICE_GET_IRQ_INFO", fmt::format("{} irq index {}", address_.to_string(), info.index));
+    const int error = errno;
+    throw Error("VFIO_DEVICE_GET_IRQ_INFO", fmt::format("{} irq index {}", address_.to_string(), info.index), error,
+                error != EINVAL            ? ""
+                : info.index >= irq_count_ ? fmt::format("the device has {} interrupt kinds", irq_count_)
+                : kind == VfioIrq::error   ? "vfio-pci has the error interrupt only for PCI Express devices"
+                                           : "vfio-pci has no such interrupt for this device");
   }
   return VfioIrqInfo{info.flags, info.count};
 }

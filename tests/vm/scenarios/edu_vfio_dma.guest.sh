@@ -9,6 +9,26 @@ group=$(basename "$(readlink "$edu/iommu_group")")
 if [ "$driver" = vfio-pci ]; then pass vfio-bound "$(ls /dev/vfio | tr '\n' ' ')"; else fail vfio-bound "driver '$driver'"; exit 1; fi
 if [ -c "/dev/vfio/$group" ]; then pass iommu-group "group $group"; else fail iommu-group "no /dev/vfio/$group"; fi
 
+# What VFIO offers for edu, as `mapio vfio` reports it: BAR0 (1 MiB, mappable whole, its size
+# as sysfs has it), config space, no other BARs, one MSI and one INTx vector.
+capture mapio vfio "$edu_bdf"
+show vfio "$out"
+if [ $rc -eq 0 ]; then
+  check_match vfio-header "^$edu_bdf: IOMMU group $group, VFIO_TYPE1v2_IOMMU, [0-9]+ regions, [0-9]+ interrupt kinds$" "$out"
+  check_match vfio-bar0 "^BAR0 +1 MiB +read write +whole$" "$out"
+  check_match vfio-config "^config +[0-9.]+ (bytes|KiB) +read write +-$" "$out"
+  check_eq vfio-only-bar0 1 "$(printf '%s\n' "$out" | grep -c '^BAR')"
+  check_match vfio-msi "^MSI +1 +eventfd" "$out"
+  check_match vfio-intx "^INTx +1 +eventfd maskable automasked$" "$out"
+else
+  fail vfio-header "exit $rc: $out"
+fi
+sysfs_size=$(awk 'NR == 1 { printf "%d", strtonum($2) - strtonum($1) + 1 }' "$edu/resource" 2>/dev/null ||
+             head -n1 "$edu/resource" | { read -r start end _; echo $((end - start + 1)); })
+capture mapio vfio "$edu_bdf" --json
+json_size=$(printf '%s\n' "$out" | tr -d ' \n' | sed 's/.*"name":"BAR0","size":\([0-9]*\).*/\1/')
+check_eq vfio-json-bar0-size "$sysfs_size" "$json_size"
+
 need_program edu || exit 1
 capture edu dma --vfio "$edu_bdf"
 show edu "$out"

@@ -50,6 +50,14 @@ else
 fi
 # The explanation names the device that is in the way and the driver it is bound to.
 check_match not-viable-names-other "$testdev_bdf \\(uio_pci_generic\\)" "$out"
+# `mapio vfio` opens the device the same way and is refused with the same explanation.
+capture mapio vfio "$edu_bdf"
+show vfio "$out"
+if [ $rc -eq 1 ] && printf '%s' "$out" | grep -q "IOMMU group $group is not viable.*$testdev_bdf (uio_pci_generic)"; then
+  pass vfio-verb-not-viable "exit $rc"
+else
+  fail vfio-verb-not-viable "exit $rc: $(printf '%s' "$out" | tr '\n' '|' | cut -c1-400)"
+fi
 
 # pci-testdev released: the group is viable and the very same command does its DMA.
 echo "$testdev_bdf" >/sys/bus/pci/drivers/uio_pci_generic/unbind

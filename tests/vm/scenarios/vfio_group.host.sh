@@ -7,5 +7,5 @@ qemu_args=(-machine q35 -device intel-iommu
            -device pci-bridge,id=br1,chassis_nr=1
            -device edu,bus=br1,addr=1 -device pci-testdev,bus=br1,addr=2)
 append="intel_iommu=on"
-expect=(shared-group drivers-bound not-viable-refused not-viable-names-other dma-after-unbind
+expect=(shared-group drivers-bound not-viable-refused not-viable-names-other vfio-verb-not-viable dma-after-unbind
         dma-both-on-vfio)
