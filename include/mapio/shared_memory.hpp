@@ -19,7 +19,9 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <string>
+#include <vector>
 
 #include "mapio/descriptor.hpp"
 #include "mapio/file.hpp"
@@ -75,5 +77,34 @@ class SharedMemory : public Mapping {
 
   FileDescriptor object_;
 };
+
+/// A process that has a shared memory object open: `pid`'s descriptor `fd`.
+struct SharedMemoryHolder {
+  int pid = 0;
+  int fd = -1;
+  std::string command;  ///< /proc/<pid>/comm
+};
+
+/// A shared memory object found on the system: a POSIX object in /dev/shm, or a memfd that some
+/// process has open (memfds have no directory: /proc/<pid>/fd is where they show).
+struct SharedMemoryObject {
+  enum class Kind { posix, memfd };
+  Kind kind = Kind::posix;
+  std::string name;          ///< "/name" (POSIX, as shm_open takes it) or the memfd's name
+  std::uint64_t size = 0;
+  std::uint64_t inode = 0;   ///< the same object seen through several descriptors is listed once
+  Seal seals = Seal::none;   ///< F_GET_SEALS (memfds)
+  bool seals_known = false;  ///< false when the object could not be opened to ask (permissions)
+  bool unlinked = false;     ///< POSIX: shm_unlink()ed, alive only while some process holds it
+  std::vector<SharedMemoryHolder> holders;  ///< processes with it open, by pid then fd
+};
+
+/// Every POSIX shared memory object in `shm_dir` and every memfd open in a process under `proc`,
+/// sorted by kind then name. Processes that cannot be inspected (another user's, without root)
+/// are skipped, not errors; a missing `shm_dir` is an empty list.
+///
+///     for (const auto& o : mapio::list_shared_memory()) std::cout << o.name << ' ' << o.size << '\n';
+std::vector<SharedMemoryObject> list_shared_memory(const std::filesystem::path& proc = "/proc",
+                                                   const std::filesystem::path& shm_dir = "/dev/shm");
 
 }  // namespace mapio

@@ -128,6 +128,26 @@ inline std::string devmem_hex(std::uint64_t value, unsigned width) {
   return fmt::format("0x{:0{}X}", value, width / 4);
 }
 
+/// A size: a number as parse_number reads it, optionally followed by K, M or G (powers of 1024),
+/// "4096", "64K", "1M", "0x1000".
+inline std::uint64_t parse_size(std::string_view text) {
+  std::uint64_t scale = 1;
+  if (!text.empty()) {
+    switch (text.back()) {
+      case 'K': case 'k': scale = std::uint64_t{1} << 10; break;
+      case 'M': case 'm': scale = std::uint64_t{1} << 20; break;
+      case 'G': case 'g': scale = std::uint64_t{1} << 30; break;
+      default: break;
+    }
+  }
+  const std::string_view digits = scale == 1 ? text : text.substr(0, text.size() - 1);
+  const std::uint64_t value = parse_number(digits, "size");
+  if (value > std::numeric_limits<std::uint64_t>::max() / scale) {
+    throw ArgumentError(fmt::format("bad size '{}': too large", text));
+  }
+  return value * scale;
+}
+
 /// "1 MiB", "635 KiB", "18.0 MiB", "4 bytes": a size for people. Exact multiples of a unit print as
 /// integers; anything else with one decimal, so that "18.0 MiB" means "about".
 inline std::string human_size(std::uint64_t bytes) {

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# mapio shm on real objects: a POSIX object it creates (checked in /dev/shm), a sealed memfd that
+# another process (python3) holds (checked against that process's /proc/PID/fd), removal, and the
+# refusals with their exit statuses.
+#   shm.sh PATH_TO_mapio
+set -uo pipefail
+mapio=$1
+name=/mapio-cli-test-$$
+failed=0
+check() {  # NAME EXPECTED ACTUAL
+  if [[ "$2" == "$3" ]]; then echo "ok: $1 ($3)"; else
+    printf 'MISMATCH (%s):\n  expected: %s\n  actual:   %s\n' "$1" "$2" "$3"; failed=1
+  fi
+}
+holder=
+trap '[[ -n $holder ]] && kill $holder 2>/dev/null; "$mapio" shm rm "$name" 2>/dev/null' EXIT
+
+check "create" "created $name (64 KiB)" "$("$mapio" shm create "$name" 64K)"
+check "in /dev/shm with its size" 65536 "$(stat -c %s "/dev/shm${name}")"
+check "listed" "posix $name 64 KiB" "$("$mapio" shm | awk -v n="$name" '$2 == n {print $1, $2, $3, $4}')"
+
+# A sealed memfd that only another process holds.
+fifo=$(mktemp -u); mkfifo "$fifo"
+python3 - "$fifo" <<'PY' &
+import fcntl, os, sys, time
+fd = os.memfd_create("mapio-cli-memfd", os.MFD_ALLOW_SEALING)
+os.ftruncate(fd, 8192)
+fcntl.fcntl(fd, fcntl.F_ADD_SEALS, fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW)
+with open(sys.argv[1], "w") as ready:
+    ready.write(f"{fd}\n")
+time.sleep(30)
+PY
+holder=$!
+read -r memfd_fd <"$fifo"; rm -f "$fifo"
+check "the holder's own view" "/memfd:mapio-cli-memfd (deleted)" "$(readlink "/proc/$holder/fd/$memfd_fd")"
+json=$("$mapio" shm --json)
+check "memfd: size, seals, holder" "8192 shrink,grow $holder:$memfd_fd" "$(python3 -c '
+import json, sys
+for o in json.load(sys.stdin):
+    if o["kind"] == "memfd" and o["name"] == "mapio-cli-memfd":
+        print(o["size"], o["seal_names"], " ".join("%d:%d" % (h["pid"], h["fd"]) for h in o["holders"]))
+' <<<"$json")"
+kill $holder; wait $holder 2>/dev/null; holder=
+check "memfd gone with its holder" "" "$("$mapio" shm | grep mapio-cli-memfd)"
+
+out=$("$mapio" shm create "$name" 4 2>&1); status=$?
+check "create an existing name: exit 1" 1 "$status"
+[[ $out == "mapio shm: shm_open $name: File exists (EEXIST)"* ]] && echo "ok: EEXIST named" || { echo "MISMATCH: $out"; failed=1; }
+out=$("$mapio" shm create /other 12Q 2>&1); status=$?
+check "bad size: usage error" "2 mapio shm: bad size '12Q': not a number (write decimal, 0x hexadecimal or 0 octal)" "$status $out"
+
+"$mapio" shm rm "$name"
+check "removed" "no" "$([[ -e /dev/shm${name} ]] && echo yes || echo no)"
+out=$("$mapio" shm rm "$name" 2>&1); status=$?
+check "remove a missing name" "1 mapio shm: shm_unlink $name: No such file or directory (ENOENT)" "$status $out"
+exit $failed
