@@ -54,6 +54,15 @@ int main() {
     }
     std::printf("size is still %zu bytes, contents \"%.21s\"\n", memory.size(),
                 reinterpret_cast<const char*>(memory.data()));
+
+    // What any process (with the right to look) sees of it: `mapio shm` lists the same.
+    for (const auto& object : mapio::list_shared_memory()) {
+      if (object.name != "sealed-example") continue;
+      const bool ours = !object.holders.empty() && object.holders.front().pid == ::getpid();
+      std::printf("listed: memfd \"%s\", %llu bytes, seals %s, held by %s\n", object.name.c_str(),
+                  static_cast<unsigned long long>(object.size),
+                  object.seals == memory.seals() ? "as set" : "DIFFERENT", ours ? "this process" : "someone else");
+    }
   } catch (const mapio::Error& e) {
     std::fprintf(stderr, "sealed_memfd: %s\n", e.what());
     return 1;

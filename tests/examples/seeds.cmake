@@ -60,7 +60,8 @@ add_test(NAME example.sealed_memfd
     "resize to 16384: refused (EPERM)"
     "ftruncate(fd, 0): refused (EPERM)"
     "adding a write seal: refused (EPERM)"
-    "size is still 4096 bytes, contents \"hello through a memfd\"")
+    "size is still 4096 bytes, contents \"hello through a memfd\""
+    "listed: memfd \"sealed-example\", 4096 bytes, seals as set, held by this process")
 
 add_test(NAME example.growing_file
   COMMAND ${MAPIO_EXPECT_LINES} ${MAPIO_EXAMPLE_BIN}/growing_file --
