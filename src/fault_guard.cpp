@@ -25,7 +25,12 @@ void forward_to_previous(int signal, siginfo_t* info, void* ucontext) {
       previous_action.sa_sigaction(signal, info, ucontext);
       return;
     }
-  } else if (previous_action.sa_handler != SIG_DFL && previous_action.sa_handler != SIG_IGN) {
+  } else if (previous_action.sa_handler == SIG_IGN) {
+    // A SIGBUS sent by kill() or raise() (si_code <= 0) was being ignored: keep ignoring it. A real
+    // fault cannot be ignored (returning would re-execute the access forever, and the kernel itself
+    // resets an ignored SIGBUS to the default when it forces one): it falls through and dies.
+    if (info == nullptr || info->si_code <= 0) return;
+  } else if (previous_action.sa_handler != SIG_DFL) {
     previous_action.sa_handler(signal);
     return;
   }

@@ -4,7 +4,9 @@
 // recovery point around a guarded routine, naming the address range it reads; a fault whose
 // address lies in that range jumps back to the recovery point. Every other SIGBUS — another thread,
 // another address, no guard armed — goes to the handler that was there before, or, if that was the
-// default, kills the process exactly as it would have without mapio.
+// default, kills the process exactly as it would have without mapio. If the signal was ignored
+// before, a SIGBUS sent by kill() stays ignored, while a real fault still kills (no process can
+// ignore one: the access would only repeat).
 #pragma once
 
 #include <cstddef>

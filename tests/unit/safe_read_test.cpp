@@ -5,7 +5,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <barrier>
 #include <cstring>
+#include <thread>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -136,6 +139,99 @@ TEST(SafeRead, EarlyStopAndRangeChecks) {
   EXPECT_THROW(file.scan_safely([](std::span<const std::byte>) {}, file.size() + 1), Error);
 }
 
+/// Truncates `path` to `size` bytes in a forked process and waits for it: the cut comes from outside
+/// this process, as it would from another program. (The child only calls async-signal-safe
+/// functions, so forking while other threads run is fine.)
+void truncate_in_another_process(const std::filesystem::path& path, std::size_t size) {
+  const pid_t child = ::fork();
+  if (child == 0) ::_exit(::truncate(path.c_str(), static_cast<off_t>(size)) == 0 ? 0 : 1);
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+TEST(SafeRead, ThreadsThatFaultTogetherEachRecoverOnTheirOwn) {
+  // Eight threads scan one mapping at once. Each copies its first chunk (page 0) and stops, in its
+  // scan callback with its guard armed, until all have; then another process cuts the file to one
+  // page and they go on, so all eight fault at nearly the same moment. Each must get its own error
+  // (the recovery point is per thread) and keep the page it read. Then each reads a different lost
+  // page with read_safely, all at once, and must be told about its own page, not a neighbour's.
+  constexpr int threads = 8;
+  constexpr int rounds = 40;
+  const std::size_t page = page_size();
+  ScratchDir dir;
+  const std::string contents = test::patterned((threads + 1) * page);
+  auto path = dir.write("shared", contents);
+  std::barrier sync(threads + 1);
+  const MappedFile* file = nullptr;  // set by the main thread before each round's first barrier
+  std::vector<std::string> first_chunk(threads), scan_error(threads), read_error(threads);
+  std::vector<std::thread> workers;
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([&, t] {
+      std::string chunk_copy(page, '\0');
+      std::byte lost[16];
+      for (int round = 0; round < rounds; ++round) {
+        sync.arrive_and_wait();  // the round's mapping is ready
+        std::size_t chunks = 0;
+        try {
+          file->scan_safely(
+              [&](std::span<const std::byte> chunk) {
+                if (chunks++ == 0) {
+                  std::memcpy(chunk_copy.data(), chunk.data(), chunk.size());
+                  sync.arrive_and_wait();  // all have read page 0
+                  sync.arrive_and_wait();  // the file has been cut
+                  return;
+                }
+                volatile std::byte sink = chunk[0];  // page 1: gone
+                (void)sink;
+              },
+              0, Mapping::whole, page);
+          scan_error[t] = "no error";
+        } catch (const Error& e) {
+          scan_error[t] = e.what();
+        }
+        first_chunk[t] = chunk_copy;
+        const std::size_t mine = static_cast<std::size_t>(t + 1) * page;  // a lost page of its own
+        try {
+          file->read_safely(mine + static_cast<std::size_t>(t), lost);
+          read_error[t] = "no error";
+        } catch (const Error& e) {
+          read_error[t] = e.what();
+        }
+        sync.arrive_and_wait();  // done: the main thread checks and unmaps
+      }
+    });
+  }
+  for (int round = 0; round < rounds; ++round) {
+    std::filesystem::resize_file(path, contents.size());  // page 0 survived the last cut; the rest is zeros
+    auto mapped = MappedFile::open(path);
+    file = &mapped;
+    sync.arrive_and_wait();  // go
+    sync.arrive_and_wait();  // every thread holds page 0
+    truncate_in_another_process(path, page);
+    sync.arrive_and_wait();  // go on into the lost pages
+    sync.arrive_and_wait();  // every thread is done
+    // EXPECT, not ASSERT: the workers wait at the next round's barrier and must be let through.
+    if (::testing::Test::HasFailure()) continue;  // one round's report is enough
+    for (int t = 0; t < threads; ++t) {
+      EXPECT_EQ(first_chunk[t], contents.substr(0, page)) << "thread " << t << ", round " << round;
+      EXPECT_NE(scan_error[t].find(fmt::format("scan {} [offset 0, length {}]", path.string(), contents.size())),
+                std::string::npos)
+          << "thread " << t << ": " << scan_error[t];
+      EXPECT_NE(scan_error[t].find(fmt::format("the page at offset {} is gone", page)), std::string::npos)
+          << "thread " << t << ": " << scan_error[t];
+      const std::size_t mine = static_cast<std::size_t>(t + 1) * page;
+      EXPECT_NE(read_error[t].find(fmt::format("read {} [offset {}, length 16]", path.string(), mine + t)),
+                std::string::npos)
+          << "thread " << t << ": " << read_error[t];
+      EXPECT_NE(read_error[t].find(fmt::format("the page at offset {} is gone", mine)), std::string::npos)
+          << "thread " << t << ": " << read_error[t];
+    }
+    file = nullptr;
+  }
+  for (auto& worker : workers) worker.join();
+}
+
 TEST(SafeReadDeathTest, PlainAccessToALostPageStillDiesOfSigbus) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   ScratchDir dir;
@@ -180,6 +276,116 @@ TEST(SafeReadDeathTest, FaultsOutsideTheGuardGoToTheHandlerInstalledBefore) {
         }
       },
       ::testing::ExitedWithCode(42), "previous handler ran");
+}
+
+TEST(SafeReadDeathTest, AnotherThreadsGuardDoesNotCoverAnUnguardedAccess) {
+  // One thread sits inside a guarded scan of the whole mapping (blocked in its callback, its
+  // recovery point armed over every page); the main thread touches a lost page of that same range
+  // without a guard. The guard belongs to the other thread only: the main thread must die of SIGBUS.
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  ScratchDir dir;
+  auto path = four_page_file(dir);
+  MAPIO_EXPECT_KILLED_BY(
+      {
+        auto file = MappedFile::open(path);
+        std::filesystem::resize_file(path, page_size());
+        std::barrier inside(2);
+        std::thread scanner([&] {
+          file.scan_safely(
+              [&](std::span<const std::byte>) {
+                inside.arrive_and_wait();
+                ::pause();  // stays in the guarded scan until the process ends
+              },
+              0, Mapping::whole, page_size());
+        });
+        inside.arrive_and_wait();
+        volatile std::byte touch = file.bytes()[2 * page_size()];
+        (void)touch;
+        scanner.join();
+      },
+      SIGBUS);
+}
+
+void plain_handler(int signal) {
+  static const char message[] = "plain handler ran\n";
+  (void)!::write(2, message, sizeof message - 1);
+  ::_exit(signal == SIGBUS ? 43 : 44);
+}
+
+/// Installs mapio's handler over whatever is there now, and checks that a guarded read of a lost
+/// page is still an error (so the one installed before is bypassed for faults mapio guards).
+void install_mapio_over_current_handler(const MappedFile& file) {
+  std::byte out[1];
+  file.read_safely(0, out);
+  try {
+    file.read_safely(2 * page_size(), out);
+    std::fprintf(stderr, "guarded read of a lost page succeeded\n");
+    ::_exit(2);
+  } catch (const Error& e) {
+    if (e.errno_value() != EFAULT) ::_exit(3);
+  }
+}
+
+TEST(SafeReadDeathTest, APlainHandlerInstalledBeforeGetsUnguardedFaults) {
+  // A handler installed with signal(2) (no SA_SIGINFO) takes one argument; mapio must call it so.
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  ScratchDir dir;
+  auto path = four_page_file(dir);
+  EXPECT_EXIT(
+      {
+        ::signal(SIGBUS, plain_handler);
+        auto file = MappedFile::open(path);
+        std::filesystem::resize_file(path, page_size());
+        install_mapio_over_current_handler(file);
+        volatile std::byte touch = file.bytes()[2 * page_size()];  // unguarded: the plain handler
+        (void)touch;
+      },
+      ::testing::ExitedWithCode(43), "plain handler ran");
+  EXPECT_EXIT(
+      {
+        ::signal(SIGBUS, plain_handler);
+        auto file = MappedFile::open(path);
+        std::filesystem::resize_file(path, page_size());
+        install_mapio_over_current_handler(file);
+        ::raise(SIGBUS);  // not a fault: goes to the plain handler as well
+      },
+      ::testing::ExitedWithCode(43), "plain handler ran");
+}
+
+TEST(SafeReadDeathTest, AnIgnoredSigbusStaysIgnoredUnlessItIsARealFault) {
+  // SIG_IGN before mapio: a SIGBUS sent by raise() or kill() is still ignored, as it was without
+  // mapio. A real fault cannot be ignored (the access would repeat forever): it kills.
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  ScratchDir dir;
+  auto path = four_page_file(dir);
+  EXPECT_EXIT(
+      {
+        ::signal(SIGBUS, SIG_IGN);
+        auto file = MappedFile::open(path);
+        std::filesystem::resize_file(path, page_size());
+        install_mapio_over_current_handler(file);
+        ::raise(SIGBUS);
+        ::kill(::getpid(), SIGBUS);
+        sigval value{};
+        ::sigqueue(::getpid(), SIGBUS, value);
+        install_mapio_over_current_handler(file);  // the guard still works after them
+        std::fprintf(stderr, "still alive\n");
+        std::fflush(stderr);
+        ::_exit(0);
+      },
+      ::testing::ExitedWithCode(0), "still alive");
+  MAPIO_EXPECT_KILLED_BY(
+      {
+        ::signal(SIGBUS, SIG_IGN);
+        auto file = MappedFile::open(path);
+        std::filesystem::resize_file(path, page_size());
+        install_mapio_over_current_handler(file);
+        volatile std::byte touch = file.bytes()[2 * page_size()];  // unguarded real fault
+        (void)touch;
+        std::fprintf(stderr, "survived a real fault\n");
+        ::_exit(0);
+      },
+      SIGBUS);
 }
 
 }  // namespace
