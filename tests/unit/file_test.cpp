@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 
 #include <cstring>
+#include <functional>
 
 #include "mapio/error.hpp"
 #include "mapio/page.hpp"
@@ -76,38 +77,77 @@ TEST(MappedFile, EmptyFileMapsToAnEmptyMapping) {
   EXPECT_NO_THROW(file.advise(Advice::sequential));
 }
 
-void expect_error(const std::function<void()>& f, int err, const std::string& must_contain) {
+/// `f` must throw a mapio::Error with errno `err` whose message names the operation, the thing it
+/// was applied to (`subject`: a path, or "fd N" for a descriptor) and the reason (`reason`).
+void expect_error(const std::function<void()>& f, int err, const std::string& operation, const std::string& subject,
+                  const std::string& reason) {
   try {
     f();
-    ADD_FAILURE() << "no error; expected errno " << err;
+    ADD_FAILURE() << "no error; expected errno " << err << " from " << operation << " " << subject;
   } catch (const Error& e) {
-    EXPECT_EQ(e.errno_value(), err) << e.what();
-    EXPECT_NE(std::string(e.what()).find(must_contain), std::string::npos) << e.what();
+    const std::string what = e.what();
+    EXPECT_EQ(e.errno_value(), err) << what;
+    EXPECT_EQ(e.operation(), operation) << what;
+    EXPECT_EQ(what.rfind(operation + " ", 0), 0u) << "the message does not start with the operation: " << what;
+    EXPECT_NE(e.subject().find(subject), std::string::npos) << what;
+    EXPECT_NE(what.find(subject), std::string::npos) << what;
+    EXPECT_NE(what.find(reason), std::string::npos) << what;
+    EXPECT_NE(what.find(std::strerror(err)), std::string::npos) << "no errno text: " << what;
   }
 }
 
 TEST(MappedFile, BadInputIsAClearError) {
   ScratchDir dir;
   auto path = dir.write("f", "0123456789");
-  expect_error([&] { MappedFile::open(dir / "missing"); }, ENOENT, "open " + (dir / "missing").string());
-  expect_error([&] { MappedFile::open(dir.path()); }, EISDIR, "directory");
-  expect_error([&] { MappedFile::open(path, FileOptions().offset(11)); }, ERANGE, "past the end");
-  expect_error([&] { MappedFile::open(path, FileOptions().offset(5).length(6)); }, ERANGE, "past the end");
-  expect_error([&] { MappedFile::open(path, FileOptions().offset(5).length(~std::uint64_t{0})); }, EOVERFLOW, "overflow");
-  expect_error([&] { MappedFile::open("/proc/self/status"); }, ENODEV, "procfs");
-  ::mkfifo((dir / "fifo").c_str(), 0600);
-  expect_error([&] { MappedFile::open(dir / "fifo"); }, ENODEV, "a pipe");
+  const std::string missing = (dir / "missing").string();
+  expect_error([&] { MappedFile::open(missing); }, ENOENT, "open", missing, "No such file");
+  expect_error([&] { MappedFile::open(dir.path()); }, EISDIR, "map", dir.path().string(), "a directory cannot be mapped");
+  expect_error([&] { MappedFile::open(path, FileOptions().offset(11)); }, ERANGE, "map", path.string() + " [offset 11]",
+               "past the end");
+  expect_error([&] { MappedFile::open(path, FileOptions().offset(5).length(6)); }, ERANGE, "map",
+               path.string() + " [offset 5, length 6]", "past the end");
+  expect_error([&] { MappedFile::open(path, FileOptions().offset(5).length(~std::uint64_t{0})); }, EOVERFLOW, "map",
+               path.string() + " [offset 5, length", "overflow");
+  expect_error([&] { MappedFile::open("/proc/self/status"); }, ENODEV, "map", "/proc/self/status", "procfs");
+  ASSERT_EQ(::mkfifo((dir / "fifo").c_str(), 0600), 0);
+  expect_error([&] { MappedFile::open(dir / "fifo"); }, ENODEV, "map", (dir / "fifo").string(), "a pipe");
   int sv[2];
   ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-  expect_error([&] { MappedFile::open(sv[0]); }, ENODEV, "a socket");
+  // Opened by descriptor, the subject is the descriptor mapio holds (its own duplicate of sv[0]).
+  expect_error([&] { MappedFile::open(sv[0]); }, ENODEV, "map", "fd " + std::to_string(sv[0]), "a socket");
+  expect_error([&] { MappedFile::open(sv[0], FileOptions(), "peer socket"); }, ENODEV, "map", "peer socket",
+               "a socket");
   ::close(sv[0]);
   ::close(sv[1]);
-  if (::geteuid() != 0) {
-    ::chmod(path.c_str(), 0);
-    expect_error([&] { MappedFile::open(path); }, EACCES, path.string());
-  }
   auto ro = MappedFile::open(path);
-  expect_error([&] { ro.protect(Protection::read_write); }, EACCES, "mprotect");
+  expect_error([&] { ro.protect(Protection::read_write); }, EACCES, "mprotect", path.string(), "");
+}
+
+TEST(MappedFile, PermissionDeniedIsAClearErrorEvenForRoot) {
+  // Root reads any file (CAP_DAC_OVERRIDE), so the refusal is checked in a child that gives up root
+  // and opens a 0600 file it does not own. The directory is opened up so that only the file's own
+  // mode refuses.
+  ScratchDir dir;
+  auto path = dir.write("private", "secret");
+  ASSERT_EQ(::chmod(dir.path().c_str(), 0755), 0);
+  ASSERT_EQ(::chmod(path.c_str(), 0600), 0);
+  if (::geteuid() != 0) {
+    ASSERT_EQ(::chmod(path.c_str(), 0), 0);  // not root: the owner refuses the file to itself
+  }
+  auto child = test::run_unprivileged([&]() -> std::string {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return "the directory is not searchable, so the test would prove nothing";
+    try {
+      MappedFile::open(path);
+      return "no error";
+    } catch (const Error& e) {
+      return std::to_string(e.errno_value()) + "|" + e.operation() + "|" + e.what();
+    }
+  });
+  ASSERT_EQ(child.status, 0) << "the child failed (3: could not drop root): " << child.message;
+  EXPECT_EQ(child.message.substr(0, child.message.find('|')), std::to_string(EACCES)) << child.message;
+  EXPECT_NE(child.message.find("|open|open " + path.string() + ": Permission denied"), std::string::npos)
+      << child.message;
 }
 
 TEST(MappedFile, OpensByDescriptorAndKeepsItsOwnCopy) {

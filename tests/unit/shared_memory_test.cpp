@@ -1,6 +1,7 @@
 // Shared memory between real processes: anonymous maps across fork, memfd with seals, POSIX shm.
 #include "mapio/shared_memory.hpp"
 
+#include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -106,6 +107,37 @@ TEST(SharedMemory, SealsMakeTheSizeTrustworthy) {
   } catch (const Error& e) {
     EXPECT_EQ(e.errno_value(), EPERM);
   }
+}
+
+TEST(SharedMemory, AWriteSealFreezesTheContents) {
+  auto blob = SharedMemory::create_memfd("frozen", 2 * page_size());
+  std::memcpy(blob.writable_data() + page_size(), "final words", 11);
+  // F_SEAL_WRITE is refused while a writable shared mapping lives (the EBUSY case above); the
+  // creator drops its own and keeps only the descriptor.
+  blob.unmap();
+  blob.seal(Seal::write);
+  EXPECT_TRUE(has(blob.seals(), Seal::write));
+  try {
+    SharedMemory::from_descriptor(blob.descriptor(), Access::read_write, "frozen memfd");
+    FAIL() << "a writable shared mapping of a write-sealed memfd was allowed";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.errno_value(), EPERM) << e.what();
+    EXPECT_EQ(e.operation(), "map");
+    EXPECT_NE(std::string(e.what()).find("frozen memfd"), std::string::npos) << e.what();
+  }
+  errno = 0;
+  EXPECT_EQ(::pwrite(blob.descriptor(), "x", 1, 0), -1);
+  EXPECT_EQ(errno, EPERM);
+  // A reader's mapping still works and sees the contents as they were sealed. It maps through a
+  // read-only descriptor, as a process given the memfd to read would: a shared mapping of a writable
+  // descriptor counts as writable to kernels before 6.7, even when mapped read-only.
+  const int read_only = ::open(fmt::format("/proc/self/fd/{}", blob.descriptor()).c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(read_only, 0);
+  auto reader = SharedMemory::from_descriptor(read_only, Access::read_only);
+  ::close(read_only);
+  EXPECT_EQ(reader.size(), 2 * page_size());
+  EXPECT_EQ(test::as_text(reader.bytes().subspan(page_size(), 11)), "final words");
+  EXPECT_EQ(reader.bytes()[0], std::byte{0});
 }
 
 TEST(SharedMemory, ResizeGrowsAnUnsealedMemfd) {

@@ -1,7 +1,9 @@
-// Helpers shared by the unit tests: scratch files in a per-test temporary directory, process counts.
+// Helpers shared by the unit tests: scratch files in a per-test temporary directory, process counts,
+// children that run without root.
 #pragma once
 
 #include <fcntl.h>
+#include <grp.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -81,6 +83,33 @@ inline std::size_t mappings_of(const std::filesystem::path& path) {
   return lines;
 }
 
+/// Lines in /proc/self/maps that contain `text` (e.g. "/memfd:name", which ends in " (deleted)").
+inline std::size_t mappings_naming(std::string_view text) {
+  std::ifstream maps("/proc/self/maps");
+  std::size_t lines = 0;
+  for (std::string line; std::getline(maps, line);) lines += line.find(text) != std::string::npos;
+  return lines;
+}
+
+/// The VmFlags line of the /proc/self/smaps entry that holds `address` ("rd wr mr mw me ac hg"):
+/// where madvise(2) hints show (sr sequential, rr random, hg huge page, nh no huge page).
+inline std::string vm_flags(const void* address) {
+  std::ifstream smaps("/proc/self/smaps");
+  const auto where = reinterpret_cast<std::uintptr_t>(address);
+  bool inside = false;
+  for (std::string line; std::getline(smaps, line);) {
+    unsigned long long start = 0, end = 0;
+    char dash = 0;
+    std::istringstream header(line);
+    if (header >> std::hex >> start >> dash >> end && dash == '-') {
+      inside = where >= start && where < end;
+    } else if (inside && line.rfind("VmFlags:", 0) == 0) {
+      return line.substr(8) + " ";
+    }
+  }
+  return {};
+}
+
 /// Whether the page holding `address` is mapped in this process (msync fails with ENOMEM if not).
 inline bool is_mapped(const void* address) {
   auto page = reinterpret_cast<std::uintptr_t>(address) & ~std::uintptr_t{4095};
@@ -122,6 +151,54 @@ inline std::size_t descriptor_count() {
   std::size_t count = 0;
   for ([[maybe_unused]] auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) ++count;
   return count;
+}
+
+/// What a forked child reported: its exit status (-1 if it did not exit normally), the signal that
+/// killed it (0 if none) and what it wrote back to the parent.
+struct ChildReport {
+  int status = -1;
+  int signal = 0;
+  std::string message;
+};
+
+/// Runs `body` (returning std::string) in a forked child as the unprivileged user and group 65534
+/// (nobody / nogroup) with no supplementary groups, and returns what it returned through a pipe.
+/// Root's capabilities skip permission checks and resource limits (CAP_DAC_OVERRIDE, CAP_IPC_LOCK),
+/// so a refusal can only be seen without them. Exit status 3 means privileges could not be dropped.
+/// The child ends with _exit: no destructor of the parent's objects runs twice.
+template <class Body>
+ChildReport run_unprivileged(Body body) {
+  int pipe_fds[2];
+  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+  const pid_t child = ::fork();
+  if (child < 0) throw std::runtime_error("fork failed");
+  if (child == 0) {
+    ::close(pipe_fds[0]);
+    // The group first: once the user is not root it may no longer change groups.
+    if (::geteuid() == 0 &&
+        (::setgroups(0, nullptr) != 0 || ::setresgid(65534, 65534, 65534) != 0 || ::setresuid(65534, 65534, 65534) != 0)) {
+      ::_exit(3);
+    }
+    std::string message;
+    try {
+      message = body();
+    } catch (const std::exception& e) {
+      message = std::string("unexpected exception: ") + e.what();
+    }
+    const bool sent = ::write(pipe_fds[1], message.data(), message.size()) == static_cast<ssize_t>(message.size());
+    ::_exit(sent ? 0 : 4);
+  }
+  ::close(pipe_fds[1]);
+  ChildReport report;
+  char buffer[512];
+  ssize_t n;
+  while ((n = ::read(pipe_fds[0], buffer, sizeof buffer)) > 0) report.message.append(buffer, static_cast<std::size_t>(n));
+  ::close(pipe_fds[0]);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  if (WIFEXITED(status)) report.status = WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) report.signal = WTERMSIG(status);
+  return report;
 }
 
 /// What a run of the mapio CLI did: exit status (-1 if it did not exit), standard output and error.
