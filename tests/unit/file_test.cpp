@@ -113,7 +113,7 @@ TEST(MappedFile, BadInputIsAClearError) {
   expect_error([&] { MappedFile::open(dir / "fifo"); }, ENODEV, "map", (dir / "fifo").string(), "a pipe");
   int sv[2];
   ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-  // Opened by descriptor, the subject is the descriptor mapio holds (its own duplicate of sv[0]).
+  // Opened by descriptor, the subject is the caller's descriptor number, or the description given.
   expect_error([&] { MappedFile::open(sv[0]); }, ENODEV, "map", "fd " + std::to_string(sv[0]), "a socket");
   expect_error([&] { MappedFile::open(sv[0], FileOptions(), "peer socket"); }, ENODEV, "map", "peer socket",
                "a socket");
