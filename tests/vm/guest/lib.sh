@@ -85,3 +85,21 @@ edu_find() {
   edu_bar0=$(printf '0x%x' "$(bar_start "$edu" 0)")
   echo "edu is $edu_bdf, BAR0 at $edu_bar0"
 }
+
+# run_device_test CHECK FILTER: runs the device tests (vm_device_test, tests/vm/device_test) that
+# match the GoogleTest filter FILTER. CHECK passes only when the program exits 0 and as many tests
+# passed as the filter selects (at least one), so a test that is skipped, renamed away or never
+# run fails the check too.
+run_device_test() {
+  need_program vm_device_test || return 1
+  local listed passed
+  listed=$(vm_device_test --gtest_filter="$2" --gtest_list_tests | grep -c '^  ')
+  capture vm_device_test --gtest_filter="$2" --gtest_color=no
+  show "$1" "$out"
+  passed=$(printf '%s\n' "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) tests\{0,1\}\..*/\1/p')
+  if [ $rc -eq 0 ] && [ "$listed" -gt 0 ] && [ "$passed" = "$listed" ]; then
+    pass "$1" "$passed of $listed tests passed ($2)"
+  else
+    fail "$1" "exit $rc, ${passed:-0} of $listed tests passed ($2): $(printf '%s\n' "$out" | grep -E '^\[  FAILED  \]|Failure|^Expected|Which is' | tr '\n' '|' | cut -c1-500)"
+  fi
+}

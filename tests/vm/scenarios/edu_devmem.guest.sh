@@ -83,3 +83,7 @@ if need_program edu; then
   show edu "$out"
   if [ $rc -eq 0 ]; then check_match edu-example-factorial "3628800" "$out"; else fail edu-example-factorial "exit $rc: $out"; fi
 fi
+
+# 5. The device tests (tests/vm/device_test) for what this machine offers with edu unbound:
+# PhysicalWindow over /dev/mem, PCI enumeration, config space, BAR0 with typed registers.
+run_device_test device-test 'PhysicalWindow.*:PciBus.*:PciConfigSpace.*:PciDevice.*'

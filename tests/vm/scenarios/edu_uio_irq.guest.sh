@@ -36,3 +36,8 @@ mapio uio enable 0
 if [ $rc -eq 0 ]; then check_match cli-wait "3" "$(cat /tmp/wait.out)"; else fail cli-wait "exit $rc: $(cat /tmp/wait.out)"; fi
 check_eq cli-ack "0x00000004 0x00000000" "$status $(mapio bar "$edu_bdf" 0 0x24)"
 check_eq cli-count 3 "$(cat /sys/class/uio/uio0/event)"
+
+# The device tests (tests/vm/device_test) for UIO, and the PCI ones again with a driver bound (the
+# sysfs BAR still maps: uio_pci_generic claims no regions). Last, since they raise interrupts of
+# their own and the counts above are absolute.
+run_device_test device-test 'Uio.*:PciBus.*:PciConfigSpace.*:PciDevice.*'

@@ -73,3 +73,31 @@ exec 3>&-
 wait $holder
 capture mapio devmem "$edu_bar0" 32
 check_eq devmem-after-vfio-release 0x010000ED "$out"
+
+# The device tests (tests/vm/device_test) for VFIO: group, container, regions, BAR0 and config,
+# a DMA round trip with an MSI, refused overlapping DMA mappings.
+run_device_test device-test 'Vfio.*'
+
+# Pinned DMA memory counts against RLIMIT_MEMLOCK unless the process has CAP_IPC_LOCK, which root
+# has: vm_memlock_limit drops that capability, sets the limit and runs the command. With a limit
+# of 0, VFIO_IOMMU_MAP_DMA fails (ENOMEM) and mapio must say that RLIMIT_MEMLOCK is the reason;
+# with room for edu's two buffer pages the same command copies its bytes.
+capture vm_memlock_limit 0 cat /proc/self/status /proc/self/limits
+capeff=$(printf '%s\n' "$out" | sed -n 's/^CapEff:[[:space:]]*//p')
+memlock=$(printf '%s\n' "$out" | awk '/^Max locked memory/ { print $4, $5 }')
+if [ $rc -eq 0 ] && [ -n "$capeff" ] && [ $(( (0x$capeff >> 14) & 1 )) -eq 0 ] && [ $(( (0x$capeff >> 21) & 1 )) -eq 1 ] &&
+   [ "$memlock" = "0 0" ]; then
+  pass memlock-limited "CapEff $capeff (no CAP_IPC_LOCK, still CAP_SYS_ADMIN), Max locked memory $memlock"
+else
+  fail memlock-limited "exit $rc: CapEff '$capeff', Max locked memory '$memlock'"
+fi
+capture vm_memlock_limit 0 edu dma --vfio "$edu_bdf" --length 100
+show memlock "$out"
+if [ $rc -ne 0 ] && printf '%s' "$out" | grep -q "VFIO_IOMMU_MAP_DMA" && printf '%s' "$out" | grep -q "exceeds RLIMIT_MEMLOCK (now 0 KiB)"; then
+  pass dma-memlock-refused "exit $rc: $out"
+else
+  fail dma-memlock-refused "exit $rc: $out"
+fi
+capture vm_memlock_limit 1048576 edu dma --vfio "$edu_bdf" --length 100
+if [ $rc -eq 0 ]; then check_match dma-memlock-enough "^dma: 100 bytes host -> edu -> host, 0 mismatches" "$out"
+else fail dma-memlock-enough "exit $rc: $out"; fi

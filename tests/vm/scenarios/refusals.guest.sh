@@ -32,6 +32,24 @@ as_nobody "mapio bar $edu_bdf 0 0x04 32 0x1" nonroot-bar "only to root|run as ro
 # The writes above must not have happened: liveness still holds root's last value.
 check_eq nonroot-no-write 0xEDCBA987 "$(mapio devmem "$address" 32 0x12345678; mapio devmem "$address" 32)"
 
+# Configuration space past the standard 64-byte header is for CAP_SYS_ADMIN only: for anyone else
+# the kernel ends the read of sysfs `config` there. As nobody, `mapio pci --config` dumps exactly
+# those 64 bytes (the same as root sees), says how many of how many it could read, and says why.
+capture mapio pci -s "$edu_bdf" --config
+root_rows=$(printf '%s\n' "$out" | grep -E '^0[0-3]0:')
+root_total=$(printf '%s\n' "$out" | sed -n 's/.*config space (\([0-9]*\) of \([0-9]*\) bytes readable).*/\1 \2/p')
+capture su -s /bin/sh nobody -c "id -u; mapio pci -s $edu_bdf --config"
+show nobody "$out"
+rows=$(printf '%s\n' "$out" | grep -E '^[0-9a-f]{3}:')
+total=${root_total#* }
+if [ $rc -eq 0 ] && printf '%s\n' "$out" | grep -q '^65534$' && [ "$root_total" = "$total $total" ] && [ -n "$root_rows" ] &&
+   [ "$rows" = "$root_rows" ] && printf '%s' "$out" | grep -q "config space (64 of $total bytes readable)" &&
+   printf '%s' "$out" | grep -q "without CAP_SYS_ADMIN the kernel shows only the first 64 bytes of configuration space"; then
+  pass nonroot-config "$(printf '%s\n' "$out" | grep -v '^ ' | tr '\n' '|')"
+else
+  fail nonroot-config "exit $rc, root read '$root_total': $(printf '%s' "$out" | tr '\n' '|' | cut -c1-600)"
+fi
+
 # uio_pci_generic enables the device but requests no regions: /proc/iomem shows no claim under
 # edu's BAR, so the kernel still lets /dev/mem map it, and mapio must read it too.
 load_module uio_pci_generic || fail devmem-uio-unclaimed "cannot load uio_pci_generic"
