@@ -328,7 +328,7 @@ DmaMapping VfioDevice::map_dma(std::span<std::byte> buffer, std::uint64_t iova, 
     std::string why;
     if (error == ENOMEM) {
       why = fmt::format("pinning the pages exceeds RLIMIT_MEMLOCK (now {}): raise it (ulimit -l, "
-                        "/etc/security/limits.conf, systemd LimitMEMLOCK=) or run as root",
+                        "/etc/security/limits.conf, systemd LimitMEMLOCK=) or give the process CAP_IPC_LOCK",
                         memlock_limit());
     } else if (error == EEXIST) {
       why = "the IOVA range overlaps an existing DMA mapping";
