@@ -56,6 +56,44 @@ TEST(VgaTextCli, WritesWrapsAndDumps) {
   EXPECT_NE(r.output.find(std::string(76, ' ') + "wrap\nped" + std::string(77, ' ') + "\n"), std::string::npos) << r.output;
 }
 
+TEST(VgaTextCli, ColorGivesBothColoursInOneOption) {
+  mapio::test::ScratchDir dir;
+  auto mem = memory_file(dir);
+  // FG/BG, FG,BG and a lone FG (background stays black): the attribute bytes in the file say which.
+  auto r = run("vga-text --device " + mem + " --row 2 --col 0 --color yellow/blue Y");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_EQ(r.output, "wrote 1 characters at row 2, column 0 (attribute 0x1e)\n");
+  r = run("vga-text --device " + mem + " --row 2 --col 1 --color white,red W");
+  ASSERT_EQ(r.status, 0) << r.output;
+  r = run("vga-text --device " + mem + " --row 2 --col 2 --color light-cyan C");
+  ASSERT_EQ(r.status, 0) << r.output;
+  auto bytes = mapio::test::read_with_read(mem);
+  const std::size_t cell = 0xB8000 + 2 * 160;
+  EXPECT_EQ(bytes[cell], 'Y');
+  EXPECT_EQ(static_cast<unsigned char>(bytes[cell + 1]), 0x1e);
+  EXPECT_EQ(bytes[cell + 2], 'W');
+  EXPECT_EQ(static_cast<unsigned char>(bytes[cell + 3]), 0x4f);
+  EXPECT_EQ(bytes[cell + 4], 'C');
+  EXPECT_EQ(static_cast<unsigned char>(bytes[cell + 5]), 0x0b);
+
+  // Bad spellings are usage errors that name the option; --color and --fg/--bg do not mix.
+  for (const char* bad : {"yellow/", "/blue", "purple/blue"}) {
+    r = run("vga-text --device " + mem + " --color " + bad + " x");
+    EXPECT_EQ(r.status, 2) << bad << ": " << r.output;
+  }
+  r = run("vga-text --device " + mem + " --color yellow/ x");
+  EXPECT_NE(r.output.find("bad --color 'yellow/': use FG or FG/BG"), std::string::npos) << r.output;
+  r = run("vga-text --device " + mem + " --color yellow/white x");
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("bad background colour 'white'"), std::string::npos) << r.output;
+  r = run("vga-text --device " + mem + " --color yellow/blue --fg red x");
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("use it or --fg/--bg, not both"), std::string::npos) << r.output;
+  r = run("vga-text --device " + mem + " --bg blue --color yellow x");
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_EQ(mapio::test::read_with_read(mem)[0xB8000], 0);  // none of the refused runs wrote a cell
+}
+
 TEST(VgaTextCli, CutAndTheBottomEdgeReportWhatDidNotFit) {
   mapio::test::ScratchDir dir;
   auto mem = memory_file(dir);

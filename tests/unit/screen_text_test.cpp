@@ -177,6 +177,26 @@ TEST(VgaText, MapsTheDeviceAtTheTextBufferAddress) {
   EXPECT_EQ(static_cast<unsigned char>(bytes[0xB8000 + 4000]), 0);  // past the last cell: untouched
 }
 
+TEST(VgaText, FileTooShortForTheScreenIsRefused) {
+  // The last cell would lie past the end of the file: mapping it and writing would raise SIGBUS.
+  test::ScratchDir dir;
+  auto path = dir / "short";
+  {
+    auto fd = FileDescriptor::open(path, O_RDWR | O_CREAT | O_TRUNC);
+    ASSERT_EQ(::ftruncate(fd.get(), 0xB8000 + 4000 - 2), 0);
+  }
+  try {
+    VgaText::open(path);
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.errno_value(), ERANGE);
+    std::string what = e.what();
+    EXPECT_NE(what.find(path.string()), std::string::npos) << what;
+    EXPECT_NE(what.find("0xb8fa0"), std::string::npos) << what;
+  }
+  EXPECT_EQ(std::filesystem::file_size(path), 0xB8000u + 4000 - 2);  // not grown either
+}
+
 TEST(VgaText, MissingDeviceIsAClearError) {
   try {
     VgaText::open("/nonexistent/mem");

@@ -1,6 +1,7 @@
 // `mapio vga-text`: text straight into VGA text-mode memory at physical 0xB8000, through /dev/mem.
 //
 //     mapio vga-text --row 12 --col 30 --fg yellow --bg blue --clear "Hello from memory"
+//     mapio vga-text --row 14 --col 30 --color white/red "the same, in one option"
 //     mapio vga-text --dump                     # print the 25 rows as they are in memory
 //
 // --device maps another file at the same offset (0xB8000), which is how the command is tested
@@ -22,8 +23,9 @@ struct VgaTextOptions {
   std::string text;
   int row = 0;
   int column = 0;
-  std::string foreground = "light-gray";
-  std::string background = "black";
+  std::string foreground;  // empty: not given (light grey)
+  std::string background;  // empty: not given (black)
+  std::string color;       // --color FG[/BG]: the same two colours in one option
   bool clear = false;
   bool cut = false;
   bool dump = false;
@@ -45,12 +47,26 @@ int run(const VgaTextOptions& o) {
   screen::Color foreground{};
   screen::Color background{};
   try {
-    foreground = color_argument(o.foreground, "foreground");
-    background = color_argument(o.background, "background");
+    auto foreground_name = o.foreground.empty() ? std::string("light-gray") : o.foreground;
+    auto background_name = o.background.empty() ? std::string("black") : o.background;
+    if (!o.color.empty()) {
+      if (!o.foreground.empty() || !o.background.empty()) {
+        throw ArgumentError("--color gives both colours: use it or --fg/--bg, not both");
+      }
+      // "yellow/blue" or "yellow,blue"; a lone "yellow" keeps the default background.
+      auto split = o.color.find_first_of("/,");
+      foreground_name = o.color.substr(0, split);
+      if (split != std::string::npos) background_name = o.color.substr(split + 1);
+      if (foreground_name.empty() || (split != std::string::npos && background_name.empty())) {
+        throw ArgumentError(fmt::format("bad --color '{}': use FG or FG/BG, e.g. yellow/blue", o.color));
+      }
+    }
+    foreground = color_argument(foreground_name, "foreground");
+    background = color_argument(background_name, "background");
     if (static_cast<unsigned>(background) > 7) {
       throw ArgumentError(fmt::format("bad background colour '{}': the background takes the eight dark colours "
                                       "(black to light-gray); bit 7 of the attribute is blink",
-                                      o.background));
+                                      background_name));
     }
     if (!o.dump && o.text.empty() && !o.clear) throw ArgumentError("nothing to do: give TEXT, --clear or --dump");
   } catch (const ArgumentError& e) {
@@ -80,8 +96,9 @@ Registration vga_text{"vga-text", "Write text into VGA text-mode memory (0xB8000
   app.add_option("text", o->text, "Text to write (code page 437 bytes; a newline starts the next row)");
   app.add_option("--row", o->row, "Row, 0-24")->check(CLI::Range(0, 24));
   app.add_option("--col", o->column, "Column, 0-79")->check(CLI::Range(0, 79));
-  app.add_option("--fg", o->foreground, "Foreground colour (one of the 16 VGA colours)");
-  app.add_option("--bg", o->background, "Background colour (one of the 8 dark VGA colours)");
+  app.add_option("--fg", o->foreground, "Foreground colour (one of the 16 VGA colours; default light-gray)");
+  app.add_option("--bg", o->background, "Background colour (one of the 8 dark VGA colours; default black)");
+  app.add_option("--color", o->color, "Both at once: FG or FG/BG (also FG,BG), e.g. yellow/blue");
   app.add_flag("--clear", o->clear, "Blank the whole screen in these colours first");
   app.add_flag("--cut", o->cut, "Cut text at the end of the line instead of wrapping to the next");
   app.add_flag("--dump", o->dump, "Print the screen's 25 rows of text afterwards");

@@ -24,6 +24,9 @@
 #include "mapio/mapping.hpp"
 #include "mapio/screen/surface.hpp"
 
+struct fb_var_screeninfo;  // <linux/fb.h>
+struct fb_fix_screeninfo;
+
 namespace mapio::screen {
 
 struct FramebufferInfo {
@@ -36,13 +39,27 @@ struct FramebufferInfo {
   std::size_t memory_size = 0;     ///< smem_len: the bytes mmap can reach
 };
 
+/// What the kernel's answers to FBIOGET_VSCREENINFO (`var`) and FBIOGET_FSCREENINFO (`fix`) say about
+/// the framebuffer at `device`, checked for drawing. Pure: it reads nothing but its arguments, so
+/// every format a driver might report can be tried without one.
+///
+///     fb_var_screeninfo var{}; fb_fix_screeninfo fix{};     // as the ioctls filled them
+///     auto info = mapio::screen::framebuffer_info(var, fix, "/dev/fb0");
+///
+/// Throws mapio::Error (EINVAL) naming `device` and the reason when mapio would garble the picture:
+/// not packed pixels, a visual other than true colour or direct colour (8 bpp pseudocolour is
+/// palette indices), a grayscale, FOURCC or non-standard layout, or a pixel format
+/// PixelFormat::validate refuses (channels wider than 8 bits, e.g. 10-bit XRGB2101010).
+FramebufferInfo framebuffer_info(const fb_var_screeninfo& var, const fb_fix_screeninfo& fix,
+                                 const std::filesystem::path& device);
+
 class Framebuffer {
  public:
   /// Opens `device`, reads its geometry and maps it read-write (MAP_SHARED). Throws mapio::Error:
   /// ENOENT for a missing device (with where framebuffers come from), ENOTTY when `device` is not
-  /// a framebuffer, EINVAL for a pixel format mapio cannot draw.
+  /// a framebuffer, EINVAL for a pixel format mapio cannot draw (see framebuffer_info).
   static Framebuffer open(const std::filesystem::path& device = "/dev/fb0");
-  /// Only the geometry, without mapping (for `mapio fb info`).
+  /// Only the geometry, without mapping (for `mapio fb info`); the same errors as open.
   static FramebufferInfo query(const std::filesystem::path& device = "/dev/fb0");
 
   const FramebufferInfo& info() const noexcept { return info_; }

@@ -5,13 +5,29 @@
 # The guest says `MAPIO-SHOT NAME` and waits; host.py takes `screendump NAME.ppm` through the
 # monitor and answers on the second serial line. After poweroff host.py checks the pictures.
 #
-# Usage: run.sh WORK SCENARIO      (SCENARIO: screen_text, screen_fb or screen_fb16; WORK as setup.sh
-#                                   made it)
-# Screenshots (PPM and PNG) and the console log are kept in WORK/screen/SCENARIO/.
+# Usage: run.sh [--shell] [--artifacts DIR] [--program PATH]... WORK SCENARIO
+#   SCENARIO   screen_text, screen_fb or screen_fb16; WORK as setup.sh made it
+#   --shell    boots the scenario's machine with a root shell on this terminal instead of the
+#              scenario; take screenshots from another terminal with the command it prints
+#   --artifacts DIR   also copy the final screenshots there as SCENARIO-SHOT.png (a place no run wipes)
+#   --program PATH    one more program for the guest's /opt/mapio/bin, with its libraries
+# Screenshots (PPM and PNG) and the console log are kept in WORK/screen/SCENARIO/, which each run
+# of the scenario wipes first.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-[ $# -eq 2 ] || { sed -n '2,10p' "$0" >&2; exit 2; }
+artifacts=
+programs=()
+shell=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --shell) shell=1; shift ;;
+    --artifacts) artifacts=$2; shift 2 ;;
+    --program) programs+=("$2"); shift 2 ;;
+    *) break ;;
+  esac
+done
+[ $# -eq 2 ] || { sed -n '2,16p' "$0" >&2; exit 2; }
 work=$(cd "$1" && pwd)
 scenario=$2
 timeout=${MAPIO_VM_TIMEOUT:-240}
@@ -68,6 +84,15 @@ root=$out/overlay
 mkdir -p "$root/lib/modules" "$root/vm/scenarios" "$root/vm/screen"
 cp "$modules"/* "$root/lib/modules/"
 cp "$here"/*.guest.sh "$root/vm/scenarios/"
+for program in "${programs[@]}"; do
+  [ -x "$program" ] || { echo "screen: $program is not built" >&2; exit 1; }
+  mkdir -p "$root/opt/mapio/bin"
+  cp "$program" "$root/opt/mapio/bin/"
+  # The bench's initramfs holds the libraries mapio itself needs; add any other this one names.
+  for lib in $(ldd "$program" | sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p'); do
+    mkdir -p "$root$(dirname "$lib")" && cp -L "$lib" "$root$lib"
+  done
+done
 python3 "$here/host.py" image "$root/vm/screen/pattern.ppm"
 echo "this is not a picture" >"$root/vm/screen/not-a-ppm"
 (cd "$root" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc --quiet -R 0:0) | gzip -1 >"$out/overlay.cpio.gz"
@@ -79,6 +104,18 @@ append="console=ttyS0 quiet panic=-1 mapio.scenario=$scenario vt.global_cursor_d
 # VESA mode 0x114 (800x600, RGB565): QEMU's loader passes vga= to the kernel's setup code, vesafb.
 [ "$scenario" = screen_fb16 ] && append="$append vga=0x314"
 sockets=$(mktemp -d /tmp/mapio-screen.XXXXXX)
+if [ "$shell" -eq 1 ]; then
+  # The same card, kernel command line and overlay, the console on this terminal (Ctrl-A x quits
+  # QEMU) and the monitor on a socket: the guest's `shot` handshake has no host here, so
+  # screenshots are taken by hand.
+  echo "screenshots: python3 $here/host.py screendump $sockets/monitor FILE.ppm  (from another terminal)"
+  status=0
+  qemu-system-x86_64 -accel tcg -cpu max -m 256 -no-reboot -nic none -vga std -display none \
+    -serial mon:stdio -monitor "unix:$sockets/monitor,server=on,wait=off" \
+    -kernel "$kdir/vmlinuz" -initrd "$out/initrd.gz" -append "${append/ quiet/} mapio.shell=1" || status=$?
+  rm -rf "$sockets"
+  exit "$status"
+fi
 console=$out/console.log
 : >"$console"
 qemu_pid=
@@ -117,12 +154,15 @@ case "$scenario" in
     expect=(vga-clear vga-title vga-line vga-wrap vga-cut vga-bottom vga-dump-row2 vga-dump-row7 vga-dump-row9
             vga-bright-background fb-missing dri-missing
             shot-size blank-screen cells-2-4 cells-4-4 cells-6-70 cells-7-0 cells-9-75 cells-24-78
-            glyphs-consistent glyphs-distinct untouched-cells)
-    shots=(blank text) ;;
+            glyphs-consistent glyphs-distinct untouched-cells vga-reference-row13
+            reference-2-4 reference-4-4 reference-6-70 reference-7-0 reference-9-75 reference-24-78 reference-controls hello-run hello-cells)
+    shots=(blank text hello) ;;
   screen_fb)
-    expect=(fb-device fb-info dri-info fb-fill fb-rect fb-text fb-show fb-bad-image drm-shown
-            shot-fb-size shot-fb-fill shot-fb-rect shot-fb-text shot-fb-text-blocks shot-fb-image shot-drm-fill)
-    shots=(fbdev drm) ;;
+    expect=(fb-device fb-info dri-info fb-fill fb-rect fb-text fb-show fb-bad-image drm-shown drm-master-held
+            fb-after-drm drm-text-shown drm-image-shown
+            shot-fb-size shot-fb-fill shot-fb-rect shot-fb-text shot-fb-text-blocks shot-fb-image shot-drm-fill
+            shot-drm-released shot-fb-after-drm shot-drm-text shot-drm-text-blocks shot-drm-text-same shot-drm-image shot-drm-image-edges)
+    shots=(fbdev drm drm-released fb-after-drm drm-text drm-image) ;;
   screen_fb16)
     expect=(fb16-device fb16-sysfs-bpp fb16-driver fb16-info fb16-format fb16-stride fb16-fill fb16-fill-format
             fb16-rect fb16-text fb16-show
@@ -141,6 +181,13 @@ if [ "$missing_shot" -eq 0 ]; then
   esac
   for s in "${shots[@]}"; do python3 "$here/host.py" png "$out/$s.ppm" "$out/$s.png"; done
 fi
+if [ -n "$artifacts" ]; then
+  mkdir -p "$artifacts"
+  rm -f "$artifacts/$scenario"-*.png
+  for s in "${shots[@]}"; do
+    [ -f "$out/$s.png" ] && cp "$out/$s.png" "$artifacts/$scenario-$s.png"
+  done
+fi
 
 echo "----- console ($console) -----"
 tr -d '\r' <"$console"
@@ -157,6 +204,6 @@ for check in "${expect[@]}"; do
   awk -v c="$check" '$2 == c && $3 == "PASS" { f = 1 } END { exit !f }' "$all" || { echo "FAIL: $check: never reported PASS"; status=1; }
 done
 tr -d '\r' <"$console" | grep -aq "^MAPIO-DONE $scenario" || { echo "FAIL: guest never reached MAPIO-DONE"; status=1; }
-echo "screenshots: $out"
+echo "screenshots: $out${artifacts:+ (PNGs also in $artifacts)}"
 [ "$status" -eq 0 ] && echo "vm.$scenario: PASS ($(awk '$3 == "PASS"' "$all" | wc -l) checks)" || echo "vm.$scenario: FAIL"
 exit "$status"
