@@ -91,9 +91,9 @@ inline std::size_t mappings_naming(std::string_view text) {
   return lines;
 }
 
-/// The VmFlags line of the /proc/self/smaps entry that holds `address` ("rd wr mr mw me ac hg"):
-/// where madvise(2) hints show (sr sequential, rr random, hg huge page, nh no huge page).
-inline std::string vm_flags(const void* address) {
+/// The rest of the line starting with `key` (e.g. "Rss:") in the /proc/self/smaps entry of the
+/// mapping that holds `address`; empty when there is no such mapping or line.
+inline std::string smaps_line(const void* address, std::string_view key) {
   std::ifstream smaps("/proc/self/smaps");
   const auto where = reinterpret_cast<std::uintptr_t>(address);
   bool inside = false;
@@ -103,11 +103,18 @@ inline std::string vm_flags(const void* address) {
     std::istringstream header(line);
     if (header >> std::hex >> start >> dash >> end && dash == '-') {
       inside = where >= start && where < end;
-    } else if (inside && line.rfind("VmFlags:", 0) == 0) {
-      return line.substr(8) + " ";
+    } else if (inside && line.starts_with(key)) {
+      return line.substr(key.size());
     }
   }
   return {};
+}
+
+/// The VmFlags line of the /proc/self/smaps entry that holds `address` ("rd wr mr mw me ac hg"):
+/// where madvise(2) hints show (sr sequential, rr random, hg huge page, nh no huge page).
+inline std::string vm_flags(const void* address) {
+  const auto flags = smaps_line(address, "VmFlags:");
+  return flags.empty() ? flags : flags + " ";
 }
 
 /// Whether the page holding `address` is mapped in this process (msync fails with ENOMEM if not).
@@ -119,20 +126,8 @@ inline bool is_mapped(const void* address) {
 /// Bytes of the mapping that holds `address` which are in this process's page tables (the `Rss:` of
 /// its entry in /proc/self/smaps): what populate() fills in without anyone touching the pages.
 inline std::size_t resident_bytes(const void* address) {
-  std::ifstream smaps("/proc/self/smaps");
-  const auto where = reinterpret_cast<std::uintptr_t>(address);
-  bool inside = false;
-  for (std::string line; std::getline(smaps, line);) {
-    unsigned long long start = 0, end = 0;
-    char dash = 0;
-    std::istringstream header(line);
-    if (header >> std::hex >> start >> dash >> end && dash == '-') {
-      inside = where >= start && where < end;
-    } else if (inside && line.rfind("Rss:", 0) == 0) {
-      return static_cast<std::size_t>(std::stoull(line.substr(4))) * 1024;  // "Rss:   1234 kB"
-    }
-  }
-  return 0;
+  const auto rss = smaps_line(address, "Rss:");  // "   1234 kB"
+  return rss.empty() ? 0 : static_cast<std::size_t>(std::stoull(rss)) * 1024;
 }
 
 /// How many of the pages of [address, address + length) are in memory (mincore(2)). For anonymous

@@ -12,6 +12,7 @@
 
 #include "edu_driver.hpp"
 #include "edu_sysfs.hpp"
+#include "mapio/mapping.hpp"
 #include "mapio/mmio/pci.hpp"
 #include "mapio/mmio/uio.hpp"
 #include "mapio/mmio/volatile_bus.hpp"
@@ -44,6 +45,19 @@ std::uint16_t command_register() {
   return mapio::mmio::PciBus().device(PciAddress::parse(find_edu().address)).config().read<std::uint16_t>(0x04);
 }
 
+/// edu through UIO with BAR0 mapped, any pending interrupt acknowledged and INTx enabled: where
+/// each interrupt test starts.
+struct EduOnUio {
+  explicit EduOnUio(unsigned number) : uio(UioDevice::open(number)), regs(uio.map(0)), bus(regs), map(bus) {
+    map[edu::regs::interrupt_acknowledge].write(map[edu::regs::interrupt_status].read());
+    uio.enable_interrupts();
+  }
+  UioDevice uio;
+  mapio::Mapping regs;
+  VolatileBus bus;
+  edu::regs::Map<VolatileBus> map;
+};
+
 TEST(Uio, ListsEduWithBar0AsMapZero) {
   const auto edu = find_edu();
   auto info = edu_uio();
@@ -74,12 +88,9 @@ TEST(Uio, MapZeroReachesTheRegisters) {
 TEST(Uio, RaisedInterruptIsWaitedForAcknowledgedAndReenabled) {
   auto info = edu_uio();
   ASSERT_TRUE(info);
-  auto uio = UioDevice::open(info->number);
-  auto regs = uio.map(0);
-  VolatileBus bus(regs);
-  edu::regs::Map<VolatileBus> map(bus);
-  map[edu::regs::interrupt_acknowledge].write(map[edu::regs::interrupt_status].read());
-  uio.enable_interrupts();
+  EduOnUio edu(info->number);
+  auto& uio = edu.uio;
+  auto& map = edu.map;
   const std::uint32_t before = kernel_event_count(info->number);
 
   // Nothing raised: the wait times out.
@@ -106,12 +117,9 @@ TEST(Uio, RaisedInterruptIsWaitedForAcknowledgedAndReenabled) {
 TEST(Uio, MaskedInterruptIsDeliveredOnlyOnceReenabled) {
   auto info = edu_uio();
   ASSERT_TRUE(info);
-  auto uio = UioDevice::open(info->number);
-  auto regs = uio.map(0);
-  VolatileBus bus(regs);
-  edu::regs::Map<VolatileBus> map(bus);
-  map[edu::regs::interrupt_acknowledge].write(map[edu::regs::interrupt_status].read());
-  uio.enable_interrupts();
+  EduOnUio edu(info->number);
+  auto& uio = edu.uio;
+  auto& map = edu.map;
   const std::uint32_t before = kernel_event_count(info->number);
 
   map[edu::regs::interrupt_raise].write(0x1);
