@@ -476,12 +476,34 @@ TEST(BarVerb, ArgumentErrorsHaveExactMessages) {
       {"bar 00:04.0 0 0 32*0", "mapio bar: bad count '0': must be at least 1\n"},
       {"bar 00:04.0 0 0 32*4 1", "mapio bar: bad value '1': a write takes WIDTH without *COUNT\n"},
       {"bar 00:04.0 0 0 16 0x10000", "mapio bar: bad value '0x10000': does not fit in 16 bits (the largest is 0xffff)\n"},
+      {"bar 00:04.0 -1 0", "mapio bar: bad BAR '-1': use 0 to 5\n"},
+      {"bar 00:04.0 18446744073709551616 0", "mapio bar: bad BAR '18446744073709551616': use 0 to 5\n"},
+      {"bar 00:04.0 0 -1", "mapio bar: bad offset '-1': negative numbers are not allowed\n"},
+      {"bar 00:04.0 0 0x10000000000000000",
+       "mapio bar: bad offset '0x10000000000000000': too large (the largest is 0xffffffffffffffff)\n"},
+      {"bar 00:04.0 0 0 32*-2", "mapio bar: bad count '-2': negative numbers are not allowed\n"},
+      {"bar 00:04.0 0 0 32*18446744073709551616",
+       "mapio bar: bad count '18446744073709551616': too large (the largest is 0xffffffffffffffff)\n"},
+      {"bar 00:04.0 0 0 32 -1", "mapio bar: bad value '-1': negative numbers are not allowed\n"},
+      {"bar 00:04.0 0 0 64 0x10000000000000000",
+       "mapio bar: bad value '0x10000000000000000': too large (the largest is 0xffffffffffffffff)\n"},
   };
   for (const auto& c : cases) {
     auto r = run(c.arguments + sysfs);
     EXPECT_EQ(r.status, 2) << c.arguments;
     EXPECT_EQ(r.err, c.message) << c.arguments;
     EXPECT_EQ(r.out, "") << c.arguments;
+  }
+}
+
+TEST(DeviceVerbs, OptionWithoutItsValueIsAUsageError) {
+  // CLI11 finds these before the verb runs; its status (114, ArgumentMismatch) and words are exact.
+  for (const char* arguments : {"bar 00:04.0 0 0 --sysfs", "pci -s", "pci -d", "pci --sysfs"}) {
+    auto r = run(arguments);
+    std::string option = std::string(arguments).substr(std::string(arguments).rfind(' ') + 1);
+    EXPECT_EQ(r.status, 114) << arguments;
+    EXPECT_EQ(r.err, option + ": 1 required TEXT missing\nRun with --help for more information.\n") << arguments;
+    EXPECT_EQ(r.out, "") << arguments;
   }
 }
 

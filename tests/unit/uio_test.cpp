@@ -189,3 +189,55 @@ TEST(UioVerb, WaitPrintsTheCountOrTimesOut) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(UioVerb, ArgumentErrorsHaveExactMessages) {
+  // Checked before any device is opened: the scratch /dev is empty.
+  Scratch s;
+  const std::string where = " --sysfs " + s.sys.string() + " --dev " + s.dev.string();
+  struct Case {
+    std::string arguments;
+    int status;
+    std::string message;
+  } cases[] = {
+      {"wait 0 --timeout -1", 2, "mapio uio: bad timeout '-1': negative numbers are not allowed\n"},
+      {"wait 0 --timeout=-0.5", 2, "mapio uio: bad timeout '-0.5': negative numbers are not allowed\n"},
+      {"wait 0 --timeout abc", 2, "mapio uio: bad timeout 'abc': not a number of seconds (write e.g. 2 or 0.5)\n"},
+      {"wait 0 --timeout 1e3", 2, "mapio uio: bad timeout '1e3': not a number of seconds (write e.g. 2 or 0.5)\n"},
+      {"wait 0 --timeout 2.", 2, "mapio uio: bad timeout '2.': not a number of seconds (write e.g. 2 or 0.5)\n"},
+      {"wait 0 --timeout 0.0001", 2,
+       "mapio uio: bad timeout '0.0001': at most three decimals (a millisecond is the finest step)\n"},
+      {"wait 0 --timeout 2147484", 2,
+       "mapio uio: bad timeout '2147484': too large (the largest is 2147483.647 seconds)\n"},
+      {"wait 0 --timeout 99999999999999999999999", 2,
+       "mapio uio: bad timeout '99999999999999999999999': too large (the largest is 2147483.647 seconds)\n"},
+      {"wait x", 2, "mapio uio: bad device number 'x': not a number (write decimal, 0x hexadecimal or 0 octal)\n"},
+      {"wait -1", 2, "mapio uio: bad device number '-1': negative numbers are not allowed\n"},
+      {"enable 4294967296", 2, "mapio uio: bad device number '4294967296': too large (the largest is 4294967295)\n"},
+      // An option without its value, or a missing N, is caught by the option parser (CLI11), whose
+      // exit statuses tell the kinds apart.
+      {"wait 0 --timeout", 114, "--timeout: 1 required TEXT missing\nRun with --help for more information.\n"},
+      {"wait", 106, "N is required\nRun with --help for more information.\n"},
+  };
+  for (const auto& c : cases) {
+    auto r = run("uio" + where + " " + c.arguments);
+    EXPECT_EQ(r.status, c.status) << c.arguments;
+    EXPECT_EQ(r.err, c.message) << c.arguments;
+    EXPECT_EQ(r.out, "") << c.arguments;
+  }
+  // The same sysfs and dev options lacking their value.
+  auto no_sysfs = run("uio --sysfs");
+  EXPECT_EQ(no_sysfs.status, 114);
+  EXPECT_EQ(no_sysfs.err, "--sysfs: 1 required TEXT missing\nRun with --help for more information.\n");
+}
+
+TEST(UioVerb, TimeoutWithThreeDecimalsIsMilliseconds) {
+  Scratch s;
+  s.fifo("uio0");
+  auto r = run("uio --sysfs " + s.sys.string() + " --dev " + s.dev.string() + " wait 0 --timeout 0.025");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("no interrupt within 25 ms"), std::string::npos) << r.err;
+}
+
+}  // namespace
