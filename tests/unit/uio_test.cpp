@@ -10,7 +10,9 @@
 
 #include <chrono>
 #include <fstream>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -147,12 +149,24 @@ TEST(UioDevice, ClearsTheInterruptDisableBitThroughConfigSpace) {
   auto config = s.sys / "bus/pci/devices/0000:00:04.0/config";
   auto before = mapio::test::read_with_read(config);
   ASSERT_EQ(static_cast<unsigned char>(before[5]), 0x04u) << "the tree starts with bit 10 set";
-  UioDevice::open(0, s.paths()).clear_pci_interrupt_disable();
+  const std::string via = (s.sys / "class/uio/uio0/device/config").string();  // the path the library opens
+  std::vector<std::string> traced;
+  UioDevice::open(0, s.paths()).clear_pci_interrupt_disable([&](const mapio::mmio::TraceEvent& event) {
+    traced.push_back(std::string(event.bus) + ": " + mapio::mmio::format_trace(event));
+  });
+  EXPECT_EQ(traced, (std::vector<std::string>{via + ": read16  0x0004 -> 0x0406", via + ": write16 0x0004 <- 0x0006"}));
   auto after = mapio::test::read_with_read(config);
   EXPECT_EQ(static_cast<unsigned char>(after[4]), 0x06u) << "bus master and memory stay on";
   EXPECT_EQ(static_cast<unsigned char>(after[5]), 0x00u);
   after[5] = before[5];
   EXPECT_EQ(after, before) << "nothing else changes";
+
+  // Again, traced: the bit is clear now, so one read and no write.
+  std::vector<std::string> lines;
+  UioDevice::open(0, s.paths()).clear_pci_interrupt_disable([&](const mapio::mmio::TraceEvent& event) {
+    lines.push_back(std::string(event.bus) + ": " + mapio::mmio::format_trace(event));
+  });
+  EXPECT_EQ(lines, std::vector<std::string>{via + ": read16  0x0004 -> 0x0006"});
 
   std::ofstream(s.dev / "uio1").close();
   auto e = error_of([&] { UioDevice::open(1, s.paths()).clear_pci_interrupt_disable(); });
@@ -238,6 +252,17 @@ TEST(UioVerb, TimeoutWithThreeDecimalsIsMilliseconds) {
   auto r = run("uio --sysfs " + s.sys.string() + " --dev " + s.dev.string() + " wait 0 --timeout 0.025");
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.err.find("no interrupt within 25 ms"), std::string::npos) << r.err;
+}
+
+TEST(UioVerb, EnableTracesTheIrqcontrolWrite) {
+  // A plain file accepts the write(1) that irqcontrol takes, so the verb stops there.
+  Scratch s;
+  std::ofstream(s.dev / "uio0").close();
+  auto r = run("uio --sysfs " + s.sys.string() + " --dev " + s.dev.string() + " enable 0 --trace");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err, (s.dev / "uio0").string() + ": write32 0x0000 <- 0x00000001\n");
+  EXPECT_EQ(mapio::test::read_with_read(s.dev / "uio0"), std::string("\x01\0\0\0", 4));
 }
 
 }  // namespace

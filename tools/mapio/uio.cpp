@@ -4,6 +4,7 @@
 //     mapio uio --json
 //     mapio uio wait 0 --timeout 2     # block for the next interrupt, print the count
 //     mapio uio enable 0               # re-enable the interrupt (uio_pci_generic: clear INTx-disable)
+//     mapio uio enable 0 --trace       # and log each access it made
 #include <chrono>
 #include <cstdio>
 #include <limits>
@@ -30,6 +31,7 @@ struct Options {
   std::string wait_number;
   std::string timeout;
   std::string enable_number;
+  bool trace = false;
 };
 
 unsigned parse_device_number(std::string_view text) {
@@ -85,6 +87,7 @@ Registration uio_verb{"uio", "List UIO devices and their maps; wait for or re-en
   wait->add_option("--timeout", options->timeout, "Give up after this many seconds, e.g. 2 or 0.5 (exit 1, ETIMEDOUT)");
   CLI::App* enable = app.add_subcommand("enable", "Re-enable uioN's interrupt (uio_pci_generic: clear command bit 10)");
   enable->add_option("N", options->enable_number, "UIO device number (/dev/uioN)")->required();
+  enable->add_flag("--trace", options->trace, "Log each access (irqcontrol write, config space) to stderr");
   app.require_subcommand(0, 1);
   return [options, wait, enable]() -> int {
     mmio::UioPaths paths{options->sysfs, options->dev};
@@ -107,7 +110,14 @@ Registration uio_verb{"uio", "List UIO devices and their maps; wait for or re-en
       return 0;
     }
     if (enable->parsed()) {
-      mmio::UioDevice::open(number, paths).enable_interrupts();
+      mmio::TraceSink trace;
+      if (options->trace) {
+        // Two places are written, so each line names its file before the access.
+        trace = [](const mmio::TraceEvent& event) {
+          fmt::print(stderr, "{}: {}\n", event.bus, mmio::format_trace(event));
+        };
+      }
+      mmio::UioDevice::open(number, paths).enable_interrupts(trace);
       return 0;
     }
     list(*options);
