@@ -1,15 +1,23 @@
 #!/usr/bin/env bash
 # Shows that typed register access compiles to the same instructions as a hand-written volatile
-# access. Compiles pairs of small functions with GCC and Clang at -O2, disassembles each function
-# (objdump -d), and compares the instruction text of every typed/raw pair.
+# access. Compiles pairs of small functions at -O2 with each compiler given (default: g++ and
+# clang++-14), disassembles each function (objdump -d), and compares the instruction text of every
+# typed/raw pair. The test suite runs it as codegen.mmio_typed_equals_raw with the build's compiler.
 #
-#   bench/mmio_codegen.sh            # summary table
-#   bench/mmio_codegen.sh --show     # also print each function's disassembly
+#   bench/mmio_codegen.sh                    # summary table, g++ and clang++-14
+#   bench/mmio_codegen.sh --show             # also print each function's disassembly
+#   bench/mmio_codegen.sh /usr/bin/c++       # only this compiler
 #
 # Exit status 0 when every pair is identical with every compiler.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-show=${1:-}
+show=
+if [[ ${1:-} == --show ]]; then
+  show=--show
+  shift
+fi
+compilers=("$@")
+((${#compilers[@]})) || compilers=(g++ clang++-14)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -21,8 +29,8 @@ cat >"$work/codegen.cpp" <<'EOF'
 namespace mmio = mapio::mmio;
 enum class Mode : std::uint32_t { idle = 0, run = 1, test = 3 };
 struct Control : mmio::Register<std::uint32_t, 0x08, mmio::Access::read_write> {
-  static constexpr mmio::Field<std::uint32_t, 4, 2, Mode> mode{};
-  static constexpr mmio::Field<std::uint32_t, 7, 1> irq{};
+  static constexpr field<4, 2, Mode> mode{};
+  static constexpr field<7, 1> irq{};
 };
 struct Address : mmio::Register<std::uint64_t, 0x80, mmio::Access::read_write> {};
 inline constexpr Control control{};
@@ -93,14 +101,17 @@ body() {
 }
 
 status=0
-printf '%-16s %-22s %-22s\n' "access" "g++ -O2" "clang++-14 -O2"
+header=$(printf '%-16s' access)
+for compiler in "${compilers[@]}"; do header+=$(printf ' %-22s' "$(basename "$compiler") -O2"); done
+echo "$header"
 declare -A result
-for compiler in g++ clang++-14; do
-  "$compiler" -std=c++20 -O2 -I"$root/include" -c "$work/codegen.cpp" -o "$work/$compiler.o"
-  objdump -d --no-show-raw-insn -M intel "$work/$compiler.o" >"$work/$compiler.s"
+for index in "${!compilers[@]}"; do
+  compiler=${compilers[$index]}
+  "$compiler" -std=c++20 -O2 -I"$root/include" -c "$work/codegen.cpp" -o "$work/$index.o"
+  objdump -d --no-show-raw-insn -M intel "$work/$index.o" >"$work/$index.s"
   for pair in $pairs; do
-    raw=$(body "$work/$compiler.s" "raw_$pair")
-    typed=$(body "$work/$compiler.s" "typed_$pair")
+    raw=$(body "$work/$index.s" "raw_$pair")
+    typed=$(body "$work/$index.s" "typed_$pair")
     count=$(printf '%s\n' "$raw" | grep -c .)
     if [[ -n $raw && $raw == "$typed" ]]; then
       result[$compiler,$pair]="identical ($count insns)"
@@ -114,6 +125,8 @@ for compiler in g++ clang++-14; do
   done
 done
 for pair in $pairs; do
-  printf '%-16s %-22s %-22s\n' "$pair" "${result[g++,$pair]}" "${result[clang++-14,$pair]}"
+  line=$(printf '%-16s' "$pair")
+  for compiler in "${compilers[@]}"; do line+=$(printf ' %-22s' "${result[$compiler,$pair]}"); done
+  echo "$line"
 done
 exit $status

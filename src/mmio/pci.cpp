@@ -248,6 +248,7 @@ ConfigSpace PciDevice::config(bool writable) const { return ConfigSpace::open(sy
 
 PciBus::PciBus(std::filesystem::path sysfs_root) : root_(std::move(sysfs_root)) {}
 
+// The kernel's own files, read directly: the second opinion behind libpci_disagreements.
 PciDevice PciBus::read_device(const std::filesystem::path& directory) const {
   PciDevice device;
   device.address = PciAddress::parse(directory.filename().string());
@@ -267,50 +268,60 @@ PciDevice PciBus::read_device(const std::filesystem::path& directory) const {
   return device;
 }
 
-std::vector<PciDevice> PciBus::devices() const {
-  auto directory = devices_directory();
+namespace {
+
+void require_directory(const std::filesystem::path& directory) {
   std::error_code ec;
   std::filesystem::directory_iterator it(directory, ec);
   if (ec) {
     throw Error("list PCI devices", directory.string(), ec.value(),
                 "no PCI bus in sysfs here (is sysfs mounted? is this a machine without PCI?)");
   }
-  std::vector<PciDevice> devices;
-  for (const auto& entry : it) devices.push_back(read_device(entry.path()));
+}
+
+}  // namespace
+
+std::vector<PciDevice> PciBus::devices() const {
+  // Checked here first so that the common failure names the directory and errno; libpci would say
+  // only "Cannot open".
+  auto directory = devices_directory();
+  require_directory(directory);
+  auto devices = libpci::enumerate(root_);
+  for (auto& device : devices) device.sysfs_path = directory / device.address.to_string();
   std::sort(devices.begin(), devices.end(),
             [](const PciDevice& a, const PciDevice& b) { return a.address < b.address; });
-  libpci::NameList names;
-  for (auto& device : devices) {
-    device.vendor_name = names.vendor(device.vendor_id);
-    device.device_name = names.device(device.vendor_id, device.device_id);
-    device.class_name = names.device_class(device.class_code);
-  }
   return devices;
 }
 
 PciDevice PciBus::device(PciAddress address) const {
-  auto directory = devices_directory() / address.to_string();
+  auto missing = [&] {
+    return Error("find PCI device", address.to_string(), ENODEV,
+                 fmt::format("no {} in {} (see `mapio pci` for the devices present)", address.to_string(),
+                             devices_directory().string()));
+  };
   std::error_code ec;
-  if (!std::filesystem::exists(directory, ec)) {
-    throw Error("find PCI device", address.to_string(), ENODEV,
-                fmt::format("no {} in {} (see `mapio pci` for the devices present)", address.to_string(),
-                            devices_directory().string()));
+  if (!std::filesystem::exists(devices_directory() / address.to_string(), ec)) throw missing();
+  for (auto& device : devices()) {
+    if (device.address == address) return std::move(device);
   }
-  PciDevice device = read_device(directory);
-  libpci::NameList names;
-  device.vendor_name = names.vendor(device.vendor_id);
-  device.device_name = names.device(device.vendor_id, device.device_id);
-  device.class_name = names.device_class(device.class_code);
-  return device;
+  throw missing();
 }
 
 std::vector<std::string> PciBus::libpci_disagreements() const {
   std::vector<std::string> differences;
-  auto ours = devices();
-  auto theirs = libpci::scan(root_);
+  auto theirs = devices();
+  std::vector<PciDevice> ours;
+  for (const auto& entry : std::filesystem::directory_iterator(devices_directory())) {
+    ours.push_back(read_device(entry.path()));
+  }
+  std::sort(ours.begin(), ours.end(), [](const PciDevice& a, const PciDevice& b) { return a.address < b.address; });
+  for (const auto& seen : theirs) {
+    bool listed = std::any_of(ours.begin(), ours.end(), [&](const PciDevice& d) { return d.address == seen.address; });
+    if (!listed) differences.push_back(fmt::format("{}: listed by libpci only", seen.address.to_string()));
+  }
   for (const auto& device : ours) {
     auto seen = std::find_if(theirs.begin(), theirs.end(),
-                             [&](const libpci::Seen& s) { return s.address == device.address; });
+                             [&](const PciDevice& s) { return s.address == device.address; });
     std::string name = device.address.to_string();
     if (seen == theirs.end()) {
       differences.push_back(fmt::format("{}: not seen by libpci", name));
@@ -320,20 +331,34 @@ std::vector<std::string> PciBus::libpci_disagreements() const {
       differences.push_back(fmt::format("{}: ids {:04x}:{:04x} in sysfs, {:04x}:{:04x} in libpci", name,
                                         device.vendor_id, device.device_id, seen->vendor_id, seen->device_id));
     }
-    for (unsigned i = 0; i < bar_count; ++i) {
+    if (seen->class_code != device.class_code || seen->revision != device.revision) {
+      differences.push_back(fmt::format("{}: class {:06x} rev {:02x} in sysfs, class {:06x} rev {:02x} in libpci", name,
+                                        device.class_code, device.revision, seen->class_code, seen->revision));
+    }
+    if (seen->driver != device.driver) {
+      differences.push_back(fmt::format("{}: driver \"{}\" in sysfs, \"{}\" in libpci", name, device.driver,
+                                        seen->driver));
+    }
+    if (seen->iommu_group != device.iommu_group) {
+      auto show = [](const std::optional<unsigned>& g) { return g ? std::to_string(*g) : std::string("none"); };
+      differences.push_back(fmt::format("{}: IOMMU group {} in sysfs, {} in libpci", name, show(device.iommu_group),
+                                        show(seen->iommu_group)));
+    }
+    for (unsigned i = 0; i <= bar_count; ++i) {
       auto mine = std::find_if(device.bars.begin(), device.bars.end(), [&](const Bar& b) { return b.index == i; });
       auto other = std::find_if(seen->bars.begin(), seen->bars.end(), [&](const Bar& b) { return b.index == i; });
       bool have_mine = mine != device.bars.end();
       bool have_other = other != seen->bars.end();
+      std::string region = i == bar_count ? std::string("ROM") : fmt::format("BAR {}", i);
       if (!have_mine && !have_other) continue;
       if (have_mine != have_other) {
-        differences.push_back(fmt::format("{} BAR {}: present only in {}", name, i, have_mine ? "sysfs" : "libpci"));
+        differences.push_back(fmt::format("{} {}: present only in {}", name, region, have_mine ? "sysfs" : "libpci"));
         continue;
       }
-      if (mine->address != other->address || mine->size != other->size || mine->is_io() != other->is_io() ||
-          mine->is_prefetchable() != other->is_prefetchable() || mine->is_64bit() != other->is_64bit()) {
-        differences.push_back(fmt::format("{} BAR {}: sysfs says {}, libpci says {}", name, i, describe_bar(*mine),
-                                          describe_bar(*other)));
+      if (mine->address != other->address || mine->size != other->size || mine->flags != other->flags) {
+        differences.push_back(fmt::format("{} {}: sysfs says {} (flags {:#x}), libpci says {} (flags {:#x})", name,
+                                          region, describe_bar(*mine), mine->flags, describe_bar(*other),
+                                          other->flags));
       }
     }
   }

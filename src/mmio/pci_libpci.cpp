@@ -3,136 +3,143 @@
 #include <cerrno>
 #include <cstdarg>
 #include <cstdio>
+#include <string>
 
 extern "C" {
 #include <pci/pci.h>
 }
 
+#include <fmt/format.h>
+
 #include "mapio/error.hpp"
+#include "mmio/pci_sysfs.hpp"
 
 namespace mapio::mmio::libpci {
 namespace {
 
-// libpci reports problems through callbacks; its default error handler calls exit(). mapio turns
-// an error into an exception instead (libpci is built with unwind tables on Debian) and stays quiet
-// on warnings, which only repeat what the caller will see as a missing value.
+// libpci reports problems through callbacks, and its default error handler prints and calls
+// exit(): a library must not end its caller's process over an unreadable sysfs file. The handlers
+// below record warnings and turn an error into a mapio::Error, thrown through libpci's C frames
+// (Debian builds it with unwind tables, as every x86_64 object is). libpci expects its error
+// handler not to return, so what it was holding at that moment (an open directory, a half-made
+// device) is not freed: acceptable for an error that ends the listing.
+thread_local std::string warnings;
+
+std::string format_message(const char* format, va_list arguments) {
+  char text[512];
+  std::vsnprintf(text, sizeof text, format, arguments);
+  return text;
+}
+
 // The GNU spelling: clang treats noreturn as part of the function type, as libpci declares it.
 __attribute__((noreturn)) void on_error(char* format, ...) {
-  char text[512];
   va_list arguments;
   va_start(arguments, format);
-  std::vsnprintf(text, sizeof text, format, arguments);
+  std::string text = format_message(format, arguments);
   va_end(arguments);
-  throw Error("libpci", "", EIO, text);
+  if (!warnings.empty()) text += fmt::format(" (after libpci warned: {})", warnings);
+  warnings.clear();
+  throw Error("list PCI devices with libpci", "", EIO, text);
 }
-void on_warning(char*, ...) {}
 
+void on_warning(char* format, ...) {
+  va_list arguments;
+  va_start(arguments, format);
+  std::string text = format_message(format, arguments);
+  va_end(arguments);
+  warnings += warnings.empty() ? text : "; " + text;
+}
+
+void on_debug(char*, ...) {}
+
+/// pci_alloc/pci_cleanup with mapio's handlers installed before anything can fail.
 struct Access {
   pci_access* access = pci_alloc();
   Access() {
+    warnings.clear();
     access->error = on_error;
     access->warning = on_warning;
-    access->debug = on_warning;
+    access->debug = on_debug;
   }
   ~Access() { pci_cleanup(access); }
   Access(const Access&) = delete;
   Access& operator=(const Access&) = delete;
 };
 
-}  // namespace
-
-struct NameList::State {
-  Access access;
-  bool usable = false;
-};
-
-NameList::NameList() : state_(std::make_unique<State>()) {
-  // Names only: no bus scan, no network (PCI_LOOKUP_NETWORK stays off), no udev hwdb so that the
-  // answer depends on pci.ids alone.
-  pci_access* a = state_->access.access;
-  a->method = PCI_ACCESS_SYS_BUS_PCI;
-  try {
-    pci_init(a);
-    state_->usable = true;
-  } catch (const Error&) {
-    state_->usable = false;
-  }
-}
-
-NameList::~NameList() = default;
-
-namespace {
+// Names only from pci.ids: no network lookups (PCI_LOOKUP_NETWORK stays off) and no udev hwdb, so
+// that the answer depends on the ids file alone; NO_NUMBERS makes an unknown id an empty answer.
 constexpr int quiet = PCI_LOOKUP_NO_NUMBERS | PCI_LOOKUP_NO_HWDB;
 
-std::string or_empty(const char* name) { return name ? std::string(name) : std::string(); }
+std::string lookup(pci_access* a, int what, int first, int second = 0) {
+  char buffer[256];
+  const char* name = pci_lookup_name(a, buffer, sizeof buffer, what | quiet, first, second);
+  return name ? std::string(name) : std::string();
+}
+
+std::string string_property(pci_dev* d, std::uint32_t which) {
+  const char* value = pci_get_string_property(d, which);
+  return value ? std::string(value) : std::string();
+}
+
+Bar make_bar(unsigned index, pciaddr_t base, pciaddr_t size, pciaddr_t flags) {
+  // base_addr carries the BAR's low flag bits (I/O: bits 0-1; memory: bits 0-3): mask them off.
+  bool io = (flags & resource_flags::io) != 0;
+  return Bar{index, static_cast<std::uint64_t>(base & (io ? PCI_ADDR_IO_MASK : PCI_ADDR_MEM_MASK)),
+             static_cast<std::uint64_t>(size), static_cast<std::uint64_t>(flags)};
+}
+
 }  // namespace
 
-std::string NameList::vendor(std::uint16_t vendor_id) {
-  if (!state_->usable) return {};
-  char buffer[256];
-  try {
-    return or_empty(pci_lookup_name(state_->access.access, buffer, sizeof buffer, PCI_LOOKUP_VENDOR | quiet,
-                                    static_cast<int>(vendor_id)));
-  } catch (const Error&) {
-    return {};
-  }
-}
-
-std::string NameList::device(std::uint16_t vendor_id, std::uint16_t device_id) {
-  if (!state_->usable) return {};
-  char buffer[256];
-  try {
-    return or_empty(pci_lookup_name(state_->access.access, buffer, sizeof buffer, PCI_LOOKUP_DEVICE | quiet,
-                                    static_cast<int>(vendor_id), static_cast<int>(device_id)));
-  } catch (const Error&) {
-    return {};
-  }
-}
-
-std::string NameList::device_class(std::uint32_t class_code) {
-  if (!state_->usable) return {};
-  char buffer[256];
-  try {
-    // pci_lookup_name wants base class and subclass (16 bits); the programming interface is separate.
-    return or_empty(pci_lookup_name(state_->access.access, buffer, sizeof buffer, PCI_LOOKUP_CLASS | quiet,
-                                    static_cast<int>(class_code >> 8)));
-  } catch (const Error&) {
-    return {};
-  }
-}
-
-std::vector<Seen> scan(const std::filesystem::path& sysfs_root) {
+std::vector<PciDevice> enumerate(const std::filesystem::path& sysfs_root) {
   Access holder;
   pci_access* a = holder.access;
   a->method = PCI_ACCESS_SYS_BUS_PCI;
   std::string path = (sysfs_root / "bus" / "pci").string();
-  char name[] = "sysfs.path";
-  pci_set_param(a, name, path.data());
+  char parameter[] = "sysfs.path";
+  pci_set_param(a, parameter, path.data());
   pci_init(a);
   pci_scan_bus(a);
-  std::vector<Seen> seen;
+
+  // The sysfs back-end reads each of these from the same files the kernel exports (vendor,
+  // device, class, revision, resource, the driver and iommu_group links): IDENT, CLASS and BASES
+  // come with the scan, the rest on request.
+  constexpr int wanted = PCI_FILL_IDENT | PCI_FILL_CLASS | PCI_FILL_CLASS_EXT | PCI_FILL_BASES | PCI_FILL_ROM_BASE |
+                         PCI_FILL_SIZES | PCI_FILL_IO_FLAGS | PCI_FILL_DRIVER | PCI_FILL_IOMMU_GROUP;
+  std::vector<PciDevice> devices;
   for (pci_dev* d = a->devices; d != nullptr; d = d->next) {
-    pci_fill_info(d, PCI_FILL_IDENT | PCI_FILL_BASES | PCI_FILL_SIZES | PCI_FILL_IO_FLAGS);
-    Seen s;
-    s.address.domain = static_cast<std::uint32_t>(d->domain);
-    s.address.bus = d->bus;
-    s.address.device = d->dev;
-    s.address.function = d->func;
-    s.vendor_id = d->vendor_id;
-    s.device_id = d->device_id;
-    for (unsigned i = 0; i < 6; ++i) {
-      if (d->size[i] == 0) continue;
-      Bar bar;
-      bar.index = i;
-      bar.flags = d->flags[i];
-      bool io = (d->flags[i] & resource_flags::io) != 0;
-      bar.address = d->base_addr[i] & (io ? PCI_ADDR_IO_MASK : PCI_ADDR_MEM_MASK);
-      bar.size = d->size[i];
-      s.bars.push_back(bar);
+    pci_fill_info(d, wanted);
+    PciDevice device;
+    device.address.domain = static_cast<std::uint32_t>(d->domain);
+    device.address.bus = d->bus;
+    device.address.device = d->dev;
+    device.address.function = d->func;
+    device.vendor_id = d->vendor_id;
+    device.device_id = d->device_id;
+    device.class_code = (static_cast<std::uint32_t>(d->device_class) << 8) | d->prog_if;
+    device.revision = d->rev_id;
+    device.driver = string_property(d, PCI_FILL_DRIVER);
+    if (auto group = sysfs::parse_number(string_property(d, PCI_FILL_IOMMU_GROUP))) {
+      device.iommu_group = static_cast<unsigned>(*group);
     }
-    seen.push_back(std::move(s));
+    for (unsigned i = 0; i < 6; ++i) {
+      if (d->size[i] != 0) device.bars.push_back(make_bar(i, d->base_addr[i], d->size[i], d->flags[i]));
+    }
+    if (d->rom_size != 0) device.bars.push_back(make_bar(6, d->rom_base_addr, d->rom_size, d->rom_flags));
+    devices.push_back(std::move(device));
   }
-  return seen;
+
+  // Names are a courtesy: a missing or malformed pci.ids leaves them empty rather than failing the
+  // listing (a malformed one is reported through the error handler, once).
+  try {
+    for (auto& device : devices) {
+      device.vendor_name = lookup(a, PCI_LOOKUP_VENDOR, device.vendor_id);
+      device.device_name = lookup(a, PCI_LOOKUP_DEVICE, device.vendor_id, device.device_id);
+      // pci_lookup_name wants base class and subclass (16 bits); the programming interface is separate.
+      device.class_name = lookup(a, PCI_LOOKUP_CLASS, static_cast<int>(device.class_code >> 8));
+    }
+  } catch (const Error&) {
+  }
+  return devices;
 }
 
 }  // namespace mapio::mmio::libpci

@@ -122,29 +122,36 @@ std::uint32_t UioDevice::wait(std::chrono::milliseconds timeout) const {
   return wait();
 }
 
-void UioDevice::enable_interrupts() const {
+void UioDevice::enable_interrupts(const TraceSink& trace) const {
   std::uint32_t one = 1;
   ssize_t n;
   do {
     n = ::write(fd_.get(), &one, sizeof one);
   } while (n < 0 && errno == EINTR);
-  if (n == static_cast<ssize_t>(sizeof one)) return;
+  if (n == static_cast<ssize_t>(sizeof one)) {
+    if (trace) trace(TraceEvent{fd_.description(), 0, 32, one, Direction::write, Ordering::ordered});
+    return;
+  }
   if (n < 0 && errno == ENOSYS && info_.pci_address) {
-    clear_pci_interrupt_disable();
+    clear_pci_interrupt_disable(trace);
     return;
   }
   throw_errno("enable interrupts", fd_.description());
 }
 
-void UioDevice::clear_pci_interrupt_disable() const {
+void UioDevice::clear_pci_interrupt_disable(const TraceSink& trace) const {
   if (!info_.pci_address) {
     throw_errno("enable interrupts", fmt::format("uio{}", info_.number), ENOTSUP,
                 "the device is not PCI: there is no command register to clear");
   }
   auto config = ConfigSpace::open(info_.sysfs_path / "device" / "config", true);
+  const std::string name = config.path().string();
   auto command = config.read<std::uint16_t>(0x04);
+  if (trace) trace(TraceEvent{name, 0x04, 16, command, Direction::read, Ordering::ordered});
   if (command & command_bits::interrupt_disable) {
-    config.write<std::uint16_t>(0x04, static_cast<std::uint16_t>(command & ~command_bits::interrupt_disable));
+    auto cleared = static_cast<std::uint16_t>(command & ~command_bits::interrupt_disable);
+    config.write<std::uint16_t>(0x04, cleared);
+    if (trace) trace(TraceEvent{name, 0x04, 16, cleared, Direction::write, Ordering::ordered});
   }
 }
 

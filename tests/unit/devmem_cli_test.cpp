@@ -127,6 +127,17 @@ TEST(DevmemCli, ArgumentErrorsHaveExactMessagesAndStatusTwo) {
   }
 }
 
+TEST(DevmemCli, OptionWithoutItsValueIsAUsageErrorFromTheOptionParser) {
+  // CLI11 rejects these before the verb's own grammar runs: status 114 (ArgumentMismatch).
+  for (const char* option : {"--device", "--iomem"}) {
+    SCOPED_TRACE(option);
+    const Result r = run({"devmem", "0x1000", option});
+    EXPECT_EQ(r.status, 114);
+    EXPECT_EQ(r.out, "");
+    EXPECT_EQ(r.err, std::string(option) + ": 1 required TEXT missing\nRun with --help for more information.\n");
+  }
+}
+
 TEST(DevmemCli, ReadsPrintBusyboxsFormat) {
   FakeMemory mem;
   const std::pair<std::vector<std::string>, std::string> cases[] = {

@@ -23,25 +23,25 @@ enum class Mode : std::uint32_t { idle = 0, run = 1, test = 3 };
 
 struct Control : mmio::Register<std::uint32_t, 0x00, mmio::Access::read_write> {
   static constexpr std::string_view name = "control";
-  static constexpr mmio::Field<std::uint32_t, 0, 1> enable{};
-  static constexpr mmio::Field<std::uint32_t, 4, 2, Mode> mode{};
-  static constexpr mmio::Field<std::uint32_t, 8, 8> divider{};
-  static constexpr mmio::Field<std::uint32_t, 31, 1> top{};
+  static constexpr field<0, 1> enable{};
+  static constexpr field<4, 2, Mode> mode{};
+  static constexpr field<8, 8> divider{};
+  static constexpr field<31, 1> top{};
 };
 struct Status : mmio::Register<std::uint32_t, 0x04, mmio::Access::read_only> {
   static constexpr std::string_view name = "status";
-  static constexpr mmio::Field<std::uint32_t, 0, 1> busy{};
-  static constexpr mmio::Field<std::uint32_t, 1, 3> count{};
+  static constexpr field<0, 1> busy{};
+  static constexpr field<1, 3> count{};
 };
 struct Doorbell : mmio::Register<std::uint32_t, 0x08, mmio::Access::write_only> {
   static constexpr std::string_view name = "doorbell";
 };
 struct Address : mmio::Register<std::uint64_t, 0x10, mmio::Access::read_write> {
   static constexpr std::string_view name = "address";
-  static constexpr mmio::Field<std::uint64_t, 32, 32> high{};
+  static constexpr field<32, 32> high{};
 };
 struct Byte : mmio::Register<std::uint8_t, 0x18, mmio::Access::read_write> {
-  static constexpr mmio::Field<std::uint8_t, 6, 2> top2{};
+  static constexpr field<6, 2> top2{};
 };
 
 inline constexpr Control control{};
@@ -80,9 +80,22 @@ template <class R, class F>
 concept can_read_field = requires(const R& r, F field) { r.read(field); };
 static_assert(!can_write_relaxed<StatusRef> && can_read_relaxed<StatusRef>);
 static_assert(!can_read_relaxed<DoorbellRef> && can_write_relaxed<DoorbellRef>);
-// A field of another register width does not fit: read(field) is not offered.
+template <class R, class V>
+concept can_write_fields = requires(const R& r, V fields) { r.write(fields); };
+template <class R, class V>
+concept can_modify_fields = requires(const R& r, V fields) { r.modify(fields); };
+// A field belongs to its register: one of another register is not offered, even of the same width.
 static_assert(can_read_field<ControlRef, decltype(regs::Control::mode)>);
 static_assert(!can_read_field<ControlRef, decltype(regs::Address::high)>);
+static_assert(!can_read_field<ControlRef, decltype(regs::Status::busy)>);
+static_assert(can_read_field<StatusRef, decltype(regs::Status::busy)>);
+static_assert(can_write_fields<ControlRef, decltype(regs::Control::enable(true))>);
+static_assert(!can_write_fields<ControlRef, decltype(regs::Status::busy(true))>);
+static_assert(can_modify_fields<ControlRef, decltype(regs::Control::mode(regs::Mode::run))>);
+static_assert(!can_modify_fields<ControlRef, decltype(regs::Status::count(1))>);
+// A free-standing Field has no owner and fits any register of its width.
+static_assert(can_read_field<ControlRef, mmio::Field<std::uint32_t, 0, 4>>);
+static_assert(can_read_field<StatusRef, mmio::Field<std::uint32_t, 0, 4>>);
 // A register that is not in the map cannot be reached through it.
 struct Stranger : mmio::Register<std::uint32_t, 0x0c, mmio::Access::read_write> {};
 static_assert(can_index<SimMap, regs::Control> && !can_index<SimMap, Stranger>);

@@ -1,14 +1,18 @@
 // PCI devices from a hand-made sysfs tree (tests/data/sysfs/qemu): addresses, the resource table,
-// names through libpci, BAR mapping through resource files, config space, and the `mapio pci` and
-// `mapio bar` verbs run as processes.
+// enumeration and names through libpci and the cross-check against sysfs, BAR mapping through
+// resource files, config space (and its 64-byte limit, on this machine's own sysfs), and the
+// `mapio pci` and `mapio bar` verbs run as processes.
 #include "mapio/mmio/pci.hpp"
 
 #include <sys/wait.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -192,6 +196,31 @@ TEST(PciBus, LibpciFollowsAChangedResourceTable) {
   EXPECT_EQ(edu.bars.size(), 2u);
 }
 
+TEST(PciBus, LibpciErrorsBecomeExceptionsNotExit) {
+  // libpci's default error handler prints and calls exit(); mapio's throws. Without `vendor` the
+  // linux-sysfs back-end cannot identify the device and reports an error naming the file.
+  TreeCopy copy;
+  fs::remove(copy.device("0000:00:04.0") / "vendor");
+  auto e = error_of([&] { PciBus(copy.root).devices(); });
+  EXPECT_EQ(e.errno_value(), EIO);
+  std::string what = e.what();
+  EXPECT_NE(what.find("list PCI devices with libpci"), std::string::npos) << what;
+  EXPECT_NE(what.find((copy.device("0000:00:04.0") / "vendor").string()), std::string::npos) << what;
+  // The process is still here, and a later scan of a sound tree works.
+  EXPECT_EQ(PciBus(tree).devices().size(), 4u);
+}
+
+TEST(PciBus, LibpciAndSysfsDisagreeOnADanglingDriverLink) {
+  // The sysfs view takes the link's name; libpci resolves the link (realpath) and finds nothing.
+  TreeCopy copy;
+  auto link = copy.device("0000:00:04.0") / "driver";
+  fs::remove(link);
+  fs::create_symlink("../../../../bus/pci/drivers/gone", link);
+  EXPECT_EQ(PciBus(copy.root).libpci_disagreements(),
+            std::vector<std::string>{"0000:00:04.0: driver \"gone\" in sysfs, \"\" in libpci"});
+  EXPECT_EQ(PciBus(copy.root).device(PciAddress::parse("00:04.0")).driver, "");
+}
+
 TEST(PciDevice, BarIndexErrors) {
   auto e1000 = PciBus(tree).device(PciAddress::parse("00:03.0"));
   auto bad = error_of([&] { e1000.bar(6); });
@@ -264,6 +293,64 @@ TEST(ConfigSpace, ShortReadIsReportedAndExplained) {
   EXPECT_NE(std::string(e.what()).find("short read (2 of 4 bytes)"), std::string::npos) << e.what();
 }
 
+TEST(ConfigSpace, NonAdminReaderGetsTheKernelsFirst64BytesAndTheReason) {
+  // The limit is the kernel's (pci_read_config in drivers/pci/pci-sysfs.c): a hand-made file cannot
+  // show it, so this reads this machine's own sysfs as user nobody.
+  fs::path config;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator("/sys/bus/pci/devices", ec)) {
+    config = entry.path() / "config";
+    break;
+  }
+  if (config.empty()) GTEST_SKIP() << "this machine has no PCI devices in /sys";
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to drop to user nobody";
+  auto as_root = mapio::mmio::ConfigSpace::open(config);
+  std::vector<std::byte> full(as_root.size());
+  ASSERT_GT(full.size(), 64u);
+  ASSERT_EQ(as_root.read_bytes(0, full), full.size()) << "root sees all of it";
+
+  int pipe_fds[2];
+  ASSERT_EQ(::pipe(pipe_fds), 0);
+  pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    ::close(pipe_fds[0]);
+    std::string report;
+    if (::setgid(65534) != 0 || ::setuid(65534) != 0) {
+      report = "setuid failed";
+    } else {
+      try {
+        auto config_space = mapio::mmio::ConfigSpace::open(config);
+        std::vector<std::byte> seen(config_space.size());
+        std::size_t got = config_space.read_bytes(0, seen);
+        report = std::to_string(got) + "|" +
+                 (std::equal(seen.begin(), seen.begin() + 64, full.begin()) ? "same" : "different") + "|";
+        config_space.read<std::uint32_t>(0x40);
+        report += "no error";
+      } catch (const Error& e) {
+        report += std::to_string(e.errno_value()) + "|" + e.what();
+      }
+    }
+    (void)!::write(pipe_fds[1], report.data(), report.size());
+    ::_exit(0);
+  }
+  ::close(pipe_fds[1]);
+  std::string report;
+  char buffer[1024];
+  for (ssize_t n; (n = ::read(pipe_fds[0], buffer, sizeof buffer)) > 0;) report.append(buffer, static_cast<std::size_t>(n));
+  ::close(pipe_fds[0]);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  EXPECT_EQ(report.substr(0, report.find('|', report.find('|') + 1) + 1), "64|same|") << report;
+  EXPECT_NE(report.find("|" + std::to_string(EACCES) + "|"), std::string::npos) << report;
+  EXPECT_NE(report.find(config.string() + " [offset 0x40, 4 bytes]"), std::string::npos) << report;
+  EXPECT_NE(report.find("short read (0 of 4 bytes): without CAP_SYS_ADMIN the kernel shows only the first 64 bytes "
+                        "of configuration space; run as root"),
+            std::string::npos)
+      << report;
+}
+
 TEST(ConfigSpace, ReadOnlyConfigRefusesWrites) {
   TreeCopy copy;
   auto config = PciBus(copy.root).device(PciAddress::parse("00:04.0")).config();
@@ -314,6 +401,65 @@ TEST(PciVerb, ArgumentErrors) {
             "00:04.0\n");
 }
 
+TEST(PciVerb, CheckReportsAgreementAndDisagreement) {
+  auto agree = run("pci --check -s 00:04.0 --sysfs " + tree.string());
+  EXPECT_EQ(agree.status, 0) << agree.err;
+  EXPECT_EQ(agree.err, "mapio pci: sysfs and libpci agree on every device and BAR\n");
+
+  TreeCopy copy;
+  auto link = copy.device("0000:00:05.0") / "driver";
+  fs::remove(link);
+  fs::create_symlink("../../../../bus/pci/drivers/unloaded", link);
+  auto disagree = run("pci --check --sysfs " + copy.root.string());
+  EXPECT_EQ(disagree.status, 1);
+  EXPECT_EQ(disagree.err, "mapio pci: libpci disagrees: 0000:00:05.0: driver \"unloaded\" in sysfs, \"\" in libpci\n");
+  auto listed = nlohmann::json::parse(run("pci --json -s 00:05.0 --sysfs " + copy.root.string()).out);
+  EXPECT_EQ(listed[0]["driver"], nullptr) << "the listing is libpci's";
+}
+
+TEST(PciVerb, ConfigDumpsConfigurationSpaceInHex) {
+  auto r = run("pci --config -s 00:04.0 --sysfs " + tree.string());
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  std::string zeros = " 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00\n";
+  std::string expected =
+      "ADDRESS       IDS        CLASS                       DRIVER           GROUP  NAME\n"
+      "0000:00:04.0  1234:11e8  Unclassified device [00ff]  uio_pci_generic  2      Device 1234:11e8\n"
+      "    Region 0: Memory at fea00000 (32-bit, non-prefetchable) [size=1M]\n"
+      "0000:00:04.0 config space (256 of 256 bytes readable):\n"
+      "000: 34 12 e8 11 06 04 10 00 10 00 ff 00 00 00 00 00\n"
+      "010:" + zeros + "020:" + zeros +
+      "030: 00 00 00 00 00 00 00 00 00 00 00 00 00 01 00 00\n";
+  for (const char* row : {"040:", "050:", "060:", "070:", "080:", "090:", "0a0:", "0b0:", "0c0:", "0d0:", "0e0:", "0f0:"}) {
+    expected += row + zeros;
+  }
+  EXPECT_EQ(r.out, expected);
+}
+
+TEST(PciVerb, ConfigAsNonAdminShowsTheKernels64BytesAndSaysWhy) {
+  std::error_code ec;
+  fs::directory_iterator first("/sys/bus/pci/devices", ec);
+  if (ec || first == fs::directory_iterator()) GTEST_SKIP() << "this machine has no PCI devices in /sys";
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to drop to user nobody";
+  std::string address = first->path().filename().string();
+  mapio::test::ScratchDir scratch;
+  std::string command = "setpriv --reuid 65534 --regid 65534 --clear-groups " + std::string(MAPIO_CLI_PATH) +
+                        " pci --config -s " + address + " >" + (scratch / "out").string() + " 2>" +
+                        (scratch / "err").string();
+  int status = std::system(command.c_str());
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << mapio::test::read_with_read(scratch / "err");
+  auto out = mapio::test::read_with_read(scratch / "out");
+  auto size = fs::file_size(first->path() / "config");
+  EXPECT_NE(out.find(fmt::format("{} config space (64 of {} bytes readable):\n000: ", address, size)), std::string::npos)
+      << out;
+  EXPECT_NE(out.find("\n030: "), std::string::npos) << out;
+  EXPECT_EQ(out.find("\n040: "), std::string::npos) << "nothing past the kernel's 64 bytes: " << out;
+  EXPECT_EQ(mapio::test::read_with_read(scratch / "err"),
+            fmt::format("mapio pci: short read of {}: 64 of {} bytes; without CAP_SYS_ADMIN the kernel shows only "
+                        "the first 64 bytes of configuration space\n",
+                        (first->path() / "config").string(), size));
+}
+
 TEST(BarVerb, ArgumentErrorsHaveExactMessages) {
   const std::string sysfs = " --sysfs " + tree.string();
   struct Case {
@@ -330,12 +476,34 @@ TEST(BarVerb, ArgumentErrorsHaveExactMessages) {
       {"bar 00:04.0 0 0 32*0", "mapio bar: bad count '0': must be at least 1\n"},
       {"bar 00:04.0 0 0 32*4 1", "mapio bar: bad value '1': a write takes WIDTH without *COUNT\n"},
       {"bar 00:04.0 0 0 16 0x10000", "mapio bar: bad value '0x10000': does not fit in 16 bits (the largest is 0xffff)\n"},
+      {"bar 00:04.0 -1 0", "mapio bar: bad BAR '-1': use 0 to 5\n"},
+      {"bar 00:04.0 18446744073709551616 0", "mapio bar: bad BAR '18446744073709551616': use 0 to 5\n"},
+      {"bar 00:04.0 0 -1", "mapio bar: bad offset '-1': negative numbers are not allowed\n"},
+      {"bar 00:04.0 0 0x10000000000000000",
+       "mapio bar: bad offset '0x10000000000000000': too large (the largest is 0xffffffffffffffff)\n"},
+      {"bar 00:04.0 0 0 32*-2", "mapio bar: bad count '-2': negative numbers are not allowed\n"},
+      {"bar 00:04.0 0 0 32*18446744073709551616",
+       "mapio bar: bad count '18446744073709551616': too large (the largest is 0xffffffffffffffff)\n"},
+      {"bar 00:04.0 0 0 32 -1", "mapio bar: bad value '-1': negative numbers are not allowed\n"},
+      {"bar 00:04.0 0 0 64 0x10000000000000000",
+       "mapio bar: bad value '0x10000000000000000': too large (the largest is 0xffffffffffffffff)\n"},
   };
   for (const auto& c : cases) {
     auto r = run(c.arguments + sysfs);
     EXPECT_EQ(r.status, 2) << c.arguments;
     EXPECT_EQ(r.err, c.message) << c.arguments;
     EXPECT_EQ(r.out, "") << c.arguments;
+  }
+}
+
+TEST(DeviceVerbs, OptionWithoutItsValueIsAUsageError) {
+  // CLI11 finds these before the verb runs; its status (114, ArgumentMismatch) and words are exact.
+  for (const char* arguments : {"bar 00:04.0 0 0 --sysfs", "pci -s", "pci -d", "pci --sysfs"}) {
+    auto r = run(arguments);
+    std::string option = std::string(arguments).substr(std::string(arguments).rfind(' ') + 1);
+    EXPECT_EQ(r.status, 114) << arguments;
+    EXPECT_EQ(r.err, option + ": 1 required TEXT missing\nRun with --help for more information.\n") << arguments;
+    EXPECT_EQ(r.out, "") << arguments;
   }
 }
 

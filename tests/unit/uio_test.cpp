@@ -10,7 +10,9 @@
 
 #include <chrono>
 #include <fstream>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -147,12 +149,24 @@ TEST(UioDevice, ClearsTheInterruptDisableBitThroughConfigSpace) {
   auto config = s.sys / "bus/pci/devices/0000:00:04.0/config";
   auto before = mapio::test::read_with_read(config);
   ASSERT_EQ(static_cast<unsigned char>(before[5]), 0x04u) << "the tree starts with bit 10 set";
-  UioDevice::open(0, s.paths()).clear_pci_interrupt_disable();
+  const std::string via = (s.sys / "class/uio/uio0/device/config").string();  // the path the library opens
+  std::vector<std::string> traced;
+  UioDevice::open(0, s.paths()).clear_pci_interrupt_disable([&](const mapio::mmio::TraceEvent& event) {
+    traced.push_back(std::string(event.bus) + ": " + mapio::mmio::format_trace(event));
+  });
+  EXPECT_EQ(traced, (std::vector<std::string>{via + ": read16  0x0004 -> 0x0406", via + ": write16 0x0004 <- 0x0006"}));
   auto after = mapio::test::read_with_read(config);
   EXPECT_EQ(static_cast<unsigned char>(after[4]), 0x06u) << "bus master and memory stay on";
   EXPECT_EQ(static_cast<unsigned char>(after[5]), 0x00u);
   after[5] = before[5];
   EXPECT_EQ(after, before) << "nothing else changes";
+
+  // Again, traced: the bit is clear now, so one read and no write.
+  std::vector<std::string> lines;
+  UioDevice::open(0, s.paths()).clear_pci_interrupt_disable([&](const mapio::mmio::TraceEvent& event) {
+    lines.push_back(std::string(event.bus) + ": " + mapio::mmio::format_trace(event));
+  });
+  EXPECT_EQ(lines, std::vector<std::string>{via + ": read16  0x0004 -> 0x0006"});
 
   std::ofstream(s.dev / "uio1").close();
   auto e = error_of([&] { UioDevice::open(1, s.paths()).clear_pci_interrupt_disable(); });
@@ -186,6 +200,69 @@ TEST(UioVerb, WaitPrintsTheCountOrTimesOut) {
   kernel.join();
   EXPECT_EQ(waited.status, 0) << waited.err;
   EXPECT_EQ(waited.out, "5\n");
+}
+
+}  // namespace
+
+namespace {
+
+TEST(UioVerb, ArgumentErrorsHaveExactMessages) {
+  // Checked before any device is opened: the scratch /dev is empty.
+  Scratch s;
+  const std::string where = " --sysfs " + s.sys.string() + " --dev " + s.dev.string();
+  struct Case {
+    std::string arguments;
+    int status;
+    std::string message;
+  } cases[] = {
+      {"wait 0 --timeout -1", 2, "mapio uio: bad timeout '-1': negative numbers are not allowed\n"},
+      {"wait 0 --timeout=-0.5", 2, "mapio uio: bad timeout '-0.5': negative numbers are not allowed\n"},
+      {"wait 0 --timeout abc", 2, "mapio uio: bad timeout 'abc': not a number of seconds (write e.g. 2 or 0.5)\n"},
+      {"wait 0 --timeout 1e3", 2, "mapio uio: bad timeout '1e3': not a number of seconds (write e.g. 2 or 0.5)\n"},
+      {"wait 0 --timeout 2.", 2, "mapio uio: bad timeout '2.': not a number of seconds (write e.g. 2 or 0.5)\n"},
+      {"wait 0 --timeout 0.0001", 2,
+       "mapio uio: bad timeout '0.0001': at most three decimals (a millisecond is the finest step)\n"},
+      {"wait 0 --timeout 2147484", 2,
+       "mapio uio: bad timeout '2147484': too large (the largest is 2147483.647 seconds)\n"},
+      {"wait 0 --timeout 99999999999999999999999", 2,
+       "mapio uio: bad timeout '99999999999999999999999': too large (the largest is 2147483.647 seconds)\n"},
+      {"wait x", 2, "mapio uio: bad device number 'x': not a number (write decimal, 0x hexadecimal or 0 octal)\n"},
+      {"wait -1", 2, "mapio uio: bad device number '-1': negative numbers are not allowed\n"},
+      {"enable 4294967296", 2, "mapio uio: bad device number '4294967296': too large (the largest is 4294967295)\n"},
+      // An option without its value, or a missing N, is caught by the option parser (CLI11), whose
+      // exit statuses tell the kinds apart.
+      {"wait 0 --timeout", 114, "--timeout: 1 required TEXT missing\nRun with --help for more information.\n"},
+      {"wait", 106, "N is required\nRun with --help for more information.\n"},
+  };
+  for (const auto& c : cases) {
+    auto r = run("uio" + where + " " + c.arguments);
+    EXPECT_EQ(r.status, c.status) << c.arguments;
+    EXPECT_EQ(r.err, c.message) << c.arguments;
+    EXPECT_EQ(r.out, "") << c.arguments;
+  }
+  // The same sysfs and dev options lacking their value.
+  auto no_sysfs = run("uio --sysfs");
+  EXPECT_EQ(no_sysfs.status, 114);
+  EXPECT_EQ(no_sysfs.err, "--sysfs: 1 required TEXT missing\nRun with --help for more information.\n");
+}
+
+TEST(UioVerb, TimeoutWithThreeDecimalsIsMilliseconds) {
+  Scratch s;
+  s.fifo("uio0");
+  auto r = run("uio --sysfs " + s.sys.string() + " --dev " + s.dev.string() + " wait 0 --timeout 0.025");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("no interrupt within 25 ms"), std::string::npos) << r.err;
+}
+
+TEST(UioVerb, EnableTracesTheIrqcontrolWrite) {
+  // A plain file accepts the write(1) that irqcontrol takes, so the verb stops there.
+  Scratch s;
+  std::ofstream(s.dev / "uio0").close();
+  auto r = run("uio --sysfs " + s.sys.string() + " --dev " + s.dev.string() + " enable 0 --trace");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err, (s.dev / "uio0").string() + ": write32 0x0000 <- 0x00000001\n");
+  EXPECT_EQ(mapio::test::read_with_read(s.dev / "uio0"), std::string("\x01\0\0\0", 4));
 }
 
 }  // namespace

@@ -148,6 +148,41 @@ inline std::uint64_t parse_size(std::string_view text) {
   return value * scale;
 }
 
+/// A duration in seconds, decimal with at most three decimals ("2", "0.5", "0.001"), as
+/// milliseconds. poll(2) counts in an int of milliseconds, so the largest is 2147483.647 seconds.
+/// `what` names the argument ("timeout").
+inline std::int64_t parse_milliseconds(std::string_view text, std::string_view what) {
+  auto fail = [&](std::string_view reason) {
+    return ArgumentError(fmt::format("bad {} '{}': {}", what, text, reason));
+  };
+  if (text.empty()) throw fail("empty");
+  if (text.front() == '-') throw fail("negative numbers are not allowed");
+  const auto dot = text.find('.');
+  const std::string_view whole = text.substr(0, dot);
+  const std::string_view fraction = dot == std::string_view::npos ? std::string_view() : text.substr(dot + 1);
+  const auto all_digits = [](std::string_view digits) {
+    for (char c : digits) {
+      if (c < '0' || c > '9') return false;
+    }
+    return true;
+  };
+  if (whole.empty() || !all_digits(whole) || !all_digits(fraction) || (dot != std::string_view::npos && fraction.empty())) {
+    throw fail("not a number of seconds (write e.g. 2 or 0.5)");
+  }
+  if (fraction.size() > 3) throw fail("at most three decimals (a millisecond is the finest step)");
+  constexpr std::int64_t largest = std::numeric_limits<int>::max();
+  std::int64_t ms = 0;
+  for (char c : whole) {
+    ms = ms * 10 + (c - '0');
+    if (ms * 1000 > largest) throw fail("too large (the largest is 2147483.647 seconds)");
+  }
+  std::int64_t thousandths = 0;
+  for (std::size_t i = 0; i < 3; ++i) thousandths = thousandths * 10 + (i < fraction.size() ? fraction[i] - '0' : 0);
+  ms = ms * 1000 + thousandths;
+  if (ms > largest) throw fail("too large (the largest is 2147483.647 seconds)");
+  return ms;
+}
+
 /// "1 MiB", "635 KiB", "18.0 MiB", "4 bytes": a size for people. Exact multiples of a unit print as
 /// integers; anything else with one decimal, so that "18.0 MiB" means "about".
 inline std::string human_size(std::uint64_t bytes) {

@@ -1,4 +1,4 @@
-// `mapio pci`: the PCI bus as sysfs sees it — one row per function (address, ids, class, driver,
+// `mapio pci`: the PCI bus as libpci reads it from sysfs — one row per function (address, ids, class, driver,
 // IOMMU group, name) followed by its BARs in lspci's words, or the same as JSON.
 //
 //     mapio pci
@@ -164,7 +164,7 @@ Registration pci_verb{"pci", "List PCI devices with their BARs, driver and IOMMU
   app.add_option("-s", options->slot, "Only this device: [DOMAIN:]BUS:DEVICE.FUNCTION, e.g. 00:04.0");
   app.add_flag("--json", options->json, "Print JSON instead of text");
   app.add_flag("--config", options->config, "Also dump configuration space in hex (64 bytes unless root)");
-  app.add_flag("--check", options->check, "Compare sysfs' BAR table with libpci's and report differences");
+  app.add_flag("--check", options->check, "Compare libpci's view with the sysfs files read directly; exit 1 on any difference");
   app.add_option("--sysfs", options->sysfs, "sysfs root to read (default /sys)");
   return [options]() -> int {
     IdFilter filter;
@@ -198,7 +198,7 @@ Registration pci_verb{"pci", "List PCI devices with their BARs, driver and IOMMU
     if (options->check) {
       auto differences = bus.libpci_disagreements();
       for (const auto& line : differences) fmt::print(stderr, "mapio pci: libpci disagrees: {}\n", line);
-      if (differences.empty()) fmt::print(stderr, "mapio pci: sysfs and libpci agree on every BAR\n");
+      if (differences.empty()) fmt::print(stderr, "mapio pci: sysfs and libpci agree on every device and BAR\n");
       if (!differences.empty()) return 1;
     }
     if (slot && devices.empty()) {

@@ -4,10 +4,12 @@
 //     mapio uio --json
 //     mapio uio wait 0 --timeout 2     # block for the next interrupt, print the count
 //     mapio uio enable 0               # re-enable the interrupt (uio_pci_generic: clear INTx-disable)
+//     mapio uio enable 0 --trace       # and log each access it made
 #include <chrono>
-#include <cmath>
 #include <cstdio>
+#include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <fmt/format.h>
@@ -25,10 +27,21 @@ struct Options {
   std::string sysfs = "/sys";
   std::string dev = "/dev";
   bool json = false;
-  unsigned wait_number = 0;
-  double timeout = -1;
-  unsigned enable_number = 0;
+  // Kept as text and parsed here, so that a bad one gets mapio's grammar and message (status 2).
+  std::string wait_number;
+  std::string timeout;
+  std::string enable_number;
+  bool trace = false;
 };
+
+unsigned parse_device_number(std::string_view text) {
+  std::uint64_t number = parse_number(text, "device number");
+  if (number > std::numeric_limits<unsigned>::max()) {
+    throw ArgumentError(fmt::format("bad device number '{}': too large (the largest is {})", text,
+                                    std::numeric_limits<unsigned>::max()));
+  }
+  return static_cast<unsigned>(number);
+}
 
 void list(const Options& options) {
   auto devices = mmio::list_uio_devices({options.sysfs, options.dev});
@@ -71,27 +84,40 @@ Registration uio_verb{"uio", "List UIO devices and their maps; wait for or re-en
   app.add_option("--dev", options->dev, "device directory holding uioN (default /dev)");
   CLI::App* wait = app.add_subcommand("wait", "Block until uioN's next interrupt and print the interrupt count");
   wait->add_option("N", options->wait_number, "UIO device number (/dev/uioN)")->required();
-  wait->add_option("--timeout", options->timeout, "Give up after this many seconds (exit 1, ETIMEDOUT)")
-      ->check(CLI::NonNegativeNumber);
+  wait->add_option("--timeout", options->timeout, "Give up after this many seconds, e.g. 2 or 0.5 (exit 1, ETIMEDOUT)");
   CLI::App* enable = app.add_subcommand("enable", "Re-enable uioN's interrupt (uio_pci_generic: clear command bit 10)");
   enable->add_option("N", options->enable_number, "UIO device number (/dev/uioN)")->required();
+  enable->add_flag("--trace", options->trace, "Log each access (irqcontrol write, config space) to stderr");
   app.require_subcommand(0, 1);
   return [options, wait, enable]() -> int {
     mmio::UioPaths paths{options->sysfs, options->dev};
-    if (wait->parsed()) {
-      auto device = mmio::UioDevice::open(options->wait_number, paths);
-      std::uint32_t count = 0;
-      if (options->timeout >= 0) {
-        auto ms = std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(options->timeout * 1000)));
-        count = device.wait(ms);
-      } else {
-        count = device.wait();
+    unsigned number = 0;
+    std::optional<std::chrono::milliseconds> timeout;
+    try {
+      if (wait->parsed()) number = parse_device_number(options->wait_number);
+      if (enable->parsed()) number = parse_device_number(options->enable_number);
+      if (wait->parsed() && wait->count("--timeout") > 0) {
+        timeout = std::chrono::milliseconds(parse_milliseconds(options->timeout, "timeout"));
       }
+    } catch (const ArgumentError& e) {
+      fmt::print(stderr, "mapio uio: {}\n", e.what());
+      return usage_error_status;
+    }
+    if (wait->parsed()) {
+      auto device = mmio::UioDevice::open(number, paths);
+      std::uint32_t count = timeout ? device.wait(*timeout) : device.wait();
       fmt::print("{}\n", count);
       return 0;
     }
     if (enable->parsed()) {
-      mmio::UioDevice::open(options->enable_number, paths).enable_interrupts();
+      mmio::TraceSink trace;
+      if (options->trace) {
+        // Two places are written, so each line names its file before the access.
+        trace = [](const mmio::TraceEvent& event) {
+          fmt::print(stderr, "{}: {}\n", event.bus, mmio::format_trace(event));
+        };
+      }
+      mmio::UioDevice::open(number, paths).enable_interrupts(trace);
       return 0;
     }
     list(*options);

@@ -1,10 +1,12 @@
 // PCI devices as Linux shows them in sysfs: addresses, ids and names, BARs, config space.
 //
 // Everything is read from a sysfs root ("/sys" by default; a test points it at a hand-made tree).
-// The BAR table comes from each device's `resource` file (one "start end flags" line per region,
-// flags being the kernel's IORESOURCE_* bits), which is what the kernel itself decided; libpci
-// (pciutils, <pci/pci.h>) supplies names from pci.ids (pci_lookup_name) and a second opinion on the
-// BARs (`libpci_disagreements`).
+// The bus is enumerated with libpci (pciutils, <pci/pci.h>), its linux-sysfs method pointed at
+// `<root>/bus/pci`: ids, class, revision, the BAR table with the kernel's IORESOURCE_* flags (from
+// each device's `resource` file), the bound driver, the IOMMU group, and names from pci.ids. What
+// libpci does not know mapio takes from sysfs directly: the `resourceN`/`resourceN_wc` files that
+// map a BAR and the `config` file. `libpci_disagreements` reads the same files without libpci and
+// reports any difference, as a check on both.
 //
 //     mapio::mmio::PciBus bus;                                     // /sys
 //     for (const auto& device : bus.devices())
@@ -150,7 +152,7 @@ struct MappedBar {
   std::string note;
 };
 
-/// A snapshot of one PCI function as sysfs describes it.
+/// A snapshot of one PCI function as libpci reads it from sysfs.
 struct PciDevice {
   PciAddress address;
   std::filesystem::path sysfs_path;  ///< <root>/bus/pci/devices/<address>
@@ -178,12 +180,15 @@ class PciBus {
  public:
   explicit PciBus(std::filesystem::path sysfs_root = "/sys");
 
-  /// Every function, sorted by address. Throws mapio::Error when the devices directory is missing.
+  /// Every function, sorted by address (one libpci scan). Throws mapio::Error when the devices
+  /// directory is missing, or (EIO, with libpci's message) when libpci cannot read the tree; libpci
+  /// never ends the process.
   std::vector<PciDevice> devices() const;
   /// One function; mapio::Error (ENODEV) naming the address when it is not there.
   PciDevice device(PciAddress address) const;
-  /// Differences between sysfs' BAR table and libpci's view of the same tree, one sentence each
-  /// (empty when they agree).
+  /// Differences between libpci's view and the sysfs files read directly (devices listed, ids,
+  /// class and revision, driver, IOMMU group, every BAR and the ROM), one sentence each; empty when
+  /// they agree.
   std::vector<std::string> libpci_disagreements() const;
 
   const std::filesystem::path& sysfs_root() const noexcept { return root_; }

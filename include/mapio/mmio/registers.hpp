@@ -8,12 +8,12 @@
 //     enum class Mode : std::uint32_t { idle = 0, run = 1, test = 3 };
 //     struct Control : mapio::mmio::Register<std::uint32_t, 0x00, mapio::mmio::Access::read_write> {
 //       static constexpr std::string_view name = "control";
-//       static constexpr mapio::mmio::Field<std::uint32_t, 0, 1> enable{};
-//       static constexpr mapio::mmio::Field<std::uint32_t, 4, 2, Mode> mode{};
+//       static constexpr field<0, 1> enable{};          // bit 0, read and written as bool
+//       static constexpr field<4, 2, Mode> mode{};      // bits 4-5 as a Mode
 //     };
 //     struct Status : mapio::mmio::Register<std::uint32_t, 0x04, mapio::mmio::Access::read_only> {
 //       static constexpr std::string_view name = "status";
-//       static constexpr mapio::mmio::Field<std::uint32_t, 0, 1> busy{};
+//       static constexpr field<0, 1> busy{};
 //     };
 //     inline constexpr Control control{};
 //     inline constexpr Status status{};
@@ -24,7 +24,8 @@
 //     map[regs::control].modify(regs::Control::mode(regs::Mode::test));   // read, change the field, write
 //     bool busy = map[regs::status].read(regs::Status::busy);
 //     mapio::mmio::poll_until(map[regs::status], mapio::mmio::is_clear(regs::Status::busy), 10ms, 100us);
-//     // map[regs::status].write(0);   // does not compile: status is read-only
+//     // map[regs::status].write(0);                          // does not compile: status is read-only
+//     // map[regs::control].read(regs::Status::busy);         // does not compile: busy is status's
 //
 // Over a VolatileBus a RegisterMap holds the base address and a pointer to the bus (for names in
 // errors); each access is the one volatile load or store a hand-written `*(volatile uint32_t*)`
@@ -51,14 +52,23 @@ namespace mapio::mmio {
 /// What software may do with a register.
 enum class Access { read_only, write_only, read_write };
 
+template <Word T, unsigned Shift, unsigned Width, class V, class Owner>
+struct Field;
+
 /// A register's place in a device: `T` wide at byte `Offset`, with `A` access. Derive a struct
 /// from it that adds `static constexpr std::string_view name` and the fields.
+/// Fields declared with the member template `field<Shift, Width[, V]>` belong to the register:
+/// using one with another register does not compile. (A free-standing `Field<T, Shift, Width>` has
+/// no owner and fits any register of its width.)
 template <Word T, std::size_t Offset, Access A>
 struct Register {
   static_assert(Offset % sizeof(T) == 0, "a register must be naturally aligned");
   using value_type = T;
+  using register_type = Register;
   static constexpr std::size_t offset = Offset;
   static constexpr Access access = A;
+  template <unsigned Shift, unsigned Width, class V = std::conditional_t<Width == 1, bool, T>>
+  using field = Field<T, Shift, Width, V, Register>;
 };
 
 template <class R>
@@ -79,9 +89,10 @@ constexpr std::string_view register_name() noexcept {
 }
 
 /// Values for some fields of a register: which bits they cover (`mask`) and what goes there
-/// (`bits`). Made by a Field's call operator, combined with `|`.
-template <Word T>
+/// (`bits`). Made by a Field's call operator, combined with `|` (fields of one register only).
+template <Word T, class Owner = void>
 struct FieldValue {
+  using owner = Owner;
   T mask;
   T bits;
   constexpr FieldValue operator|(FieldValue other) const noexcept {
@@ -108,12 +119,15 @@ constexpr std::uint64_t to_raw(V value) noexcept {
 
 /// `Width` bits at bit `Shift` of a `T` register, read and written as a `V`: bool for one bit,
 /// else T, or an enum of your choosing. Writing a value wider than the field drops the excess bits.
-template <Word T, unsigned Shift, unsigned Width, class V = std::conditional_t<Width == 1, bool, T>>
+/// `Owner` is the register's Register<...> base when declared as `field<...>` inside it, else void.
+template <Word T, unsigned Shift, unsigned Width, class V = std::conditional_t<Width == 1, bool, T>,
+          class Owner = void>
 struct Field {
   static_assert(Width > 0 && Shift + Width <= bits<T>, "a field must lie inside its register");
   static_assert(std::is_integral_v<V> || std::is_enum_v<V>, "a field reads as an integer, bool or enum");
   using word_type = T;
   using value_type = V;
+  using owner = Owner;
   static constexpr unsigned shift = Shift;
   static constexpr unsigned width = Width;
   static constexpr T mask = static_cast<T>(detail::low_ones<T>(Width) << Shift);
@@ -128,7 +142,7 @@ struct Field {
     }
   }
   /// The field set to `value`, for write() and modify().
-  constexpr FieldValue<T> operator()(V value) const noexcept {
+  constexpr FieldValue<T, Owner> operator()(V value) const noexcept {
     return {mask, static_cast<T>((detail::to_raw(value) << Shift) & mask)};
   }
 };
@@ -147,8 +161,23 @@ constexpr auto equals(F, typename F::value_type value) noexcept {
   return [value](typename F::word_type word) { return F::get(word) == value; };
 }
 
+namespace detail {
+template <class R>
+struct register_type_of {
+  using type = void;
+};
+template <class R>
+  requires requires { typename R::register_type; }
+struct register_type_of<R> {
+  using type = typename R::register_type;
+};
+/// A field (or field value) may be used with register R: it has no owner, or R is its owner.
+template <class Owner, class R>
+concept field_of = std::same_as<Owner, void> || std::same_as<Owner, typename register_type_of<R>::type>;
+}  // namespace detail
+
 /// One register of a bound RegisterMap: a value you copy freely (a handle, like a pointer).
-/// Only the methods the register's access allows exist.
+/// Only the methods the register's access allows exist, and they take only this register's fields.
 template <class Handle, class B, RegisterSpec R>
 class RegisterRef {
   using T = typename R::value_type;
@@ -166,7 +195,7 @@ class RegisterRef {
   T read_relaxed() const requires(readable) { return handle_.template load<T, Ordering::relaxed>(R::offset); }
   /// Reads the register and returns one field of it.
   template <class F>
-    requires(readable && std::same_as<typename F::word_type, T>)
+    requires(readable && std::same_as<typename F::word_type, T> && detail::field_of<typename F::owner, R>)
   typename F::value_type read(F) const { return F::get(read()); }
 
   /// Ordered write (writel) / relaxed write (writel_relaxed) of the whole register.
@@ -175,11 +204,13 @@ class RegisterRef {
     handle_.template store<T, Ordering::relaxed>(R::offset, value);
   }
   /// Writes the given fields; every other bit is written as 0.
-  void write(FieldValue<T> fields) const requires(writable) { write(fields.bits); }
+  template <class O>
+    requires(writable && detail::field_of<O, R>)
+  void write(FieldValue<T, O> fields) const { write(fields.bits); }
   /// Read-modify-write: reads, replaces the given fields, writes back (not atomic against the device).
-  void modify(FieldValue<T> fields) const requires(R::access == Access::read_write) {
-    write(fields.apply(read()));
-  }
+  template <class O>
+    requires(R::access == Access::read_write && detail::field_of<O, R>)
+  void modify(FieldValue<T, O> fields) const { write(fields.apply(read())); }
 
   /// "edu status (0x20)": how errors name this register.
   std::string describe() const {

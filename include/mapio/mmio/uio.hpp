@@ -28,6 +28,7 @@
 #include "mapio/descriptor.hpp"
 #include "mapio/mapping.hpp"
 #include "mapio/mmio/pci.hpp"
+#include "mapio/mmio/tracing_bus.hpp"
 
 namespace mapio::mmio {
 
@@ -76,9 +77,13 @@ class UioDevice {
   std::uint32_t wait(std::chrono::milliseconds timeout) const;
   /// Re-enables the interrupt: write(1) to /dev/uioN; on ENOSYS (no irqcontrol, uio_pci_generic),
   /// clears the PCI interrupt-disable bit via config space. Needs write access to `config` (root).
-  void enable_interrupts() const;
-  /// Clears the command register's interrupt-disable bit (bit 10) via the parent's sysfs config.
-  void clear_pci_interrupt_disable() const;
+  /// `trace`, when given, hears each access that took place: the 32-bit 1 written to /dev/uioN
+  /// (bus "/dev/uioN", offset 0), the command register read and write (bus: the config file,
+  /// offset 0x04, 16 bits).
+  void enable_interrupts(const TraceSink& trace = {}) const;
+  /// Clears the command register's interrupt-disable bit (bit 10) via the parent's sysfs config
+  /// (reads it, and writes it back only when the bit is set).
+  void clear_pci_interrupt_disable(const TraceSink& trace = {}) const;
   int fd() const noexcept { return fd_.get(); }
 
  private:
