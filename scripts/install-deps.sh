@@ -14,6 +14,8 @@ packages=(
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   # the QEMU guest bench and peers in comparisons
   qemu-system-x86 busybox-static cpio e2fsprogs hyperfine coreutils
+  # fio: random 4 KiB reads with pread against a mapping, in bench/compare.sh
+  fio
   # fincore, the peer `mapio cache` is compared with
   util-linux-extra
   # the screen scenarios talk to QEMU's monitor socket and check screendumps with python3

@@ -190,11 +190,28 @@ void scan_range(std::uint64_t offset, std::size_t length, unsigned threads, cons
   }
 }
 
+// A read met the end of a regular file at `offset`, short of `was`, the size fstat(2) gave when
+// the scan began. If the file shrank underneath, the count covers only part of what was asked
+// for: an error (EIO) naming both sizes, never a quietly smaller answer. fstat asks again because
+// some regular files report a size they never deliver (sysfs attributes say 4096 bytes and hold a
+// few): only a file whose size fell is called truncated. Returns when it did not.
+void check_not_shrunk(int fd, const std::string& name, std::uint64_t offset, std::uint64_t was) {
+  if (offset >= was) return;
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) throw_errno("fstat", name);
+  const auto now = static_cast<std::uint64_t>(st.st_size);
+  if (now >= was) return;
+  throw Error("read", fmt::format("{} [offset {}]", name, offset), EIO,
+              fmt::format("the file shrank from {} to {} bytes while it was read: it was truncated during the scan",
+                          was, now));
+}
+
 // Summarises [offset, offset + length) of a file with pread(2) into a buffer of this thread's own.
 // A file that ends early was truncated during the scan: an error, not a quietly smaller count.
-void read_slice(int fd, const std::string& name, std::uint64_t offset, std::size_t length, std::size_t buffer_size,
-                const Scanner::Operations& ops, const void* counter, void* acc, void* piece, void* joined,
-                std::atomic<std::uint64_t>* progress) {
+// `file_size` is what fstat gave when the scan began.
+void read_slice(int fd, const std::string& name, std::uint64_t file_size, std::uint64_t offset, std::size_t length,
+                std::size_t buffer_size, const Scanner::Operations& ops, const void* counter, void* acc, void* piece,
+                void* joined, std::atomic<std::uint64_t>* progress) {
   ops.identity(counter, acc);
   Mapping buffer = Mapping::anonymous(buffer_size);
   std::byte* data = buffer.writable_data();
@@ -204,7 +221,8 @@ void read_slice(int fd, const std::string& name, std::uint64_t offset, std::size
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) throw_errno("read", name);
     if (n == 0) {
-      throw Error("scan", fmt::format("{} [offset {}]", name, offset + done), EIO,
+      check_not_shrunk(fd, name, offset + done, file_size);
+      throw Error("read", fmt::format("{} [offset {}]", name, offset + done), EIO,
                   "the file ended early: it was truncated during the scan");
     }
     ops.summarize(counter, {data, static_cast<std::size_t>(n)}, piece);
@@ -325,7 +343,8 @@ void Scanner::run_mapped(Input& input, const Operations& ops, const void* counte
       if (copy_out) {
         scan_range(s.offset, length, threads, ops, counter, piece.get(),
                    [&](std::uint64_t at, std::size_t n, void* acc, void* p, void* joined) {
-                     read_slice(fd, input.name(), at, n, buffer_size, ops, counter, acc, p, joined, options_.progress);
+                     read_slice(fd, input.name(), input.size(), at, n, buffer_size, ops, counter, acc, p, joined,
+                                options_.progress);
                    });
       } else {
         scan_range(s.offset, length, threads, ops, counter, piece.get(),
@@ -395,7 +414,10 @@ void Scanner::run_read(Input& input, const Operations& ops, const void* counter,
       const std::uint64_t stop = s.offset + s.length;
       while (at < stop) {
         const std::size_t n = read_some(&at, static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), stop - at)));
-        if (n == 0) break;  // truncated underneath: stop where the file now ends
+        if (n == 0) {  // an end of file before the size fstat gave: shrunk underneath?
+          check_not_shrunk(fd, input.name(), at, input.size());
+          break;
+        }
         consume(n);
         at += n;
       }
@@ -409,6 +431,13 @@ void Scanner::run_read(Input& input, const Operations& ops, const void* counter,
     const std::size_t n = read_some(nullptr, buffer.size());
     if (n == 0) break;
     consume(n);
+  }
+  // Where the size is known (the file filled the first buffer, or a method was forced), the end
+  // of file must not come before it. A file that ended within one read was never asked its size:
+  // a single read(2) has nothing to be cut short against.
+  if (input.status_known() && input.is_regular()) {
+    const off_t end = ::lseek(fd, 0, SEEK_CUR);
+    if (end >= 0) check_not_shrunk(fd, input.name(), static_cast<std::uint64_t>(end), input.size());
   }
 }
 

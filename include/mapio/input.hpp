@@ -20,12 +20,14 @@
 //     This is where mmap loses, and mapio says so.
 //   Either way the scan survives truncation: mapped slices are read under Mapping::scan_safely (a
 //   lost page is a mapio::Error, EFAULT, not SIGBUS), copied slices that end early are an error
-//   (EIO), never a smaller count.
+//   (EIO, "the file shrank from X to Y bytes while it was read"), never a smaller count.
 // - Smaller files, pipes, sockets, terminals and standard input are read(2) into the Scanner's one
 //   reused buffer. Mapping costs a system call, page-table set-up and a TLB flush at unmap: for a
 //   small file a copy is cheaper (ripgrep measured mapping many small files 3.8–4.6× slower). The
 //   automatic policy reads first and asks fstat(2) only when the first read fills the buffer: a
-//   scan of many small files then costs what a plain read() loop costs.
+//   scan of many small files then costs what a plain read() loop costs. Once the size is known
+//   (a full first buffer, or a forced method), an end of file before it, with a file that shrank,
+//   is the same EIO error; a file that ended within its first read(2) had nothing to shrink from.
 // - Holes of a sparse regular file are found with lseek(SEEK_DATA/SEEK_HOLE) and counted as the
 //   zero bytes they are, without reading them, by either method.
 // InputMethod::map forces scanning through the mapping (several threads when hot) and ::read a

@@ -25,3 +25,9 @@ for where in ('whole file', '16 MiB window'):
 print(f'{len(methods)} methods agree; ceiling {report[\"ceiling_gbps\"]:.1f} GB/s')
 PY")
 set_tests_properties(cli.bench_methods_agree PROPERTIES LABELS cli TIMEOUT 300)
+
+# The report formats: CSV header and a row per method with its ratio to the ceiling of as many
+# threads, a well-formed SVG naming every method, the environment in the JSON, the cold-cache note
+# when not root (run as nobody when the tests run as root).
+add_test(NAME cli.bench_outputs COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/bench_outputs.sh $<TARGET_FILE:mapio_cli>)
+set_tests_properties(cli.bench_outputs PROPERTIES LABELS cli TIMEOUT 300)

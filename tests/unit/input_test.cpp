@@ -3,6 +3,7 @@
 #include "mapio/input.hpp"
 
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <sys/vfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -12,8 +13,10 @@
 #include <algorithm>
 #include <atomic>
 #include <iostream>
+#include <memory>
 #include <random>
 #include <string>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -217,11 +220,13 @@ struct TruncatingCounter : mapio::LineCounter {
   }
 };
 
-// Scans an 8 MiB file with `options` while a child process truncates it after the first piece;
-// the scan must end in a mapio::Error with `errno_value` whose text holds `says`.
-void expect_truncation_error(const InputOptions& options, int errno_value, const std::string& says) {
+// Scans a file of `size` bytes (8 MiB unless said) with `options` while a child process truncates
+// it to 4096 bytes after the first piece; the scan must end in a mapio::Error with `errno_value`
+// whose text holds `says`.
+void expect_truncation_error(const InputOptions& options, int errno_value, const std::string& says,
+                             std::size_t size = 8 << 20) {
   ScratchDir dir;
-  const auto path = dir.write("victim", random_text(8 << 20, 5));
+  const auto path = dir.write("victim", random_text(size, 5));
   int fds[2];
   ASSERT_EQ(::pipe(fds), 0);
   const pid_t child = ::fork();
@@ -243,6 +248,7 @@ void expect_truncation_error(const InputOptions& options, int errno_value, const
   } catch (const mapio::Error& e) {
     EXPECT_EQ(e.errno_value(), errno_value) << e.what();
     EXPECT_NE(std::string(e.what()).find(says), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find(path.string()), std::string::npos) << e.what();
   }
   ::close(fds[1]);
 }
@@ -257,8 +263,77 @@ TEST(Scanner, AHotFileTruncatedDuringACopyOutScanIsAnErrorNotAShortCount) {
   // A hot large file is copied out with pread by the automatic policy; a truncation underneath
   // shows as a read that ends early, and that must be an error, not a smaller answer.
   for (unsigned threads : {1u, 2u}) {
-    expect_truncation_error(with(InputMethod::automatic, threads, 1 << 20), EIO, "truncated during the scan");
+    expect_truncation_error(with(InputMethod::automatic, threads, 1 << 20), EIO,
+                            "the file shrank from 8388608 to 4096 bytes while it was read");
   }
+}
+
+TEST(Scanner, AFileTruncatedDuringAReadLoopIsAnErrorNamingBothSizes) {
+  // read(2) at the new end of file returns 0, as at any end: only the size fstat gave when the
+  // scan began tells the two apart. Forced read, with and without the hole-skipping pread loop.
+  auto forced = with(InputMethod::read);
+  expect_truncation_error(forced, EIO, "the file shrank from 8388608 to 4096 bytes while it was read");
+  forced.skip_holes = false;
+  expect_truncation_error(forced, EIO, "shrank from 8388608 to 4096 bytes");
+  // The automatic policy on a file below the mapping threshold that fills the first buffer: it is
+  // asked its size then, and read on.
+  auto automatic = with(InputMethod::automatic);
+  ASSERT_LT(std::size_t{512} << 10, automatic.map_threshold);
+  expect_truncation_error(automatic, EIO, "shrank from 524288 to 4096 bytes", std::size_t{512} << 10);
+}
+
+TEST(Scanner, AFileThatReportsMoreThanItHoldsIsNotCalledTruncated) {
+  // sysfs attributes are regular files of st_size 4096 that deliver a few bytes: a forced read of
+  // one ends early every time, and the size has not changed, so it is an answer, not an error.
+  const std::filesystem::path attribute = "/sys/kernel/mm/transparent_hugepage/enabled";
+  Scanner scanner(with(InputMethod::read));
+  std::unique_ptr<Input> in;
+  try {
+    in = std::make_unique<Input>(Input::open(attribute));
+  } catch (const mapio::Error& e) {
+    GTEST_SKIP() << e.what();
+  }
+  const auto delivered = mapio::test::read_with_read(attribute).size();
+  if (!in->is_regular() || in->size() <= delivered) GTEST_SKIP() << attribute << " reports its true size here";
+  const auto s = scanner.scan(*in, mapio::TextCounter(true, false));
+  EXPECT_EQ(s.bytes, delivered);
+  EXPECT_EQ(s.lines, 1u);
+}
+
+TEST(Scanner, ReadsOneEndOfASocketPair) {
+  // A stream socket delivers in pieces of whatever size the writer and the kernel choose; the
+  // scan reads it as a pipe, to the writer's shutdown.
+  const std::string text = random_text(1 << 20, 11);
+  int fds[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
+  std::thread writer([&] {
+    std::mt19937 rng(4);
+    std::uniform_int_distribution<std::size_t> piece(1, 70000);
+    for (std::size_t done = 0; done < text.size();) {
+      const ssize_t n = ::write(fds[1], text.data() + done, std::min(piece(rng), text.size() - done));
+      if (n <= 0) break;
+      done += static_cast<std::size_t>(n);
+    }
+    ::shutdown(fds[1], SHUT_WR);
+  });
+  // A socket cannot be opened by its /proc/self/fd name (ENXIO): it reaches the scan as standard
+  // input does, `mapio wc < socket`.
+  const int saved_stdin = ::dup(STDIN_FILENO);
+  ASSERT_GE(saved_stdin, 0);
+  ASSERT_EQ(::dup2(fds[0], STDIN_FILENO), STDIN_FILENO);
+  auto in = Input::standard_input();
+  ASSERT_EQ(::dup2(saved_stdin, STDIN_FILENO), STDIN_FILENO);
+  ::close(saved_stdin);
+  EXPECT_FALSE(in.is_regular());
+  Scanner scanner;
+  const auto s = scanner.scan(in, mapio::TextCounter(true, true));
+  writer.join();
+  ::close(fds[0]);
+  ::close(fds[1]);
+  EXPECT_EQ(scanner.last_route(), Scanner::Route::read);
+  EXPECT_EQ(s.bytes, text.size());
+  EXPECT_EQ(s.lines, reference(text).lines);
+  EXPECT_EQ(s.words.words, reference(text).words);
 }
 
 }  // namespace

@@ -2,7 +2,11 @@
 // plain byte-at-a-time reference implementations on random and hand-made inputs.
 #include "mapio/scan.hpp"
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <random>
 #include <string>
@@ -197,6 +201,91 @@ TEST(Counters, ZerosSummariseLikeRealZeroBytes) {
   EXPECT_EQ(real.bytes, skipped.bytes);
   EXPECT_EQ(mapio::ByteCounter(std::byte{0}).zeros(77).count, 77u);
   EXPECT_EQ(mapio::ByteCounter(std::byte{1}).zeros(77).count, 0u);
+}
+
+// ---- the run-time choice ------------------------------------------------------------------------
+// The kernel set is chosen once per process, so each choice is checked in a process of its own:
+// this test binary run again with MAPIO_SCAN_KERNEL set, on the one test below that checks what it
+// was given.
+
+constexpr const char* expected_kernel_variable = "MAPIO_TEST_EXPECTED_KERNEL";
+
+bool cpu_has_avx512() {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
+}
+bool cpu_has_avx2() {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2");
+}
+
+// Runs this test binary on ScanKernelChild.* with MAPIO_SCAN_KERNEL=`forced` (unset when null);
+// returns its exit status and output.
+std::pair<int, std::string> run_child(const char* forced, const std::string& expected) {
+  int out[2];
+  if (::pipe(out) != 0) return {-1, "pipe failed"};
+  const pid_t child = ::fork();
+  if (child < 0) return {-1, "fork failed"};
+  if (child == 0) {
+    ::dup2(out[1], STDOUT_FILENO);
+    ::dup2(out[1], STDERR_FILENO);
+    ::close(out[0]);
+    if (forced != nullptr) ::setenv("MAPIO_SCAN_KERNEL", forced, 1);
+    else ::unsetenv("MAPIO_SCAN_KERNEL");
+    ::setenv(expected_kernel_variable, expected.c_str(), 1);
+    ::execl("/proc/self/exe", "scan_test", "--gtest_filter=ScanKernelChild.*", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  ::close(out[1]);
+  std::string text;
+  char buffer[4096];
+  ssize_t n;
+  while ((n = ::read(out[0], buffer, sizeof buffer)) > 0) text.append(buffer, static_cast<std::size_t>(n));
+  ::close(out[0]);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), text};
+}
+
+void expect_child_uses(const char* forced, const std::string& expected) {
+  const auto [status, output] = run_child(forced, expected);
+  EXPECT_EQ(status, 0) << "MAPIO_SCAN_KERNEL=" << (forced ? forced : "(unset)") << ":\n" << output;
+  EXPECT_NE(output.find("[  PASSED  ] 1 test"), std::string::npos) << output;  // ran, not skipped
+}
+
+const char* best_kernel() { return cpu_has_avx512() ? "avx512" : cpu_has_avx2() ? "avx2" : "portable"; }
+
+TEST(ScanKernelChoice, PortableCanAlwaysBeForced) { expect_child_uses("portable", "portable"); }
+
+TEST(ScanKernelChoice, Avx2CanBeForcedWhereTheCpuHasIt) {
+  if (!cpu_has_avx2()) GTEST_SKIP() << "this CPU has no AVX2";
+  expect_child_uses("avx2", "avx2");
+}
+
+TEST(ScanKernelChoice, Avx512IsChosenWhereTheCpuHasIt) {
+  if (!cpu_has_avx512()) GTEST_SKIP() << "this CPU has no AVX-512F and AVX-512BW";
+  expect_child_uses("avx512", "avx512");
+}
+
+TEST(ScanKernelChoice, WithoutAUsableRequestTheBestSetIsChosen) {
+  expect_child_uses(nullptr, best_kernel());
+  expect_child_uses("no-such-kernel", best_kernel());
+}
+
+// Runs only in a child of the tests above: the set in use is the one asked for, and the public
+// functions, which go through it, give the reference answers.
+TEST(ScanKernelChild, UsesTheKernelItWasGivenAndCountsRight) {
+  const char* expected = std::getenv(expected_kernel_variable);
+  if (expected == nullptr) GTEST_SKIP() << "run by ScanKernelChoice.* in a process of its own";
+  EXPECT_STREQ(mapio::scan_kernel_name(), expected);
+  std::mt19937 rng(17);
+  for (std::size_t n : {0u, 1u, 63u, 64u, 65u, 4095u, 100000u}) {
+    const Bytes d = random_bytes(rng, n, std::string_view("ab \n\tx\0\x80", 8));
+    EXPECT_EQ(mapio::count_lines(d), reference_count(d, std::byte{'\n'})) << n;
+    EXPECT_EQ(mapio::count_byte(d, std::byte{0}), reference_count(d, std::byte{0})) << n;
+    EXPECT_EQ(WordCounter().summarize(d).words, reference_words(d)) << n;
+    EXPECT_EQ(mapio::LineMatcher(mapio::as_bytes("ab")).summarize(d).matched, reference_grep(d, "ab")) << n;
+  }
 }
 
 TEST(LineMatcher, RefusesPatternsItCannotMatchAsGrepWould) {

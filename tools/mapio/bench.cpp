@@ -262,6 +262,7 @@ int run_bench(BenchArgs& args) {
   report.environment = describe_environment(path);
   std::uint64_t lines = 0;
   std::tie(report.ceiling_gbps, report.parallel_ceiling_gbps) = measure_ceiling(path, size, threads, args.reps, lines);
+  report.parallel_threads = threads;
 
   auto methods = sequential_methods(threads);
   if (!args.only.empty()) {
@@ -291,6 +292,7 @@ int run_bench(BenchArgs& args) {
       Sample s;
       s.method = m.name;
       s.cache = cache;
+      s.threads = m.threads;
       s.bytes = size;
       samples.push_back(s);
     }

@@ -15,6 +15,7 @@ struct Method {
   bool cold = true;      ///< meaningful with a cold page cache too
   bool peer = false;     ///< an outside program (GNU wc, dd), timed as a child process
   std::function<std::uint64_t(const std::string& path)> run;
+  unsigned threads = 1;  ///< threads that count: its ratio is to the ceiling with as many
 };
 
 /// All sequential methods; `threads` for the parallel ones.
@@ -26,6 +27,7 @@ std::uint64_t count_with_io_uring(const std::string& path, unsigned depth, std::
 struct Sample {
   std::string method;
   std::string cache;  ///< "hot" or "cold"
+  unsigned threads = 1;
   std::vector<double> seconds;
   std::uint64_t bytes = 0;
   double minor_faults_per_gib = 0;
@@ -64,6 +66,14 @@ struct Report {
   std::uint64_t small_file_count = 0;
   double ceiling_gbps = 0;           ///< one thread over a resident anonymous buffer
   double parallel_ceiling_gbps = 0;  ///< all threads over it
+  unsigned parallel_threads = 1;     ///< how many "all threads" is
+  /// The ceiling a method of `threads` threads is held to: the same count with as many threads.
+  double ceiling_for(unsigned threads) const { return threads > 1 ? parallel_ceiling_gbps : ceiling_gbps; }
+  /// A sample's median over its own ceiling (0 when there is none).
+  double ratio_to_ceiling(const Sample& s) const {
+    const double c = ceiling_for(s.threads);
+    return c > 0 ? s.median_gbps() / c : 0;
+  }
 };
 
 std::string render_table(const Report& report);

@@ -214,9 +214,9 @@ std::vector<Method> sequential_methods(unsigned threads) {
   m.push_back({"mapio auto, 1 thread", true, false,
                [](const std::string& p) { return with_scanner(p, 1, InputMethod::automatic); }});
   m.push_back({"mapio auto, " + std::to_string(threads) + " threads", true, false,
-               [threads](const std::string& p) { return with_scanner(p, threads, InputMethod::automatic); }});
+               [threads](const std::string& p) { return with_scanner(p, threads, InputMethod::automatic); }, threads});
   m.push_back({"mapio map, " + std::to_string(threads) + " threads", true, false,
-               [threads](const std::string& p) { return with_scanner(p, threads, InputMethod::map); }});
+               [threads](const std::string& p) { return with_scanner(p, threads, InputMethod::map); }, threads});
   m.push_back({"GNU wc -l", true, true, [](const std::string& p) { return run_program({"wc", "-l", p}); }});
   m.push_back({"dd bs=4M iflag=direct", true, true, [](const std::string& p) {
                  return run_program({"dd", "if=" + p, "of=/dev/null", "bs=4M", "iflag=direct"});

@@ -50,15 +50,16 @@ std::string render_table(const Report& r) {
   for (const auto& fact : r.environment.facts) width = std::max(width, fact.first.size());
   for (const auto& [k, v] : r.environment.facts) out += fmt::format("  {:<{}} {}\n", k, width, v);
   out += fmt::format("memory-bandwidth ceiling (newline count over a resident anonymous buffer): "
-                     "{:.2f} GB/s with 1 thread, {:.2f} GB/s with all threads\n",
-                     r.ceiling_gbps, r.parallel_ceiling_gbps);
+                     "{:.2f} GB/s with 1 thread, {:.2f} GB/s with {} threads\n",
+                     r.ceiling_gbps, r.parallel_ceiling_gbps, r.parallel_threads);
+  out += "x ceiling: each method over the ceiling with as many threads as it uses (column thr)\n";
   if (!r.cold_note.empty()) out += r.cold_note + "\n";
-  out += fmt::format("\n{:<26} {:<5} {:>9} {:>9} {:>10} {:>12} {:>12}\n", "method", "cache", "GB/s med", "GB/s best",
-                     "x ceiling", "minflt/GiB", "majflt/GiB");
+  out += fmt::format("\n{:<26} {:<5} {:>3} {:>9} {:>9} {:>10} {:>12} {:>12}\n", "method", "cache", "thr", "GB/s med",
+                     "GB/s best", "x ceiling", "minflt/GiB", "majflt/GiB");
   for (const auto& s : r.sequential) {
-    out += fmt::format("{:<26} {:<5} {:>9.2f} {:>9.2f} {:>10.2f} {:>12.0f} {:>12.0f}{}\n", s.method, s.cache,
-                       s.median_gbps(), s.best_gbps(), r.ceiling_gbps > 0 ? s.median_gbps() / r.ceiling_gbps : 0,
-                       s.minor_faults_per_gib, s.major_faults_per_gib, s.lines_agree ? "" : "  LINE COUNT DIFFERS");
+    out += fmt::format("{:<26} {:<5} {:>3} {:>9.2f} {:>9.2f} {:>10.2f} {:>12.0f} {:>12.0f}{}\n", s.method, s.cache,
+                       s.threads, s.median_gbps(), s.best_gbps(), r.ratio_to_ceiling(s), s.minor_faults_per_gib,
+                       s.major_faults_per_gib, s.lines_agree ? "" : "  LINE COUNT DIFFERS");
   }
   if (!r.random.empty()) {
     out += fmt::format("\nrandom 4 KiB reads (hot page cache)\n{:<40} {:>14} {:>10}\n", "method", "reads/s", "x pread");
@@ -90,10 +91,11 @@ std::string render_json(const Report& r) {
   for (const auto& [k, v] : r.environment.facts) j["environment"][k] = v;
   j["ceiling_gbps"] = r.ceiling_gbps;
   j["parallel_ceiling_gbps"] = r.parallel_ceiling_gbps;
+  j["parallel_ceiling_threads"] = r.parallel_threads;
   for (const auto& s : r.sequential) {
-    j["sequential"].push_back({{"method", s.method}, {"cache", s.cache}, {"seconds", s.seconds},
+    j["sequential"].push_back({{"method", s.method}, {"cache", s.cache}, {"threads", s.threads}, {"seconds", s.seconds},
                                {"median_gbps", s.median_gbps()}, {"best_gbps", s.best_gbps()},
-                               {"ratio_to_ceiling", r.ceiling_gbps > 0 ? s.median_gbps() / r.ceiling_gbps : 0},
+                               {"ceiling_gbps", r.ceiling_for(s.threads)}, {"ratio_to_ceiling", r.ratio_to_ceiling(s)},
                                {"minor_faults_per_gib", s.minor_faults_per_gib},
                                {"major_faults_per_gib", s.major_faults_per_gib}, {"lines_agree", s.lines_agree}});
   }
@@ -109,18 +111,23 @@ std::string render_json(const Report& r) {
 }
 
 std::string render_csv(const Report& r) {
-  std::string out = "kind,method,cache,median_gbps,best_gbps,ratio_to_ceiling,minor_faults_per_gib,major_faults_per_gib,reads_per_second\n";
-  out += fmt::format("ceiling,resident buffer 1 thread,hot,{:.3f},{:.3f},1,0,0,\n", r.ceiling_gbps, r.ceiling_gbps);
+  // ratio_to_ceiling is over the ceiling row with the same threads.
+  std::string out =
+      "kind,method,cache,threads,median_gbps,best_gbps,ratio_to_ceiling,minor_faults_per_gib,major_faults_per_gib,"
+      "reads_per_second\n";
+  out += fmt::format("ceiling,resident buffer 1 thread,hot,1,{:.3f},{:.3f},1,0,0,\n", r.ceiling_gbps, r.ceiling_gbps);
+  out += fmt::format("ceiling,resident buffer {} threads,hot,{},{:.3f},{:.3f},1,0,0,\n", r.parallel_threads,
+                     r.parallel_threads, r.parallel_ceiling_gbps, r.parallel_ceiling_gbps);
   for (const auto& s : r.sequential) {
-    out += fmt::format("sequential,\"{}\",{},{:.3f},{:.3f},{:.3f},{:.0f},{:.0f},\n", s.method, s.cache, s.median_gbps(),
-                       s.best_gbps(), r.ceiling_gbps > 0 ? s.median_gbps() / r.ceiling_gbps : 0,
-                       s.minor_faults_per_gib, s.major_faults_per_gib);
+    out += fmt::format("sequential,\"{}\",{},{},{:.3f},{:.3f},{:.3f},{:.0f},{:.0f},\n", s.method, s.cache, s.threads,
+                       s.median_gbps(), s.best_gbps(), r.ratio_to_ceiling(s), s.minor_faults_per_gib,
+                       s.major_faults_per_gib);
   }
   for (const auto& s : r.random) {
-    out += fmt::format("random4k,\"{}\",hot,,,,,,{:.0f}\n", s.method, s.reads_per_second());
+    out += fmt::format("random4k,\"{}\",hot,1,,,,,,{:.0f}\n", s.method, s.reads_per_second());
   }
   for (const auto& s : r.small_files) {
-    out += fmt::format("smallfiles,\"{}\",hot,,,,,,{:.0f}\n", s.method, s.reads_per_second());
+    out += fmt::format("smallfiles,\"{}\",hot,1,,,,,,{:.0f}\n", s.method, s.reads_per_second());
   }
   return out;
 }
@@ -130,7 +137,7 @@ std::string render_csv(const Report& r) {
 std::string render_svg(const Report& r) {
   const int label_width = 230, bar_area = 520, row = 22, top = 60, left = 10;
   const int rows = static_cast<int>(r.sequential.size());
-  const int height = top + rows * row + 50;
+  const int height = top + rows * row + 60;
   const int width = left + label_width + bar_area + 90;
   double scale_max = std::max(r.ceiling_gbps, r.parallel_ceiling_gbps);
   for (const auto& s : r.sequential) scale_max = std::max(scale_max, s.median_gbps());
@@ -142,7 +149,7 @@ std::string render_svg(const Report& r) {
       "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
       "<text x=\"{}\" y=\"20\" font-size=\"15\" font-weight=\"bold\">Newline count, GB/s (median of {}), {:.0f} MiB file</text>\n"
       "<text x=\"{}\" y=\"38\" fill=\"#555\">blue: page cache hot, orange: cold (dropped before each run); dashed: "
-      "resident-buffer ceiling</text>\n",
+      "resident-buffer ceiling, 1 thread; dotted: all threads</text>\n",
       width, height, left, r.reps, static_cast<double>(r.size) / (1 << 20), left);
   for (int tick = 0; tick <= 5; ++tick) {
     const double v = scale_max * tick / 5;
@@ -166,6 +173,14 @@ std::string render_svg(const Report& r) {
                      top - 8, cx, top + rows * row);
   svg += fmt::format("<text x=\"{}\" y=\"{}\" fill=\"#c00\" text-anchor=\"middle\">ceiling {:.1f}</text>\n", cx, top - 10,
                      r.ceiling_gbps);
+  if (r.parallel_threads > 1 && r.parallel_ceiling_gbps > 0) {
+    // The ceiling the multi-threaded methods are held to, dotted, its label below the bars.
+    const int px = x_of(r.parallel_ceiling_gbps);
+    svg += fmt::format("<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#c00\" stroke-dasharray=\"2,3\"/>\n", px,
+                       top - 8, px, top + rows * row);
+    svg += fmt::format("<text x=\"{}\" y=\"{}\" fill=\"#c00\" text-anchor=\"middle\">{} threads {:.1f}</text>\n", px,
+                       top + rows * row + 45, r.parallel_threads, r.parallel_ceiling_gbps);
+  }
   svg += fmt::format("<text x=\"{}\" y=\"{}\" fill=\"#555\">GB/s</text>\n", left + label_width + bar_area / 2,
                      top + rows * row + 32);
   svg += "</svg>\n";
