@@ -9,7 +9,8 @@
 //
 // The kernels are chosen once at run time from what the CPU offers (__builtin_cpu_supports):
 // AVX-512BW, AVX2, or portable C++. MAPIO_SCAN_KERNEL=portable|avx2|avx512 in the environment forces
-// one (for tests and measurements); asking for one the CPU lacks falls back to the best it has.
+// one (for tests and measurements); asking for one the CPU lacks, or for an unknown name, falls back
+// to the best it has — scan_kernel_name() says which one runs (`mapio bench` prints it).
 //
 // Counting in pieces. Each counter below reduces a piece of input to a small Summary, and Summaries
 // of neighbouring pieces combine (`then`) into the Summary of both — associatively, so pieces may be
