@@ -1,6 +1,7 @@
 #include "mapio/mmio/physical.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -180,6 +181,15 @@ PhysicalWindow PhysicalWindow::map(std::uint64_t address, std::size_t length, co
     fd = FileDescriptor::open(options.device_path(), (options.is_writable() ? O_RDWR : O_RDONLY) | O_SYNC);
   } catch (const Error& e) {
     throw diagnose(DevmemStage::open, e, device);
+  }
+  // /dev/mem has no size, but a regular file standing in for it (a test, a saved memory image) does:
+  // a window reaching past its end would map, and the first access to a page beyond the end would
+  // raise SIGBUS. Refuse it here, for every user of a window.
+  struct stat st {};
+  if (::fstat(fd.get(), &st) == 0 && S_ISREG(st.st_mode) && static_cast<std::uint64_t>(st.st_size) <= last) {
+    throw Error("map", fmt::format("{} [{}]", device, range_text(address, last)), ERANGE,
+                fmt::format("{} is a regular file of {} bytes; the window needs it to reach {:#x}", device,
+                            st.st_size, last + 1));
   }
   try {
     auto mapping = Mapping::map_descriptor(fd.get(), address, length,

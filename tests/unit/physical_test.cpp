@@ -179,6 +179,30 @@ TEST(PhysicalWindow, RefusesEmptyAndWrappingRanges) {
   }
 }
 
+// A regular file standing in for the memory device has an end, /dev/mem has none: a window that
+// reaches past the end would map, and its first access beyond the end would raise SIGBUS.
+TEST(PhysicalWindow, AWindowPastTheEndOfAFileIsRefusedNotLeftToSigbus) {
+  mapio::test::ScratchDir dir;
+  const auto device = dir.write("mem", std::string(2 * 4096, 'm'));
+  const auto descriptors = mapio::test::descriptor_count();
+  try {
+    PhysicalWindow::map(2 * 4096 - 2, 4, PhysicalOptions().writable().device(device));
+    FAIL() << "a window past the end of the file was mapped";
+  } catch (const mapio::Error& e) {
+    EXPECT_EQ(e.errno_value(), ERANGE);
+    EXPECT_EQ(e.operation(), "map");
+    EXPECT_EQ(e.subject(), device.string() + " [0x1ffe-0x2001]");
+    EXPECT_TRUE(has(e.explanation(), "regular file of 8192 bytes")) << e.what();
+    EXPECT_TRUE(has(e.explanation(), "reach 0x2002")) << e.what();
+  }
+  EXPECT_EQ(mapio::test::descriptor_count(), descriptors);
+  EXPECT_EQ(std::filesystem::file_size(device), 2u * 4096);  // not grown
+  // A window that ends on the file's last byte is whole, and every byte of it can be touched.
+  auto window = PhysicalWindow::map(2 * 4096 - 4, 4, PhysicalOptions().writable().device(device));
+  std::memcpy(window.mapping().writable_data(), "last", 4);
+  EXPECT_EQ(mapio::test::as_text(window.mapping().bytes()), "last");
+}
+
 TEST(PhysicalWindow, AFailedMapIsDiagnosedAndLeaksNothing) {
   mapio::test::ScratchDir dir;
   const auto descriptors = mapio::test::descriptor_count();
