@@ -17,7 +17,7 @@ namespace {
 namespace mmio = mapio::mmio;
 
 struct Counter : mmio::Register<std::uint32_t, 0x40, mmio::Access::read_write> {
-  static constexpr mmio::Field<std::uint32_t, 8, 8> low{};
+  static constexpr field<8, 8> low{};
 };
 inline constexpr Counter counter{};
 

@@ -61,14 +61,13 @@ enum class DmaDirection : std::uint64_t { to_device = 0, to_ram = 1 };
 
 namespace regs {
 using mmio::Access;
-using mmio::Field;
 using mmio::Register;
 
 struct Identification : Register<std::uint32_t, 0x00, Access::read_only> {
   static constexpr std::string_view name = "identification";
-  static constexpr Field<std::uint32_t, 24, 8> major{};
-  static constexpr Field<std::uint32_t, 16, 8> minor{};
-  static constexpr Field<std::uint32_t, 0, 8> magic{};
+  static constexpr field<24, 8> major{};
+  static constexpr field<16, 8> minor{};
+  static constexpr field<0, 8> magic{};
 };
 struct Liveness : Register<std::uint32_t, 0x04, Access::read_write> {
   static constexpr std::string_view name = "liveness";
@@ -78,8 +77,8 @@ struct Factorial : Register<std::uint32_t, 0x08, Access::read_write> {
 };
 struct Status : Register<std::uint32_t, 0x20, Access::read_write> {
   static constexpr std::string_view name = "status";
-  static constexpr Field<std::uint32_t, 0, 1> busy{};
-  static constexpr Field<std::uint32_t, 7, 1> interrupt_when_done{};
+  static constexpr field<0, 1> busy{};
+  static constexpr field<7, 1> interrupt_when_done{};
 };
 struct InterruptStatus : Register<std::uint32_t, 0x24, Access::read_only> {
   static constexpr std::string_view name = "interrupt status";
@@ -101,9 +100,9 @@ struct DmaCount : Register<std::uint64_t, 0x90, Access::read_write> {
 };
 struct DmaCommand : Register<std::uint64_t, 0x98, Access::read_write> {
   static constexpr std::string_view name = "dma command";
-  static constexpr Field<std::uint64_t, 0, 1> start{};
-  static constexpr Field<std::uint64_t, 1, 1, DmaDirection> direction{};
-  static constexpr Field<std::uint64_t, 2, 1> interrupt_when_done{};
+  static constexpr field<0, 1> start{};
+  static constexpr field<1, 1, DmaDirection> direction{};
+  static constexpr field<2, 1> interrupt_when_done{};
 };
 
 inline constexpr Identification identification{};

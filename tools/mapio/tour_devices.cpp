@@ -15,16 +15,16 @@ namespace {
 namespace regs {
 struct Operand : mmio::Register<std::uint32_t, 0x00, mmio::Access::write_only> {
   static constexpr std::string_view name = "operand";
-  static constexpr mmio::Field<std::uint32_t, 0, 16> a{};
-  static constexpr mmio::Field<std::uint32_t, 16, 16> b{};
+  static constexpr field<0, 16> a{};
+  static constexpr field<16, 16> b{};
 };
 struct Control : mmio::Register<std::uint32_t, 0x04, mmio::Access::read_write> {
   static constexpr std::string_view name = "control";
-  static constexpr mmio::Field<std::uint32_t, 0, 1> start{};
+  static constexpr field<0, 1> start{};
 };
 struct Status : mmio::Register<std::uint32_t, 0x08, mmio::Access::read_only> {
   static constexpr std::string_view name = "status";
-  static constexpr mmio::Field<std::uint32_t, 0, 1> busy{};
+  static constexpr field<0, 1> busy{};
 };
 struct Result : mmio::Register<std::uint32_t, 0x0c, mmio::Access::read_only> {
   static constexpr std::string_view name = "result";
