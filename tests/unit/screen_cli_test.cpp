@@ -114,7 +114,7 @@ TEST(VgaTextCli, BadArgumentsAreUsageErrors) {
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.output.find("bit 7 of the attribute is blink"), std::string::npos) << r.output;
   r = run("vga-text --device " + mem + " --row 25 x");
-  EXPECT_EQ(r.status, 105 /* CLI11 ValidationError */) << r.output;
+  EXPECT_EQ(r.status, 2) << r.output;  // the option parser's range check: a usage error too
   r = run("vga-text --device " + mem);
   EXPECT_EQ(r.status, 2);
   r = run("vga-text --device " + (dir / "absent").string() + " x");

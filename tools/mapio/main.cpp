@@ -16,6 +16,11 @@ std::vector<Command>& commands() {
   return all;
 }
 
+// CLI11 gives each kind of usage error a status of its own (105, 106, 109, 114, ...); mapio keeps
+// to the Unix convention instead, so that scripts can tell a mistake from a failure: 0 after
+// --help or --version, 2 for every usage error, 1 when the work itself failed.
+int usage_status(CLI::App& app, const CLI::ParseError& e) { return app.exit(e) == 0 ? 0 : 2; }
+
 }  // namespace mapio::cli
 
 int main(int argc, char** argv) {
@@ -35,7 +40,7 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    return usage_status(app, e);
   }
 
   for (auto& [sub, run] : runners) {
@@ -47,7 +52,7 @@ int main(int argc, char** argv) {
       return 1;
     } catch (const CLI::ParseError& e) {
       // Verbs validate their own positional grammar (devmem, bar) and report it like CLI11 does.
-      return sub->exit(e);
+      return usage_status(*sub, e);
     } catch (const std::exception& e) {
       fmt::print(stderr, "mapio {}: {}\n", sub->get_name(), e.what());
       return 1;
