@@ -326,6 +326,16 @@ void install_mapio_over_current_handler(const MappedFile& file) {
   }
 }
 
+/// For a death test's child: `handler` takes SIGBUS, then `path` is mapped, cut to one page, and
+/// mapio's handler is put over `handler`. Pages 1-3 of the returned mapping are lost.
+MappedFile lose_pages_under(const std::filesystem::path& path, void (*handler)(int)) {
+  ::signal(SIGBUS, handler);
+  auto file = MappedFile::open(path);
+  std::filesystem::resize_file(path, page_size());
+  install_mapio_over_current_handler(file);
+  return file;
+}
+
 TEST(SafeReadDeathTest, APlainHandlerInstalledBeforeGetsUnguardedFaults) {
   // A handler installed with signal(2) (no SA_SIGINFO) takes one argument; mapio must call it so.
   GTEST_FLAG_SET(death_test_style, "threadsafe");
@@ -333,20 +343,14 @@ TEST(SafeReadDeathTest, APlainHandlerInstalledBeforeGetsUnguardedFaults) {
   auto path = four_page_file(dir);
   EXPECT_EXIT(
       {
-        ::signal(SIGBUS, plain_handler);
-        auto file = MappedFile::open(path);
-        std::filesystem::resize_file(path, page_size());
-        install_mapio_over_current_handler(file);
+        auto file = lose_pages_under(path, plain_handler);
         volatile std::byte touch = file.bytes()[2 * page_size()];  // unguarded: the plain handler
         (void)touch;
       },
       ::testing::ExitedWithCode(43), "plain handler ran");
   EXPECT_EXIT(
       {
-        ::signal(SIGBUS, plain_handler);
-        auto file = MappedFile::open(path);
-        std::filesystem::resize_file(path, page_size());
-        install_mapio_over_current_handler(file);
+        auto file = lose_pages_under(path, plain_handler);
         ::raise(SIGBUS);  // not a fault: goes to the plain handler as well
       },
       ::testing::ExitedWithCode(43), "plain handler ran");
@@ -360,10 +364,7 @@ TEST(SafeReadDeathTest, AnIgnoredSigbusStaysIgnoredUnlessItIsARealFault) {
   auto path = four_page_file(dir);
   EXPECT_EXIT(
       {
-        ::signal(SIGBUS, SIG_IGN);
-        auto file = MappedFile::open(path);
-        std::filesystem::resize_file(path, page_size());
-        install_mapio_over_current_handler(file);
+        auto file = lose_pages_under(path, SIG_IGN);
         ::raise(SIGBUS);
         ::kill(::getpid(), SIGBUS);
         sigval value{};
@@ -376,10 +377,7 @@ TEST(SafeReadDeathTest, AnIgnoredSigbusStaysIgnoredUnlessItIsARealFault) {
       ::testing::ExitedWithCode(0), "still alive");
   MAPIO_EXPECT_KILLED_BY(
       {
-        ::signal(SIGBUS, SIG_IGN);
-        auto file = MappedFile::open(path);
-        std::filesystem::resize_file(path, page_size());
-        install_mapio_over_current_handler(file);
+        auto file = lose_pages_under(path, SIG_IGN);
         volatile std::byte touch = file.bytes()[2 * page_size()];  // unguarded real fault
         (void)touch;
         std::fprintf(stderr, "survived a real fault\n");
