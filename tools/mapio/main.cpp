@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "arguments.hpp"
 #include "command.hpp"
 #include "mapio/error.hpp"
 
@@ -19,7 +20,7 @@ std::vector<Command>& commands() {
 // CLI11 gives each kind of usage error a status of its own (105, 106, 109, 114, ...); mapio keeps
 // to the Unix convention instead, so that scripts can tell a mistake from a failure: 0 after
 // --help or --version, 2 for every usage error, 1 when the work itself failed.
-int usage_status(CLI::App& app, const CLI::ParseError& e) { return app.exit(e) == 0 ? 0 : 2; }
+int usage_status(CLI::App& app, const CLI::ParseError& e) { return app.exit(e) == 0 ? 0 : usage_error_status; }
 
 }  // namespace mapio::cli
 
