@@ -309,39 +309,24 @@ TEST(ConfigSpace, NonAdminReaderGetsTheKernelsFirst64BytesAndTheReason) {
   ASSERT_GT(full.size(), 64u);
   ASSERT_EQ(as_root.read_bytes(0, full), full.size()) << "root sees all of it";
 
-  int pipe_fds[2];
-  ASSERT_EQ(::pipe(pipe_fds), 0);
-  pid_t child = ::fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    ::close(pipe_fds[0]);
+  // As nobody: "<bytes read>|<same or different from root's first 64>|<errno>|<message>" of a read past 64.
+  const auto child = mapio::test::run_unprivileged([&]() -> std::string {
     std::string report;
-    if (::setgid(65534) != 0 || ::setuid(65534) != 0) {
-      report = "setuid failed";
-    } else {
-      try {
-        auto config_space = mapio::mmio::ConfigSpace::open(config);
-        std::vector<std::byte> seen(config_space.size());
-        std::size_t got = config_space.read_bytes(0, seen);
-        report = std::to_string(got) + "|" +
-                 (std::equal(seen.begin(), seen.begin() + 64, full.begin()) ? "same" : "different") + "|";
-        config_space.read<std::uint32_t>(0x40);
-        report += "no error";
-      } catch (const Error& e) {
-        report += std::to_string(e.errno_value()) + "|" + e.what();
-      }
+    try {
+      auto config_space = mapio::mmio::ConfigSpace::open(config);
+      std::vector<std::byte> seen(config_space.size());
+      std::size_t got = config_space.read_bytes(0, seen);
+      report = std::to_string(got) + "|" +
+               (std::equal(seen.begin(), seen.begin() + 64, full.begin()) ? "same" : "different") + "|";
+      config_space.read<std::uint32_t>(0x40);
+      report += "no error";
+    } catch (const Error& e) {
+      report += std::to_string(e.errno_value()) + "|" + e.what();
     }
-    (void)!::write(pipe_fds[1], report.data(), report.size());
-    ::_exit(0);
-  }
-  ::close(pipe_fds[1]);
-  std::string report;
-  char buffer[1024];
-  for (ssize_t n; (n = ::read(pipe_fds[0], buffer, sizeof buffer)) > 0;) report.append(buffer, static_cast<std::size_t>(n));
-  ::close(pipe_fds[0]);
-  int status = 0;
-  ::waitpid(child, &status, 0);
-  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    return report;
+  });
+  ASSERT_EQ(child.status, 0) << "the child could not run as nobody: " << child.message;
+  const std::string& report = child.message;
   EXPECT_EQ(report.substr(0, report.find('|', report.find('|') + 1) + 1), "64|same|") << report;
   EXPECT_NE(report.find("|" + std::to_string(EACCES) + "|"), std::string::npos) << report;
   EXPECT_NE(report.find(config.string() + " [offset 0x40, 4 bytes]"), std::string::npos) << report;
