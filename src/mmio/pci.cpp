@@ -300,11 +300,11 @@ PciDevice PciBus::device(PciAddress address) const {
                              devices_directory().string()));
   };
   std::error_code ec;
-  if (!std::filesystem::exists(devices_directory() / address.to_string(), ec)) throw missing();
-  for (auto& device : devices()) {
-    if (device.address == address) return std::move(device);
-  }
-  throw missing();
+  auto directory = devices_directory() / address.to_string();
+  if (!std::filesystem::exists(directory, ec)) throw missing();
+  auto device = libpci::describe(root_, address);
+  device.sysfs_path = directory;
+  return device;
 }
 
 std::vector<std::string> PciBus::libpci_disagreements() const {

@@ -24,6 +24,7 @@ namespace {
 // handler not to return, so what it was holding at that moment (an open directory, a half-made
 // device) is not freed: acceptable for an error that ends the listing.
 thread_local std::string warnings;
+thread_local const char* operation = "";
 
 std::string format_message(const char* format, va_list arguments) {
   char text[512];
@@ -39,7 +40,7 @@ __attribute__((noreturn)) void on_error(char* format, ...) {
   va_end(arguments);
   if (!warnings.empty()) text += fmt::format(" (after libpci warned: {})", warnings);
   warnings.clear();
-  throw Error("list PCI devices with libpci", "", EIO, text);
+  throw Error(operation, "", EIO, text);
 }
 
 void on_warning(char* format, ...) {
@@ -52,11 +53,13 @@ void on_warning(char* format, ...) {
 
 void on_debug(char*, ...) {}
 
-/// pci_alloc/pci_cleanup with mapio's handlers installed before anything can fail.
+/// pci_alloc/pci_cleanup with mapio's handlers installed before anything can fail; `what` names
+/// the operation in the errors they throw.
 struct Access {
   pci_access* access = pci_alloc();
-  Access() {
+  explicit Access(const char* what) {
     warnings.clear();
+    operation = what;
     access->error = on_error;
     access->warning = on_warning;
     access->debug = on_debug;
@@ -88,48 +91,44 @@ Bar make_bar(unsigned index, pciaddr_t base, pciaddr_t size, pciaddr_t flags) {
              static_cast<std::uint64_t>(size), static_cast<std::uint64_t>(flags)};
 }
 
-}  // namespace
+// The sysfs back-end reads each of these from the same files the kernel exports (vendor, device,
+// class, revision, resource, the driver and iommu_group links).
+constexpr int wanted = PCI_FILL_IDENT | PCI_FILL_CLASS | PCI_FILL_CLASS_EXT | PCI_FILL_BASES | PCI_FILL_ROM_BASE |
+                       PCI_FILL_SIZES | PCI_FILL_IO_FLAGS | PCI_FILL_DRIVER | PCI_FILL_IOMMU_GROUP;
 
-std::vector<PciDevice> enumerate(const std::filesystem::path& sysfs_root) {
-  Access holder;
-  pci_access* a = holder.access;
+void open_sysfs(pci_access* a, const std::filesystem::path& sysfs_root) {
   a->method = PCI_ACCESS_SYS_BUS_PCI;
   std::string path = (sysfs_root / "bus" / "pci").string();
   char parameter[] = "sysfs.path";
   pci_set_param(a, parameter, path.data());
   pci_init(a);
-  pci_scan_bus(a);
+}
 
-  // The sysfs back-end reads each of these from the same files the kernel exports (vendor,
-  // device, class, revision, resource, the driver and iommu_group links): IDENT, CLASS and BASES
-  // come with the scan, the rest on request.
-  constexpr int wanted = PCI_FILL_IDENT | PCI_FILL_CLASS | PCI_FILL_CLASS_EXT | PCI_FILL_BASES | PCI_FILL_ROM_BASE |
-                         PCI_FILL_SIZES | PCI_FILL_IO_FLAGS | PCI_FILL_DRIVER | PCI_FILL_IOMMU_GROUP;
-  std::vector<PciDevice> devices;
-  for (pci_dev* d = a->devices; d != nullptr; d = d->next) {
-    pci_fill_info(d, wanted);
-    PciDevice device;
-    device.address.domain = static_cast<std::uint32_t>(d->domain);
-    device.address.bus = d->bus;
-    device.address.device = d->dev;
-    device.address.function = d->func;
-    device.vendor_id = d->vendor_id;
-    device.device_id = d->device_id;
-    device.class_code = (static_cast<std::uint32_t>(d->device_class) << 8) | d->prog_if;
-    device.revision = d->rev_id;
-    device.driver = string_property(d, PCI_FILL_DRIVER);
-    if (auto group = sysfs::parse_number(string_property(d, PCI_FILL_IOMMU_GROUP))) {
-      device.iommu_group = static_cast<unsigned>(*group);
-    }
-    for (unsigned i = 0; i < 6; ++i) {
-      if (d->size[i] != 0) device.bars.push_back(make_bar(i, d->base_addr[i], d->size[i], d->flags[i]));
-    }
-    if (d->rom_size != 0) device.bars.push_back(make_bar(6, d->rom_base_addr, d->rom_size, d->rom_flags));
-    devices.push_back(std::move(device));
+PciDevice describe_filled(pci_dev* d) {
+  pci_fill_info(d, wanted);
+  PciDevice device;
+  device.address.domain = static_cast<std::uint32_t>(d->domain);
+  device.address.bus = d->bus;
+  device.address.device = d->dev;
+  device.address.function = d->func;
+  device.vendor_id = d->vendor_id;
+  device.device_id = d->device_id;
+  device.class_code = (static_cast<std::uint32_t>(d->device_class) << 8) | d->prog_if;
+  device.revision = d->rev_id;
+  device.driver = string_property(d, PCI_FILL_DRIVER);
+  if (auto group = sysfs::parse_number(string_property(d, PCI_FILL_IOMMU_GROUP))) {
+    device.iommu_group = static_cast<unsigned>(*group);
   }
+  for (unsigned i = 0; i < 6; ++i) {
+    if (d->size[i] != 0) device.bars.push_back(make_bar(i, d->base_addr[i], d->size[i], d->flags[i]));
+  }
+  if (d->rom_size != 0) device.bars.push_back(make_bar(6, d->rom_base_addr, d->rom_size, d->rom_flags));
+  return device;
+}
 
-  // Names are a courtesy: a missing or malformed pci.ids leaves them empty rather than failing the
-  // listing (a malformed one is reported through the error handler, once).
+// Names are a courtesy: a missing or malformed pci.ids leaves them empty rather than failing the
+// listing (a malformed one is reported through the error handler, once).
+void add_names(pci_access* a, std::vector<PciDevice>& devices) {
   try {
     for (auto& device : devices) {
       device.vendor_name = lookup(a, PCI_LOOKUP_VENDOR, device.vendor_id);
@@ -139,7 +138,37 @@ std::vector<PciDevice> enumerate(const std::filesystem::path& sysfs_root) {
     }
   } catch (const Error&) {
   }
+}
+
+}  // namespace
+
+std::vector<PciDevice> enumerate(const std::filesystem::path& sysfs_root) {
+  Access holder("list PCI devices with libpci");
+  open_sysfs(holder.access, sysfs_root);
+  pci_scan_bus(holder.access);
+  std::vector<PciDevice> devices;
+  for (pci_dev* d = holder.access->devices; d != nullptr; d = d->next) devices.push_back(describe_filled(d));
+  add_names(holder.access, devices);
   return devices;
+}
+
+PciDevice describe(const std::filesystem::path& sysfs_root, const PciAddress& address) {
+  Access holder("describe a PCI device with libpci");
+  open_sysfs(holder.access, sysfs_root);
+  // pci_get_dev makes a handle for one address without scanning the bus; the sysfs back-end then
+  // fills it from that device's own directory alone.
+  pci_dev* d = pci_get_dev(holder.access, static_cast<int>(address.domain), address.bus, address.device,
+                           address.function);
+  std::vector<PciDevice> one;
+  try {
+    one.push_back(describe_filled(d));
+  } catch (...) {
+    pci_free_dev(d);
+    throw;
+  }
+  pci_free_dev(d);
+  add_names(holder.access, one);
+  return std::move(one.front());
 }
 
 }  // namespace mapio::mmio::libpci

@@ -16,4 +16,9 @@ namespace mapio::mmio::libpci {
 /// reports an error, with any warnings it gave before it.
 std::vector<PciDevice> enumerate(const std::filesystem::path& sysfs_root);
 
+/// The same description for one function, read from its own sysfs directory without scanning the
+/// bus. The caller checks that the directory exists: libpci would describe a missing one as all
+/// ones rather than fail.
+PciDevice describe(const std::filesystem::path& sysfs_root, const PciAddress& address);
+
 }  // namespace mapio::mmio::libpci

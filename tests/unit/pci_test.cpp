@@ -210,6 +210,47 @@ TEST(PciBus, LibpciErrorsBecomeExceptionsNotExit) {
   EXPECT_EQ(PciBus(tree).devices().size(), 4u);
 }
 
+// Every field of a device, BARs included, as one line: what device(address) and devices() must
+// agree on.
+std::string describe(const mapio::mmio::PciDevice& d) {
+  std::string text = fmt::format("{} {} {:04x}:{:04x} class {:06x} rev {:02x} [{}|{}|{}] driver '{}' group {}",
+                                 d.address.to_string(), d.sysfs_path.string(), d.vendor_id, d.device_id,
+                                 d.class_code, d.revision, d.vendor_name, d.device_name, d.class_name, d.driver,
+                                 d.iommu_group ? std::to_string(*d.iommu_group) : "none");
+  for (const auto& bar : d.bars) text += fmt::format(" bar{}={:x}+{:x}/{:x}", bar.index, bar.address, bar.size, bar.flags);
+  return text;
+}
+
+// device(address) reads one directory instead of scanning the bus: it must describe each device
+// exactly as the listing does, on the hand-made tree and on this machine's own sysfs.
+void expect_each_device_reads_like_the_listing(const fs::path& root) {
+  auto listing = PciBus(root).devices();
+  ASSERT_FALSE(listing.empty()) << root;
+  for (const auto& listed : listing) {
+    EXPECT_EQ(describe(PciBus(root).device(listed.address)), describe(listed));
+  }
+}
+
+TEST(PciBus, OneDeviceByAddressReadsLikeTheListing) { expect_each_device_reads_like_the_listing(tree); }
+
+TEST(PciBus, OneDeviceByAddressReadsLikeTheListingOnThisMachine) {
+  std::error_code ec;
+  if (fs::is_empty("/sys/bus/pci/devices", ec) || ec) GTEST_SKIP() << "this machine shows no PCI bus in sysfs";
+  expect_each_device_reads_like_the_listing("/sys");
+}
+
+TEST(PciBus, OneDeviceByAddressTurnsLibpciErrorsIntoExceptions) {
+  TreeCopy copy;
+  fs::remove(copy.device("0000:00:04.0") / "vendor");
+  auto e = error_of([&] { PciBus(copy.root).device(PciAddress::parse("00:04.0")); });
+  EXPECT_EQ(e.errno_value(), EIO);
+  EXPECT_EQ(e.operation(), "describe a PCI device with libpci");
+  EXPECT_NE(std::string(e.what()).find((copy.device("0000:00:04.0") / "vendor").string()), std::string::npos)
+      << e.what();
+  // Another device of the same tree is still described.
+  EXPECT_EQ(PciBus(copy.root).device(PciAddress::parse("00:03.0")).vendor_id, 0x8086);
+}
+
 TEST(PciBus, LibpciAndSysfsDisagreeOnADanglingDriverLink) {
   // The sysfs view takes the link's name; libpci resolves the link (realpath) and finds nothing.
   TreeCopy copy;

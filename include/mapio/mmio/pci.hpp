@@ -184,7 +184,8 @@ class PciBus {
   /// directory is missing, or (EIO, with libpci's message) when libpci cannot read the tree; libpci
   /// never ends the process.
   std::vector<PciDevice> devices() const;
-  /// One function; mapio::Error (ENODEV) naming the address when it is not there.
+  /// One function, described from its own sysfs directory without scanning the bus, exactly as
+  /// devices() lists it; mapio::Error (ENODEV) naming the address when it is not there.
   PciDevice device(PciAddress address) const;
   /// Differences between libpci's view and the sysfs files read directly (devices listed, ids,
   /// class and revision, driver, IOMMU group, every BAR and the ROM), one sentence each; empty when
