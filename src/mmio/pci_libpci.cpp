@@ -21,8 +21,8 @@ namespace {
 // exit(): a library must not end its caller's process over an unreadable sysfs file. The handlers
 // below record warnings and turn an error into a mapio::Error, thrown through libpci's C frames
 // (Debian builds it with unwind tables, as every x86_64 object is). libpci expects its error
-// handler not to return, so what it was holding at that moment (an open directory, a half-made
-// device) is not freed: acceptable for an error that ends the listing.
+// handler not to return, so whatever it holds at that moment is never released: mapio therefore
+// calls it only where it holds nothing open (see describe_one and enumerate below).
 thread_local std::string warnings;
 thread_local const char* operation = "";
 
@@ -140,14 +140,50 @@ void add_names(pci_access* a, std::vector<PciDevice>& devices) {
   }
 }
 
+// One function through libpci. Its resource table is parsed by mapio first: libpci reads it with
+// stdio and, on a line it cannot parse, throws (through our handler) with the FILE still open.
+// mapio's parser fails on everything libpci's would, and closes what it opened.
+PciDevice describe_one(pci_access* a, const std::filesystem::path& directory, const PciAddress& address) {
+  auto resource = directory / address.to_string() / "resource";
+  parse_resource_table(sysfs::read_text(resource), resource.string());
+  // pci_get_dev makes a handle for one address without scanning the bus; the sysfs back-end fills
+  // it from that device's own directory.
+  pci_dev* d = pci_get_dev(a, static_cast<int>(address.domain), address.bus, address.device, address.function);
+  try {
+    PciDevice device = describe_filled(d);
+    pci_free_dev(d);
+    return device;
+  } catch (...) {
+    pci_free_dev(d);
+    throw;
+  }
+}
+
 }  // namespace
 
 std::vector<PciDevice> enumerate(const std::filesystem::path& sysfs_root) {
+  // The directory is listed here and each function handed to libpci on its own (pci_get_dev), not
+  // through pci_scan_bus: libpci's scan holds its directory open while it reads each device, and
+  // an error there (a name that is not an address, a malformed table) leaves that handle open for
+  // good, since the error handler throws past its cleanup.
+  auto directory = sysfs_root / "bus" / "pci" / "devices";
+  std::vector<PciAddress> addresses;
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it(directory, ec), end; !ec && it != end; it.increment(ec)) {
+    std::string name = it->path().filename().string();
+    try {
+      addresses.push_back(PciAddress::parse(name));
+    } catch (const Error&) {
+      throw Error("list PCI devices", it->path().string(), EINVAL,
+                  fmt::format("\"{}\" in the devices directory is not a PCI address", name));
+    }
+  }
+  if (ec) throw Error("list PCI devices", directory.string(), ec.value());
+
   Access holder("list PCI devices with libpci");
   open_sysfs(holder.access, sysfs_root);
-  pci_scan_bus(holder.access);
   std::vector<PciDevice> devices;
-  for (pci_dev* d = holder.access->devices; d != nullptr; d = d->next) devices.push_back(describe_filled(d));
+  for (const auto& address : addresses) devices.push_back(describe_one(holder.access, directory, address));
   add_names(holder.access, devices);
   return devices;
 }
@@ -155,18 +191,8 @@ std::vector<PciDevice> enumerate(const std::filesystem::path& sysfs_root) {
 PciDevice describe(const std::filesystem::path& sysfs_root, const PciAddress& address) {
   Access holder("describe a PCI device with libpci");
   open_sysfs(holder.access, sysfs_root);
-  // pci_get_dev makes a handle for one address without scanning the bus; the sysfs back-end then
-  // fills it from that device's own directory alone.
-  pci_dev* d = pci_get_dev(holder.access, static_cast<int>(address.domain), address.bus, address.device,
-                           address.function);
   std::vector<PciDevice> one;
-  try {
-    one.push_back(describe_filled(d));
-  } catch (...) {
-    pci_free_dev(d);
-    throw;
-  }
-  pci_free_dev(d);
+  one.push_back(describe_one(holder.access, sysfs_root / "bus" / "pci" / "devices", address));
   add_names(holder.access, one);
   return std::move(one.front());
 }

@@ -9,11 +9,12 @@
 
 namespace mapio::mmio::libpci {
 
-/// Every function libpci finds under `<sysfs_root>/bus/pci` (method linux-sysfs, `sysfs.path`
-/// pointed there): address, ids, class, revision, BARs and ROM with their IORESOURCE_* flags,
-/// bound driver, IOMMU group, and names from pci.ids. `sysfs_path` is left empty and the order is
-/// libpci's (directory order). Throws mapio::Error (EIO) with libpci's own message when libpci
-/// reports an error, with any warnings it gave before it.
+/// Every function under `<sysfs_root>/bus/pci/devices`, each described by libpci (method
+/// linux-sysfs, `sysfs.path` pointed there): address, ids, class, revision, BARs and ROM with their
+/// IORESOURCE_* flags, bound driver, IOMMU group, and names from pci.ids. `sysfs_path` is left
+/// empty and the order is the directory's. Throws mapio::Error: EINVAL for an entry that is not a
+/// PCI address or a malformed resource table, EIO with libpci's own message (and any warnings it
+/// gave before) when libpci reports an error. A failure leaves no descriptor open.
 std::vector<PciDevice> enumerate(const std::filesystem::path& sysfs_root);
 
 /// The same description for one function, read from its own sysfs directory without scanning the

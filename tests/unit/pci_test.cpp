@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <functional>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -201,7 +202,9 @@ TEST(PciBus, LibpciErrorsBecomeExceptionsNotExit) {
   // linux-sysfs back-end cannot identify the device and reports an error naming the file.
   TreeCopy copy;
   fs::remove(copy.device("0000:00:04.0") / "vendor");
+  const auto descriptors = mapio::test::descriptor_count();
   auto e = error_of([&] { PciBus(copy.root).devices(); });
+  EXPECT_EQ(mapio::test::descriptor_count(), descriptors) << "the failed listing left a descriptor open";
   EXPECT_EQ(e.errno_value(), EIO);
   std::string what = e.what();
   EXPECT_NE(what.find("list PCI devices with libpci"), std::string::npos) << what;
@@ -249,6 +252,36 @@ TEST(PciBus, OneDeviceByAddressTurnsLibpciErrorsIntoExceptions) {
       << e.what();
   // Another device of the same tree is still described.
   EXPECT_EQ(PciBus(copy.root).device(PciAddress::parse("00:03.0")).vendor_id, 0x8086);
+}
+
+// Each way a tree can be broken under libpci's feet: the listing fails with an error naming the
+// file, and leaves no descriptor open behind it (libpci's own cleanup is skipped when its error
+// handler throws, so what it holds open at that moment must be nothing).
+TEST(PciBus, FailedListingsLeaveNoDescriptorOpen) {
+  const std::vector<std::pair<std::string, std::function<void(const TreeCopy&)>>> breakages = {
+      {"resource", [](const TreeCopy& c) { fs::remove(c.device("0000:00:04.0") / "resource"); }},
+      {"resource", [](const TreeCopy& c) {
+         std::ofstream(c.device("0000:00:04.0") / "resource", std::ios::trunc) << "not a resource line\n";
+       }},
+      {"vendor", [](const TreeCopy& c) { fs::remove(c.device("0000:00:04.0") / "vendor"); }},
+      {"class", [](const TreeCopy& c) { fs::remove(c.device("0000:00:04.0") / "class"); }},
+      {"device", [](const TreeCopy& c) { fs::remove(c.device("0000:00:04.0") / "device"); }},
+      {"not-an-address", [](const TreeCopy& c) { fs::create_directory(c.root / "bus/pci/devices/not-an-address"); }},
+  };
+  for (const auto& [file, breakage] : breakages) {
+    TreeCopy copy;
+    breakage(copy);
+    const auto descriptors = mapio::test::descriptor_count();
+    std::string what;
+    try {
+      auto devices = PciBus(copy.root).devices();
+      what = fmt::format("listed {} devices", devices.size());
+    } catch (const Error& e) {
+      what = e.what();
+    }
+    EXPECT_NE(what.find(file), std::string::npos) << file << ": " << what;
+    EXPECT_EQ(mapio::test::descriptor_count(), descriptors) << file << ": " << what;
+  }
 }
 
 TEST(PciBus, LibpciAndSysfsDisagreeOnADanglingDriverLink) {

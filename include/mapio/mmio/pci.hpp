@@ -180,7 +180,7 @@ class PciBus {
  public:
   explicit PciBus(std::filesystem::path sysfs_root = "/sys");
 
-  /// Every function, sorted by address (one libpci scan). Throws mapio::Error when the devices
+  /// Every function, sorted by address, each described by libpci. Throws mapio::Error when the devices
   /// directory is missing, or (EIO, with libpci's message) when libpci cannot read the tree; libpci
   /// never ends the process.
   std::vector<PciDevice> devices() const;
