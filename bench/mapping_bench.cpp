@@ -13,6 +13,13 @@
 //   anon/map_populate    MAP_POPULATE
 //   anon/huge_advice     MADV_HUGEPAGE first: one fault per 2 MiB where THP is enabled (`huge_MiB`
 //                        is AnonHugePages)
+//   anon/huge_advice_recycled   the same, right after freeing 1 GiB of huge pages (untimed)
+//   anon/huge_advice_reclaimed  the same, 4 s after freeing them (untimed): long enough for free
+//                        page reporting to have handed them back to a hypervisor
+//
+// On a virtual machine with free page reporting (printed in the context when present), anon/huge
+// is fast only while the 2 MiB blocks it gets were freed less than about two seconds ago; after
+// that the hypervisor has taken them back and each huge fault costs it a fault of its own.
 //
 // Time is the thread's CPU time, which includes the kernel's work in mmap, madvise and the faults:
 // on a shared machine it is steadier than wall time. Compare variants as ratios within one run.
@@ -30,12 +37,14 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <benchmark/benchmark.h>
@@ -122,7 +131,34 @@ long smaps_kb(const void* begin, std::size_t length, const std::string& field) {
   return total;
 }
 
+// Free page reporting (virtio-balloon's VIRTIO_BALLOON_F_REPORTING): a guest kernel hands free
+// blocks of 2^page_reporting_order pages back to its hypervisor about two seconds after they are
+// freed, and the next fault on such a block pays the hypervisor's own fault and zeroing. Huge-page
+// faults take exactly such blocks, so their cost depends on how long ago memory was freed: the
+// benchmark prints whether this machine does it. Empty when it does not.
+std::string free_page_reporting() {
+  std::ifstream order_file("/sys/module/page_reporting/parameters/page_reporting_order");
+  unsigned order = 0;
+  if (!(order_file >> order)) return {};
+  std::error_code ec;
+  for (const auto& device : std::filesystem::directory_iterator("/sys/bus/virtio/drivers/virtio_balloon", ec)) {
+    std::ifstream features_file(device.path() / "features");
+    std::string features;  // one '0' or '1' per feature bit, bit 0 first
+    constexpr std::size_t reporting_bit = 5;
+    if (features_file >> features && features.size() > reporting_bit && features[reporting_bit] == '1') {
+      return fmt::format("on (virtio-balloon, blocks of {} KiB go back to the hypervisor once free)",
+                         (std::size_t{1} << order) * mapio::page_size() / 1024);
+    }
+  }
+  return {};
+}
+
 enum class Fill { faults, map_populate, populate_read, huge_advice };
+
+// Where the huge pages of anon/huge_* come from, when the machine reports free pages to its
+// hypervisor (see free_page_reporting): as they happen to be (whatever ran before), freed a moment
+// ago by this benchmark, or handed back to the hypervisor by waiting past its reporting delay.
+enum class Recent { as_found, recycled, reclaimed };
 
 // Reads one byte per page: the first touch of each page is what faults.
 std::uint64_t touch_read(const mapio::Mapping& m) {
@@ -167,11 +203,24 @@ void file_map_touch(benchmark::State& state, Fill fill) {
   report(state, faults, huge_kb, file.size);
 }
 
-void anon_map_touch(benchmark::State& state, Fill fill) {
+void map_touch_and_free_huge(std::size_t size) {
+  auto m = mapio::Mapping::anonymous(size, mapio::Sharing::copy_on_write, mapio::Protection::read_write);
+  m.advise(mapio::Advice::huge_page);
+  touch_write(m);
+}
+
+void anon_map_touch(benchmark::State& state, Fill fill, Recent recent = Recent::as_found) {
   const std::size_t size = bench_file().size;
   long faults = 0;
   long huge_kb = -1;
   for (auto _ : state) {
+    if (recent != Recent::as_found) {
+      state.PauseTiming();
+      map_touch_and_free_huge(size);  // the 2 MiB blocks the timed part will get, freed just now
+      // Free page reporting waits about 2 s after a block is freed; 4 s leaves it time to finish.
+      if (recent == Recent::reclaimed) std::this_thread::sleep_for(std::chrono::seconds(4));
+      state.ResumeTiming();
+    }
     const long before = minor_faults();
     auto m = mapio::Mapping::anonymous(size, mapio::Sharing::copy_on_write, mapio::Protection::read_write,
                                        mapio::MapFlags{fill == Fill::map_populate, false});
@@ -197,6 +246,11 @@ BENCHMARK_CAPTURE(file_map_touch, huge_advice, Fill::huge_advice)->Unit(benchmar
 BENCHMARK_CAPTURE(anon_map_touch, faults, Fill::faults)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(anon_map_touch, map_populate, Fill::map_populate)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(anon_map_touch, huge_advice, Fill::huge_advice)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(anon_map_touch, huge_advice_recycled, Fill::huge_advice, Recent::recycled)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(anon_map_touch, huge_advice_reclaimed, Fill::huge_advice, Recent::reclaimed)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(2);
 
 int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
@@ -208,6 +262,9 @@ int main(int argc, char** argv) {
     return 1;
   }
   benchmark::AddCustomContext("file", fmt::format("{} ({} bytes)", bench_file().path.string(), bench_file().size));
+  if (auto reporting = free_page_reporting(); !reporting.empty()) {
+    benchmark::AddCustomContext("free page reporting", reporting);
+  }
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   if (bench_file().created) std::filesystem::remove(bench_file().path);
