@@ -33,12 +33,18 @@ struct Control : mmio::Register<std::uint32_t, 0x08, mmio::Access::read_write> {
   static constexpr field<7, 1> irq{};
 };
 struct Address : mmio::Register<std::uint64_t, 0x80, mmio::Access::read_write> {};
+struct Flags : mmio::Register<std::uint8_t, 0x10, mmio::Access::read_write> {};
+struct Count : mmio::Register<std::uint16_t, 0x12, mmio::Access::read_write> {};
 inline constexpr Control control{};
 inline constexpr Address address{};
-using Map = mmio::RegisterMap<mmio::VolatileBus, Control, Address>;
+inline constexpr Flags flags{};
+inline constexpr Count count{};
+using Map = mmio::RegisterMap<mmio::VolatileBus, Control, Address, Flags, Count>;
 
 #define RAW32(base, off) (*reinterpret_cast<volatile std::uint32_t*>((base) + (off)))
 #define RAW64(base, off) (*reinterpret_cast<volatile std::uint64_t*>((base) + (off)))
+#define RAW8(base, off) (*reinterpret_cast<volatile std::uint8_t*>((base) + (off)))
+#define RAW16(base, off) (*reinterpret_cast<volatile std::uint16_t*>((base) + (off)))
 
 extern "C" {
 // The typed side takes a bound RegisterMap by value: the base address and a pointer to the bus
@@ -64,6 +70,26 @@ void raw_write64(std::byte* base, const void*, std::uint64_t v) {
   asm volatile("" ::: "memory"); RAW64(base, 0x80) = v; asm volatile("" ::: "memory");
 }
 void typed_write64(Map map, std::uint64_t v) { map[address].write(v); }
+
+std::uint8_t raw_read8(std::byte* base) {
+  asm volatile("" ::: "memory"); std::uint8_t v = RAW8(base, 0x10); asm volatile("" ::: "memory"); return v;
+}
+std::uint8_t typed_read8(Map map) { return map[flags].read(); }
+
+void raw_write8(std::byte* base, const void*, std::uint8_t v) {
+  asm volatile("" ::: "memory"); RAW8(base, 0x10) = v; asm volatile("" ::: "memory");
+}
+void typed_write8(Map map, std::uint8_t v) { map[flags].write(v); }
+
+std::uint16_t raw_read16(std::byte* base) {
+  asm volatile("" ::: "memory"); std::uint16_t v = RAW16(base, 0x12); asm volatile("" ::: "memory"); return v;
+}
+std::uint16_t typed_read16(Map map) { return map[count].read(); }
+
+void raw_write16(std::byte* base, const void*, std::uint16_t v) {
+  asm volatile("" ::: "memory"); RAW16(base, 0x12) = v; asm volatile("" ::: "memory");
+}
+void typed_write16(Map map, std::uint16_t v) { map[count].write(v); }
 
 std::uint32_t raw_read_relaxed32(std::byte* base) { return RAW32(base, 0x08); }
 std::uint32_t typed_read_relaxed32(Map map) { return map[control].read_relaxed(); }
@@ -92,7 +118,7 @@ std::uint32_t typed_via_bus(mmio::VolatileBus& bus) { return bus.load<std::uint3
 }
 EOF
 
-pairs="read32 write32 read64 write64 read_relaxed32 read_field write_fields modify via_bus"
+pairs="read8 write8 read16 write16 read32 write32 read64 write64 read_relaxed32 read_field write_fields modify via_bus"
 
 # Instruction text of one function: mnemonics and operands, no addresses or raw bytes.
 body() {
