@@ -31,3 +31,26 @@ set_tests_properties(cli.bench_methods_agree PROPERTIES LABELS cli TIMEOUT 300)
 # when not root (run as nobody when the tests run as root).
 add_test(NAME cli.bench_outputs COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/bench_outputs.sh $<TARGET_FILE:mapio_cli>)
 set_tests_properties(cli.bench_outputs PROPERTIES LABELS cli TIMEOUT 300)
+
+# The cold-cache runs, as root: the page cache is dropped before each, so plain mmap must take major
+# faults (a hot file would take none) and every cold method must still count the right lines.
+# Skipped when not root or when the build tree is on tmpfs, where dropping caches evicts nothing.
+add_test(NAME cli.bench_cold
+  COMMAND bash -c "set -euo pipefail
+    if [[ $(id -u) -ne 0 ]]; then echo 'not root: cannot drop the page cache'; exit 77; fi
+    if [[ $(stat -f -c %T '${CMAKE_CURRENT_BINARY_DIR}') == tmpfs ]]; then echo 'build tree on tmpfs'; exit 77; fi
+    '$<TARGET_FILE:mapio_cli>' bench --size 8 --reps 1 --only mapio,mmap --random-reads 100 --small-files 10 --json -q \
+      --dir '${CMAKE_CURRENT_BINARY_DIR}' > '${CMAKE_CURRENT_BINARY_DIR}/bench_cold.json'
+    python3 - '${CMAKE_CURRENT_BINARY_DIR}/bench_cold.json' <<'PY'
+import json, sys
+report = json.load(open(sys.argv[1]))
+assert report['cold_note'] == '', report['cold_note']
+cold = {m['method']: m for m in report['sequential'] if m['cache'] == 'cold'}
+for wanted in ('mmap', 'mapio auto, 1 thread', 'mapio map, 2 threads'):
+    assert wanted in cold, f'no cold run of {wanted}: {sorted(cold)}'
+assert all(m['lines_agree'] for m in cold.values()), cold
+assert cold['mmap']['major_faults_per_gib'] > 0, f'plain mmap took no major fault after the drop: {cold[\"mmap\"]}'
+print(f'{len(cold)} cold runs agree; plain mmap {cold[\"mmap\"][\"major_faults_per_gib\"]:.0f} major faults per GiB')
+PY")
+# RUN_SERIAL: dropping the page cache under a test that checks residency would fail it.
+set_tests_properties(cli.bench_cold PROPERTIES LABELS cli TIMEOUT 300 SKIP_RETURN_CODE 77 RUN_SERIAL TRUE)

@@ -21,7 +21,7 @@ else
 fi
 
 python3 - "$work" <<'PY'
-import csv, json, sys, xml.etree.ElementTree as ET
+import csv, json, re, sys, xml.etree.ElementTree as ET
 work = sys.argv[1]
 report = json.load(open(f'{work}/bench.json'))
 methods = [m['method'] for m in report['sequential']]
@@ -30,6 +30,9 @@ assert len(methods) >= 10, methods
 env = report['environment']
 for key in ('kernel', 'file system', 'THP enabled', 'fault_around_bytes', 'readahead', 'scan kernel'):
     assert env.get(key), f'environment lacks {key!r}: {env}'
+# A number, or "unavailable" with the reason in parentheses: never a bare guess.
+fault_around = env['fault_around_bytes']
+assert fault_around.isdigit() or re.fullmatch(r'unavailable \(.+\)', fault_around), fault_around
 assert report['cold_note'] == 'cold-cache runs skipped (--no-cold)', report['cold_note']
 
 # CSV: the header, both ceilings, one sequential row per method (the hot runs only: --no-cold).

@@ -4,6 +4,8 @@
 #include <sys/sysmacros.h>
 #include <sys/utsname.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -40,6 +42,22 @@ std::pair<std::string, std::string> file_system_of(const std::string& path) {
   return {best_type, best_device};
 }
 
+// debugfs holds fault_around_bytes; say why it cannot be read rather than guess.
+std::string fault_around_bytes() {
+  const char* path = "/sys/kernel/debug/fault_around_bytes";
+  std::ifstream in(path);
+  std::string line;
+  if (in && std::getline(in, line)) return line;
+  const int error = errno;
+  std::error_code ec;
+  if (std::filesystem::is_empty("/sys/kernel/debug", ec) || ec) {
+    return "unavailable (debugfs not mounted; the kernel default is 65536)";
+  }
+  if (error == EPERM) return "unavailable (debugfs restricted by kernel lockdown; the kernel default is 65536)";
+  if (error == EACCES) return "unavailable (debugfs needs root; the kernel default is 65536)";
+  return fmt::format("unavailable ({}; the kernel default is 65536)", std::strerror(error));
+}
+
 std::string readahead_of(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return "unavailable";
@@ -73,9 +91,7 @@ Environment describe_environment(const std::string& path) {
       {"file system", fs + " on " + device},
       {"THP enabled", first_line("/sys/kernel/mm/transparent_hugepage/enabled")},
       {"THP shmem_enabled", first_line("/sys/kernel/mm/transparent_hugepage/shmem_enabled")},
-      {"fault_around_bytes", first_line("/sys/kernel/debug/fault_around_bytes") == "unavailable"
-                                 ? "unavailable (debugfs not mounted; the kernel default is 65536)"
-                                 : first_line("/sys/kernel/debug/fault_around_bytes")},
+      {"fault_around_bytes", fault_around_bytes()},
       {"readahead", readahead_of(path)},
   };
   return e;
