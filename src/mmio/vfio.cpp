@@ -258,6 +258,13 @@ VfioRegion VfioDevice::region(unsigned index) const {
   return parse_region_info(buffer);
 }
 
+bool VfioRegion::can_map(std::uint64_t at, std::uint64_t length) const noexcept {
+  // Written with subtractions only: `at + length` could wrap past zero and look small.
+  return std::any_of(mmap_areas.begin(), mmap_areas.end(), [&](const VfioArea& a) {
+    return at >= a.offset && length <= a.size && at - a.offset <= a.size - length;
+  });
+}
+
 Mapping VfioDevice::map_region(unsigned index, std::uint64_t offset, std::size_t length, Protection protection) const {
   VfioRegion r = region(index);
   std::string subject = fmt::format("{} region {}", address_.to_string(), index);
@@ -267,10 +274,7 @@ Mapping VfioDevice::map_region(unsigned index, std::uint64_t offset, std::size_t
   }
   if (offset > r.size) throw Error("map", subject, ERANGE, fmt::format("offset {} is past the region's {} bytes", hex(offset), r.size));
   std::uint64_t size = length == Mapping::whole ? r.size - offset : length;
-  bool inside = std::any_of(r.mmap_areas.begin(), r.mmap_areas.end(), [&](const VfioArea& a) {
-    return offset >= a.offset && offset + size <= a.offset + a.size;
-  });
-  if (!inside) {
+  if (!r.can_map(offset, size)) {
     std::string areas;
     for (const auto& a : r.mmap_areas) areas += fmt::format("{}[{}, {})", areas.empty() ? "" : ", ", hex(a.offset), hex(a.offset + a.size));
     throw Error("map", fmt::format("{} [offset {}, length {}]", subject, hex(offset), size), EINVAL,

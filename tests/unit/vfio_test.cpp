@@ -134,6 +134,24 @@ TEST(RegionInfo, SparseMmapAreasFollowTheChainPastOtherCapabilities) {
   EXPECT_EQ(region.mmap_areas[1].size, 0x1000u);
 }
 
+TEST(RegionInfo, OnlyRangesInsideOneSparseAreaCanBeMapped) {
+  // Areas [0, 0x2000) and [0x3000, 0x4000) with a hole between them, as vfio-pci leaves for an
+  // MSI-X table.
+  RegionInfo info(2, rwm, 0x4000, std::uint64_t{2} << 40);
+  info.add_sparse({{0x0, 0x2000}, {0x3000, 0x1000}});
+  auto region = mapio::mmio::parse_region_info(info.bytes());
+  EXPECT_TRUE(region.can_map(0x0, 0x2000));
+  EXPECT_TRUE(region.can_map(0x1000, 0x1000));
+  EXPECT_TRUE(region.can_map(0x3000, 0x1000));
+  EXPECT_TRUE(region.can_map(0x3ffc, 4));
+  EXPECT_FALSE(region.can_map(0x1000, 0x2000)) << "ends in the hole";
+  EXPECT_FALSE(region.can_map(0x2000, 0x1000)) << "the hole itself";
+  EXPECT_FALSE(region.can_map(0x0, 0x4000)) << "spans the hole";
+  EXPECT_FALSE(region.can_map(0x3ffc, 8)) << "past the region";
+  EXPECT_FALSE(region.can_map(0x3000, ~std::uint64_t{0} - 0x2000)) << "an end that wraps past zero";
+  EXPECT_FALSE(region.can_map(~std::uint64_t{0}, 2));
+}
+
 TEST(RegionInfo, SparseWithNoAreasMeansNothingMayBeMapped) {
   RegionInfo info(0, rwm, 0x1000, 0);
   info.add_sparse({});

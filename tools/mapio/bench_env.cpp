@@ -11,6 +11,8 @@
 #include <sstream>
 #include <thread>
 
+#include <fmt/format.h>
+
 #include "bench_common.hpp"
 #include "mapio/scan.hpp"
 

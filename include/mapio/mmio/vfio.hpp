@@ -77,6 +77,14 @@ struct VfioRegion {
   bool readable() const noexcept { return flags & 1u; }
   bool writable() const noexcept { return flags & 2u; }
   bool mappable() const noexcept { return flags & 4u; }
+
+  /// Whether [offset, offset + length) lies wholly inside one mmap-able area: what map_region
+  /// checks before it maps. A range that spans a hole between sparse areas does not, nor one whose
+  /// end overflows.
+  ///
+  ///   auto bar0 = device.region(0);
+  ///   if (bar0.can_map(0x3000, 0x1000)) auto registers = device.map_region(0, 0x3000, 0x1000);
+  bool can_map(std::uint64_t offset, std::uint64_t length) const noexcept;
 };
 
 /// Decodes a struct vfio_region_info (with its capability chain when VFIO_REGION_INFO_FLAG_CAPS
