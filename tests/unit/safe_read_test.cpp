@@ -278,6 +278,51 @@ TEST(SafeReadDeathTest, FaultsOutsideTheGuardGoToTheHandlerInstalledBefore) {
       ::testing::ExitedWithCode(42), "previous handler ran");
 }
 
+// Eight threads make mapio's first guarded read at the same moment, so that they race to install
+// its SIGBUS handler. Had one of them recorded mapio's own handler as "the one before", an
+// unguarded fault would never reach the user's handler (or the default action).
+void first_guarded_reads_together(const MappedFile& file) {
+  std::barrier start(8);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&] {
+      std::byte out[1];
+      start.arrive_and_wait();
+      file.read_safely(0, out);
+    });
+  }
+  for (auto& thread : threads) thread.join();
+}
+
+TEST(SafeReadDeathTest, RacingFirstInstallsStillPassUnguardedFaultsOn) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  ScratchDir dir;
+  auto path = four_page_file(dir);
+  EXPECT_EXIT(
+      {
+        struct sigaction action {};
+        action.sa_sigaction = users_own_handler;
+        action.sa_flags = SA_SIGINFO;
+        ::sigaction(SIGBUS, &action, nullptr);
+        auto file = MappedFile::open(path);
+        first_guarded_reads_together(file);
+        std::filesystem::resize_file(path, 0);
+        volatile std::byte touch = file.bytes()[page_size()];  // unguarded: the user's handler
+        (void)touch;
+      },
+      ::testing::ExitedWithCode(42), "previous handler ran");
+  regrow(path);
+  MAPIO_EXPECT_KILLED_BY(
+      {
+        auto file = MappedFile::open(path);
+        first_guarded_reads_together(file);
+        std::filesystem::resize_file(path, 0);
+        volatile std::byte touch = file.bytes()[page_size()];  // unguarded: dies as usual
+        (void)touch;
+      },
+      SIGBUS);
+}
+
 TEST(SafeReadDeathTest, AnotherThreadsGuardDoesNotCoverAnUnguardedAccess) {
   // One thread sits inside a guarded scan of the whole mapping (blocked in its callback, its
   // recovery point armed over every page); the main thread touches a lost page of that same range
