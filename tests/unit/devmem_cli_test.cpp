@@ -219,6 +219,24 @@ TEST(DevmemCli, WritesAreRefusedWhenTheTableShowsOnlyZeros) {
   EXPECT_EQ(mem.bytes(0x2000, 4), std::string(4, '\0'));
 }
 
+TEST(DevmemCli, WritesAreRefusedWhenTheTableListsNothing) {
+  // An empty table cannot say where System RAM is, so it must not read as "no System RAM anywhere".
+  FakeMemory mem;
+  mapio::test::ScratchDir dir;
+  const std::string empty = dir.write("iomem", "").string();
+  Result r = run({"devmem", "--device", mem.path(), "--iomem", empty, "0x1000", "w", "5"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err, "mapio devmem: write " + mem.path() + " [0x1000-0x1003]: Operation not permitted (EPERM): cannot "
+                   "tell from " + empty + " whether the address is System RAM (it lists no resources); --force "
+                   "writes anyway\n");
+  EXPECT_EQ(mem.bytes(0x1000, 4), std::string("\xed\x00\x00\x01", 4));
+
+  r = run({"devmem", "--device", mem.path(), "--iomem", empty, "--force", "0x1000", "w", "5"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(mem.bytes(0x1000, 4), std::string("\x05\x00\x00\x00", 4));
+}
+
 TEST(DevmemCli, TraceLogsThePhysicalAccessOnStderr) {
   FakeMemory mem;
   Result r = run({"devmem", "--trace", "--device", mem.path(), "0x1000"});
