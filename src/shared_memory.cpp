@@ -83,13 +83,16 @@ SharedMemory SharedMemory::create(const std::string& name, std::size_t size, uns
     throw Error("shm_open", name, err, err == EEXIST ? "it exists already: open() it, or unlink() it first" : "");
   }
   FileDescriptor object(fd, fmt::format("shm:{}", name));
+  // The name exists from here on: whatever fails next (the size, or mapping a size the address
+  // space cannot hold) unlinks it, so a failed create leaves nothing behind. The descriptor closes
+  // with `object` on the way out.
   try {
     set_size(object, size);
+    return map_object(std::move(object), Access::read_write);
   } catch (...) {
-    ::shm_unlink(name.c_str());  // a failed create leaves nothing behind
+    ::shm_unlink(name.c_str());
     throw;
   }
-  return map_object(std::move(object), Access::read_write);
 }
 
 SharedMemory SharedMemory::open(const std::string& name, Access access) {

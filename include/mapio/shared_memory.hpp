@@ -53,6 +53,7 @@ class SharedMemory : public Mapping {
   /// memfd_create(2) with MFD_CLOEXEC | MFD_ALLOW_SEALING, sized to `size`, mapped read-write.
   static SharedMemory create_memfd(const std::string& name, std::size_t size);
   /// shm_open(3) with O_CREAT | O_EXCL: fails with EEXIST if `name` exists. `name` starts with '/'.
+  /// A create that fails after shm_open (sizing or mapping) unlinks `name` again: it leaves nothing behind.
   static SharedMemory create(const std::string& name, std::size_t size, unsigned mode = 0600);
   /// shm_open(3) of an existing object; its size comes from fstat.
   static SharedMemory open(const std::string& name, Access access = Access::read_write);

@@ -13,12 +13,29 @@ namespace mapio::mmio::sysfs {
 
 std::string read_text(const std::filesystem::path& path) { return FileDescriptor::open(path, O_RDONLY).read_all(); }
 
+namespace {
+
+std::string without_trailing_whitespace(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ' || text.back() == '\t')) text.pop_back();
+  return text;
+}
+
+std::uint64_t number_in(const std::filesystem::path& path, const std::string& text) {
+  auto value = parse_number(text);
+  // Quoted without the attribute's newline, so that the message stays on one line.
+  if (!value) {
+    throw_errno("parse", path.string(), EINVAL,
+                "expected a number, found \"" + without_trailing_whitespace(text) + "\"");
+  }
+  return *value;
+}
+
+}  // namespace
+
 std::optional<std::string> read_optional_line(const std::filesystem::path& path) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) return std::nullopt;
-  std::string text = read_text(path);
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ' || text.back() == '\t')) text.pop_back();
-  return text;
+  return without_trailing_whitespace(read_text(path));
 }
 
 std::optional<std::uint64_t> parse_number(std::string_view text) {
@@ -36,11 +53,12 @@ std::optional<std::uint64_t> parse_number(std::string_view text) {
   return value;
 }
 
-std::uint64_t read_number(const std::filesystem::path& path) {
-  std::string text = read_text(path);
-  auto value = parse_number(text);
-  if (!value) throw_errno("parse", path.string(), EINVAL, "expected a number, found \"" + text + "\"");
-  return *value;
+std::uint64_t read_number(const std::filesystem::path& path) { return number_in(path, read_text(path)); }
+
+std::optional<std::uint64_t> read_optional_number(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return std::nullopt;
+  return number_in(path, read_text(path));
 }
 
 std::optional<std::string> link_name(const std::filesystem::path& link) {

@@ -13,8 +13,12 @@ namespace mapio::mmio::sysfs {
 std::string read_text(const std::filesystem::path& path);
 /// The file's text without trailing whitespace; std::nullopt when the file does not exist.
 std::optional<std::string> read_optional_line(const std::filesystem::path& path);
-/// A number in C notation ("0x1234", "42"), the way sysfs attribute files print them.
+/// A number in C notation ("0x1234", "42"), the way sysfs attribute files print them; anything else
+/// is mapio::Error("parse", path, EINVAL) quoting the text (without its trailing newline).
 std::uint64_t read_number(const std::filesystem::path& path);
+/// read_number() for an attribute that may be absent: std::nullopt when the file does not exist,
+/// the same error when it holds something other than a number.
+std::optional<std::uint64_t> read_optional_number(const std::filesystem::path& path);
 /// Parses a C-notation unsigned number ("0x..", decimal); nullopt unless the whole text is one.
 std::optional<std::uint64_t> parse_number(std::string_view text);
 /// The last component of a symlink's target (e.g. `driver` -> "uio_pci_generic"); nullopt if absent.

@@ -41,9 +41,9 @@ UioDeviceInfo read_info(const std::filesystem::path& directory, unsigned number)
     map.name = sysfs::read_optional_line(entry.path() / "name").value_or("");
     map.address = sysfs::read_number(entry.path() / "addr");
     map.size = sysfs::read_number(entry.path() / "size");
-    if (auto offset = sysfs::read_optional_line(entry.path() / "offset")) {
-      map.offset = sysfs::parse_number(*offset).value_or(0);
-    }
+    // Older kernels have no offset attribute (the map starts on its page); one that is there but
+    // not a number is an error like a bad addr or size, never a silent 0.
+    map.offset = sysfs::read_optional_number(entry.path() / "offset").value_or(0);
     info.maps.push_back(std::move(map));
   }
   std::sort(info.maps.begin(), info.maps.end(), [](const UioMap& a, const UioMap& b) { return a.index < b.index; });

@@ -49,6 +49,14 @@ check "create an existing name: exit 1" 1 "$status"
 out=$("$mapio" shm create /other 12Q 2>&1); status=$?
 check "bad size: usage error" "2 mapio shm: bad size '12Q': not a number (write decimal, 0x hexadecimal or 0 octal)" "$status $out"
 
+# A size the address space cannot map: the create fails after the name exists, and takes it away.
+huge=/mapio-cli-test-huge-$$
+out=$("$mapio" shm create "$huge" 99999999999999999 2>&1); status=$?
+check "create too large to map: exit 1" 1 "$status"
+[[ $out == "mapio shm: "*"ENOMEM"* ]] && echo "ok: ENOMEM named" || { echo "MISMATCH: $out"; failed=1; }
+check "nothing left in /dev/shm" "no" "$([[ -e /dev/shm${huge} ]] && echo yes || echo no)"
+[[ -e /dev/shm${huge} ]] && rm -f "/dev/shm${huge}"
+
 "$mapio" shm rm "$name"
 check "removed" "no" "$([[ -e /dev/shm${name} ]] && echo yes || echo no)"
 out=$("$mapio" shm rm "$name" 2>&1); status=$?

@@ -3,14 +3,17 @@
 // writes are checked on any machine; captured tables stand in for /proc/iomem (--iomem, --file).
 // Also the shared argument grammar (tools/mapio/arguments.hpp) on its own.
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <span>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -38,9 +41,16 @@ std::string drain(int fd) {
   return text;
 }
 
+struct RunOptions {
+  // Seconds before SIGALRM ends the process (0: never), so that a verb that hangs fails the test
+  // (status 128 + SIGALRM) instead of hanging it. The alarm survives execv.
+  unsigned deadline_seconds = 0;
+  int stdin_fd = -1;  // the process's standard input; -1 keeps the test's own
+};
+
 // Runs the CLI with `args`; stdout and stderr captured separately (stderr through a file so that
 // neither pipe can fill up while the other is read).
-Result run(std::vector<std::string> args) {
+Result run(std::vector<std::string> args, const RunOptions& options = {}) {
   mapio::test::ScratchDir dir;
   const auto err_path = dir / "stderr";
   int out_pipe[2];
@@ -55,6 +65,8 @@ Result run(std::vector<std::string> args) {
     const int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     ::dup2(err, 2);
     ::close(out_pipe[0]);
+    if (options.stdin_fd >= 0) ::dup2(options.stdin_fd, 0);
+    if (options.deadline_seconds > 0) ::alarm(options.deadline_seconds);
     ::execv(argv[0], argv.data());
     ::_exit(127);
   }
@@ -219,6 +231,24 @@ TEST(DevmemCli, WritesAreRefusedWhenTheTableShowsOnlyZeros) {
   EXPECT_EQ(mem.bytes(0x2000, 4), std::string(4, '\0'));
 }
 
+TEST(DevmemCli, WritesAreRefusedWhenTheTableListsNothing) {
+  // An empty table cannot say where System RAM is, so it must not read as "no System RAM anywhere".
+  FakeMemory mem;
+  mapio::test::ScratchDir dir;
+  const std::string empty = dir.write("iomem", "").string();
+  Result r = run({"devmem", "--device", mem.path(), "--iomem", empty, "0x1000", "w", "5"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err, "mapio devmem: write " + mem.path() + " [0x1000-0x1003]: Operation not permitted (EPERM): cannot "
+                   "tell from " + empty + " whether the address is System RAM (it lists no resources); --force "
+                   "writes anyway\n");
+  EXPECT_EQ(mem.bytes(0x1000, 4), std::string("\xed\x00\x00\x01", 4));
+
+  r = run({"devmem", "--device", mem.path(), "--iomem", empty, "--force", "0x1000", "w", "5"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(mem.bytes(0x1000, 4), std::string("\x05\x00\x00\x00", 4));
+}
+
 TEST(DevmemCli, TraceLogsThePhysicalAccessOnStderr) {
   FakeMemory mem;
   Result r = run({"devmem", "--trace", "--device", mem.path(), "0x1000"});
@@ -329,6 +359,52 @@ TEST(IomemCli, RefusesZeroedAndMalformedTables) {
                         0),
             0u)
       << r.err;
+}
+
+TEST(IomemCli, AFifoWithoutAWriterReadsAsAnEmptyTableAtOnce) {
+  // Opening a FIFO for reading waits for a writer unless O_NONBLOCK: the deadline turns such a wait
+  // into a failure (status 142, SIGALRM), and the first one ends the test.
+  mapio::test::ScratchDir dir;
+  const std::string fifo = (dir / "fifo").string();
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0) << std::strerror(errno);
+  for (const char* verb : {"iomem", "ioports"}) {
+    SCOPED_TRACE(verb);
+    Result r = run({verb, "--file", fifo}, {.deadline_seconds = 5});
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out, "");
+    EXPECT_EQ(r.err, "");
+    r = run({verb, "--json", "--file", fifo}, {.deadline_seconds = 5});
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out, "{\n  \"source\": \"" + fifo + "\",\n  \"resources\": []\n}\n");
+  }
+  // devmem consults the same table: empty, it cannot clear a write.
+  FakeMemory mem;
+  const Result r =
+      run({"devmem", "--device", mem.path(), "--iomem", fifo, "0x1000", "w", "5"}, {.deadline_seconds = 5});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("cannot tell from " + fifo + " whether the address is System RAM (it lists no resources)"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(mem.bytes(0x1000, 4), std::string("\xed\x00\x00\x01", 4));
+}
+
+TEST(IomemCli, APipeIsReadToItsEndEvenWhenItsTextArrivesLate) {
+  // The table is opened without blocking but read blocking: text that the writer sends only after
+  // the verb has started is still read, not refused with EAGAIN.
+  const std::string table = mapio::test::read_with_read(data_dir + "/ioports/qemu_pc_edu.txt");
+  int pipe_fds[2];
+  ASSERT_EQ(::pipe2(pipe_fds, O_CLOEXEC), 0);
+  std::thread writer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    EXPECT_EQ(::write(pipe_fds[1], table.data(), table.size()), static_cast<ssize_t>(table.size()));
+    ::close(pipe_fds[1]);
+  });
+  const Result r =
+      run({"ioports", "--raw", "--file", "/dev/stdin"}, {.deadline_seconds = 5, .stdin_fd = pipe_fds[0]});
+  writer.join();
+  ::close(pipe_fds[0]);
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, table);
 }
 
 // This machine's live tables, as the QEMU guest scenario compares them: --raw is the kernel's text.

@@ -2,11 +2,13 @@
 #include "mapio/shared_memory.hpp"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cstring>
+#include <filesystem>
 
 #include <fmt/format.h>
 
@@ -176,6 +178,19 @@ TEST(SharedMemory, PosixObjectsAreCreatedOpenedAndUnlinkedByName) {
   EXPECT_EQ(test::as_text(created.bytes().first(5)), "reply");  // still mapped after unlink
   EXPECT_THROW(SharedMemory::create("no-slash", 1), Error);
   EXPECT_THROW(SharedMemory::create("/a/b", 1), Error);
+}
+
+TEST(SharedMemory, AFailedCreateLeavesNoObjectAndNoDescriptorBehind) {
+  // ftruncate accepts the size (tmpfs files are sparse) but no address space holds a mapping of it:
+  // the create fails after the name exists, and must take the name away again.
+  const std::string name = fmt::format("/mapio-test-huge-{}", ::getpid());
+  const std::size_t descriptors = test::descriptor_count();
+  auto e = test::error_of([&] { SharedMemory::create(name, 99999999999999999u); });
+  EXPECT_EQ(e.errno_value(), ENOMEM) << e.what();
+  const bool left_behind = std::filesystem::exists("/dev/shm" + name);
+  if (left_behind) ::shm_unlink(name.c_str());  // even a failing run leaves /dev/shm clean
+  EXPECT_FALSE(left_behind) << "the failed create left /dev/shm" << name;
+  EXPECT_EQ(test::descriptor_count(), descriptors);
 }
 
 }  // namespace

@@ -84,6 +84,28 @@ TEST(UioList, NoUioClassMeansNoDevicesAndMissingDeviceIsExplained) {
   EXPECT_NE(std::string(e.what()).find("uio_pci_generic"), std::string::npos) << e.what();
 }
 
+TEST(UioList, AMalformedMapAttributeIsAnErrorNamingTheFileAndItsText) {
+  // Each of a map's numbers, in turn, holds "zz" with the newline sysfs ends every attribute with.
+  // Reading it as 0 would map the wrong place; the error quotes the text on one line.
+  for (const char* attribute : {"offset", "addr", "size"}) {
+    SCOPED_TRACE(attribute);
+    Scratch s;
+    const fs::path file = s.sys / "class" / "uio" / "uio1" / "maps" / "map1" / attribute;
+    std::ofstream(file, std::ios::trunc) << "zz\n";
+    auto e = error_of([&] { mapio::mmio::describe_uio_device(1, s.paths()); });
+    EXPECT_EQ(e.errno_value(), EINVAL);
+    const std::string what = e.what();
+    EXPECT_NE(what.find(file.string()), std::string::npos) << what;
+    EXPECT_TRUE(what.ends_with("expected a number, found \"zz\"")) << what;
+    EXPECT_EQ(what.find('\n'), std::string::npos) << what;
+    EXPECT_THROW(mapio::mmio::list_uio_devices(s.paths()), Error);
+  }
+  // An absent offset attribute (older kernels) still means 0.
+  Scratch s;
+  fs::remove(s.sys / "class" / "uio" / "uio1" / "maps" / "map1" / "offset");
+  EXPECT_EQ(mapio::mmio::describe_uio_device(1, s.paths()).maps.at(1).offset, 0u);
+}
+
 TEST(UioDevice, MapNLivesAtNPagesAndHonoursTheInPageOffset) {
   Scratch s;
   const auto page = mapio::page_size();
@@ -184,6 +206,17 @@ TEST(UioVerb, ListsDevicesAndMaps) {
             "uio1  uio_dummy 1.2\n"
             "    map0: address 0xfed00000 size 0x400 offset 0x0  registers\n"
             "    map1: address 0xfe800123 size 0x1000 offset 0x123  fifo\n");
+}
+
+TEST(UioVerb, AMalformedOffsetFailsWithOneLine) {
+  Scratch s;
+  const fs::path offset = s.sys / "class" / "uio" / "uio1" / "maps" / "map1" / "offset";
+  std::ofstream(offset, std::ios::trunc) << "zz\n";
+  auto r = run("uio --sysfs " + s.sys.string());
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err, "mapio uio: parse " + offset.string() +
+                       ": Invalid argument (EINVAL): expected a number, found \"zz\"\n");
 }
 
 TEST(UioVerb, WaitPrintsTheCountOrTimesOut) {

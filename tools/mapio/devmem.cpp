@@ -78,6 +78,14 @@ void refuse_system_ram(const Request& r, const DevmemOptions& o) {
                 fmt::format("cannot tell from {} whether the address is System RAM ({}); --force writes anyway",
                             o.iomem, reason));
   }
+  // An empty table proves nothing: /proc/iomem always lists System RAM, so an empty one is the wrong
+  // file (or a FIFO nobody writes to), and "no System RAM there" would be a guess.
+  if (iomem->empty()) {
+    throw Error("write", subject, EPERM,
+                fmt::format("cannot tell from {} whether the address is System RAM (it lists no resources); "
+                            "--force writes anyway",
+                            o.iomem));
+  }
   if (iomem->overlaps_system_ram(r.address, last)) {
     throw Error("write", subject, EPERM,
                 fmt::format("the address is System RAM in {}: writing there corrupts the running system; "

@@ -51,7 +51,8 @@ class ResourceTree {
  public:
   /// Parses the text of /proc/iomem or /proc/ioports. `source` names it in errors ("/proc/iomem").
   static ResourceTree parse(std::string_view text, std::string source);
-  /// Reads and parses a file (default the kernel's own).
+  /// Reads and parses a file (default the kernel's own). A pipe is read to its end; a FIFO that no
+  /// process has open for writing reads as an empty table at once, instead of waiting for a writer.
   static ResourceTree read(const std::filesystem::path& path);
   static ResourceTree read_iomem(const std::filesystem::path& path = "/proc/iomem") { return read(path); }
   static ResourceTree read_ioports(const std::filesystem::path& path = "/proc/ioports") { return read(path); }
