@@ -36,12 +36,7 @@ BarRequest parse_request(const std::vector<std::string>& words) {
     throw ArgumentError(fmt::format("expected DEVICE BAR OFFSET [WIDTH[*COUNT] [VALUE]], got {} argument(s)", words.size()));
   }
   BarRequest request;
-  try {
-    request.device = mmio::PciAddress::parse(words[0]);
-  } catch (const Error&) {
-    throw ArgumentError(fmt::format(
-        "bad device '{}': expected [DOMAIN:]BUS:DEVICE.FUNCTION in hex, e.g. 0000:00:04.0 or 00:04.0", words[0]));
-  }
+  request.device = parse_pci_address(words[0]);
   const std::string& bar = words[1];
   if (bar.size() != 1 || bar[0] < '0' || bar[0] > '5') throw ArgumentError(fmt::format("bad BAR '{}': use 0 to 5", bar));
   request.bar = static_cast<unsigned>(bar[0] - '0');

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "arguments.hpp"
 #include "command.hpp"
 #include "mapio/error.hpp"
 #include "mapio/input.hpp"
@@ -26,7 +27,8 @@ struct GrepArgs {
 
 int run_grep(GrepArgs& args) {
   if (!args.count) {
-    throw Error("grep", "options", EINVAL, "only counting is supported: use -c (grep -c -F semantics)");
+    // A usage error, status 2 as in grep: status 1 would say "no line matched".
+    throw ArgumentError("only counting is supported: use -c (grep -c -F semantics)");
   }
   const LineMatcher matcher(as_bytes(args.pattern));
   ProgressBar progress(!args.scan.quiet, regular_total(args.files));

@@ -51,6 +51,10 @@ int main(int argc, char** argv) {
     } catch (const mapio::Error& e) {
       fmt::print(stderr, "mapio {}: {}\n", sub->get_name(), e.what());
       return 1;
+    } catch (const ArgumentError& e) {
+      // A malformed argument, found by the verb before it did any work.
+      fmt::print(stderr, "mapio {}: {}\n", sub->get_name(), e.what());
+      return usage_error_status;
     } catch (const CLI::ParseError& e) {
       // Verbs validate their own positional grammar (devmem, bar) and report it like CLI11 does.
       return usage_status(*sub, e);

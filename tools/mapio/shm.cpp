@@ -88,10 +88,17 @@ int list(const ShmArgs& args) {
   return 0;
 }
 
+// A name as shm_open(3) takes it, checked before any object is made or removed: a name that is not
+// one is a usage error, not a failure of the operation.
+void check_name_argument(const std::string& name) {
+  parse_with("name", name, [&] { SharedMemory::check_name(name); });
+}
+
 int create(const ShmArgs& args) {
   std::uint64_t size = 0;
   std::uint64_t mode = 0;
   try {
+    check_name_argument(args.create_name);
     size = parse_size(args.create_size);
     const auto bad_mode = [&] { return ArgumentError(fmt::format("bad mode '{}': permission bits in octal, 0 to 7777", args.create_mode)); };
     try {
@@ -110,6 +117,7 @@ int create(const ShmArgs& args) {
 }
 
 int remove(const ShmArgs& args) {
+  for (const auto& name : args.remove_names) check_name_argument(name);  // all of them, before removing one
   int status = 0;
   for (const auto& name : args.remove_names) {
     try {

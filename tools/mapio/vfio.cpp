@@ -74,7 +74,7 @@ std::string irq_flags(std::uint32_t flags) {
 }
 
 int run_vfio(const VfioArgs& args) {
-  const auto address = mmio::PciAddress::parse(args.device);
+  const auto address = parse_pci_address(args.device);
   const auto device = mmio::VfioDevice::open(address);
   std::vector<mmio::VfioRegion> regions;
   for (unsigned i = 0; i < device.region_count(); ++i) {
