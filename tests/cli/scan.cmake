@@ -5,8 +5,8 @@ add_test(NAME cli.scan_compare
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/scan_compare.sh $<TARGET_FILE:mapio_cli>)
 set_tests_properties(cli.scan_compare PROPERTIES LABELS cli TIMEOUT 600)
 
-# Arguments of the scanning verbs that do not parse are usage errors (exit 2) that say what is
-# expected; a file that cannot be read is a failure (count exits 1, grep 2 as GNU grep does).
+# Arguments of the scanning verbs that are missing or do not parse are usage errors (exit 2) that
+# say what is expected; a file that cannot be read is a failure (count exits 1, grep 2 as GNU grep does).
 add_test(NAME cli.scan_usage_errors
   COMMAND bash -c "set -uo pipefail
     mapio='$<TARGET_FILE:mapio_cli>'; failed=0
@@ -23,6 +23,9 @@ add_test(NAME cli.scan_usage_errors
     expect 2 \"mapio count: bad byte '': $byte\" count '' /dev/null
     expect 1 'mapio count: open /nonexistent/file: No such file or directory (ENOENT)' count x /nonexistent/file
     expect 0 '0' count 0x0a /dev/null
+    expect 2 'mapio count: missing BYTE (usage: mapio count [OPTIONS] BYTE FILE...)' count
+    expect 2 'mapio count: missing FILE (usage: mapio count [OPTIONS] BYTE FILE...)' count x
+    expect 2 'mapio grep: missing PATTERN (usage: mapio grep [OPTIONS] PATTERN [FILE...])' grep -c
     expect 2 'mapio grep: only counting is supported: use -c (grep -c -F semantics)' grep fox /dev/null
     expect 2 'mapio grep: open /nonexistent/file: No such file or directory (ENOENT)' grep -c fox /nonexistent/file
     exit $failed")

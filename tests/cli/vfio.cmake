@@ -11,6 +11,7 @@ add_test(NAME cli.vfio_refusals
       if [[ $status -eq $want_status && $out == $want ]]; then echo \"ok: $*\"; else
         echo \"MISMATCH for $*: exit $status: $out\"; failed=1; fi
     }
+    expect 2 'mapio vfio: missing DEVICE (usage: mapio vfio [[]OPTIONS] DEVICE)'
     expect 2 'mapio vfio: bad device '\\''zz'\\'': expected [[]DOMAIN:]BUS:DEVICE.FUNCTION in hex, e.g. 0000:00:04.0 or 00:04.0 (device 00-1f, function 0-7)' zz
     expect 2 'mapio vfio: bad device '\\''00:20.0'\\'': expected *[(]device 00-1f, function 0-7[)]' 00:20.0
     expect 1 'mapio vfio: find PCI device 0000:ff:1f.7: No such device (ENODEV): no 0000:ff:1f.7 in /sys/bus/pci/devices*' ff:1f.7

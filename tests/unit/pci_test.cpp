@@ -525,7 +525,10 @@ TEST(BarVerb, ArgumentErrorsHaveExactMessages) {
     std::string arguments;
     std::string message;
   } cases[] = {
-      {"bar 00:04.0 0", "mapio bar: expected DEVICE BAR OFFSET [WIDTH[*COUNT] [VALUE]], got 2 argument(s)\n"},
+      // A missing argument is named as the help names it, with the usage line.
+      {"bar", "mapio bar: missing DEVICE (usage: mapio bar [OPTIONS] DEVICE BAR OFFSET [WIDTH] [VALUE])\n"},
+      {"bar 00:04.0", "mapio bar: missing BAR (usage: mapio bar [OPTIONS] DEVICE BAR OFFSET [WIDTH] [VALUE])\n"},
+      {"bar 00:04.0 0", "mapio bar: missing OFFSET (usage: mapio bar [OPTIONS] DEVICE BAR OFFSET [WIDTH] [VALUE])\n"},
       {"bar 0000:00:04 0 0",
        "mapio bar: bad device '0000:00:04': expected [DOMAIN:]BUS:DEVICE.FUNCTION in hex, e.g. 0000:00:04.0 or 00:04.0 "
        "(device 00-1f, function 0-7)\n"},

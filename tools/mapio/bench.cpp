@@ -386,7 +386,7 @@ int run_bench(BenchArgs& args) {
 Registration bench{"bench", "Measure read(), pread, fread, mmap, io_uring, O_DIRECT against the memory ceiling",
                    [](CLI::App& app) {
                      auto args = std::make_shared<BenchArgs>();
-                     app.add_option("file", args->file, "File to read (default: a generated text file)");
+                     app.add_option("FILE", args->file, "File to read (default: a generated text file)");
                      app.add_option("--size", args->size_mib, "Size of the generated file in MiB")->capture_default_str();
                      app.add_option("--dir", args->dir, "Where to generate it (default: $TMPDIR or /tmp)");
                      app.add_option("--reps", args->reps, "Repetitions of every method")->capture_default_str();

@@ -61,8 +61,8 @@ int run_count(CountArgs& args) {
 
 Registration count{"count", "Count the occurrences of one byte in files", [](CLI::App& app) {
                      auto args = std::make_shared<CountArgs>();
-                     app.add_option("byte", args->byte, "A character, \\n, \\0 or 0xNN")->required();
-                     app.add_option("files", args->files, "Files (- is standard input)")->required();
+                     app.add_option("BYTE", args->byte, "A character, \\n, \\0 or 0xNN (two hex digits)")->required();
+                     app.add_option("FILE", args->files, "Files (- is standard input)")->required();
                      args->scan.add_to(app);
                      return [args] { return run_count(*args); };
                    }};

@@ -67,8 +67,8 @@ Registration grep{"grep", "Count lines containing a fixed string (grep -c -F)", 
                     auto args = std::make_shared<GrepArgs>();
                     app.add_flag("-c,--count", args->count, "Print the number of matching lines (required)");
                     app.add_flag("-F,--fixed-strings", args->fixed, "The pattern is a fixed string (always so)");
-                    app.add_option("pattern", args->pattern, "The fixed string to look for")->required();
-                    app.add_option("files", args->files, "Files (- or none is standard input)");
+                    app.add_option("PATTERN", args->pattern, "The fixed string to look for")->required();
+                    app.add_option("FILE", args->files, "Files (- or none is standard input)");
                     args->scan.add_to(app);
                     return [args] { return run_grep(*args); };
                   }};

@@ -135,11 +135,11 @@ Registration shm{"shm", "List shared memory objects (POSIX and memfd) with sizes
                    auto args = std::make_shared<ShmArgs>();
                    app.add_flag("--json", args->json, "JSON instead of the table");
                    auto* create_cmd = app.add_subcommand("create", "Create a POSIX object of SIZE bytes (shm_open, ftruncate)");
-                   create_cmd->add_option("name", args->create_name, "Its name, starting with /")->required();
-                   create_cmd->add_option("size", args->create_size, "Bytes, or with K, M, G (powers of 1024)")->required();
+                   create_cmd->add_option("NAME", args->create_name, "Its name, starting with /")->required();
+                   create_cmd->add_option("SIZE", args->create_size, "Bytes, or with K, M, G (powers of 1024)")->required();
                    create_cmd->add_option("--mode", args->create_mode, "Permission bits, octal")->capture_default_str();
                    auto* remove_cmd = app.add_subcommand("rm", "Remove POSIX objects by name (shm_unlink)");
-                   remove_cmd->add_option("names", args->remove_names, "Names, starting with /")->required();
+                   remove_cmd->add_option("NAME", args->remove_names, "Names, starting with /")->required();
                    app.require_subcommand(0, 1);
                    return [args, create_cmd, remove_cmd] {
                      if (*create_cmd) return create(*args);

@@ -135,7 +135,7 @@ int run_vfio(const VfioArgs& args) {
 Registration vfio{"vfio", "Show a vfio-pci device's regions and interrupts, opened as a user-space driver opens it",
                   [](CLI::App& app) {
                     auto args = std::make_shared<VfioArgs>();
-                    app.add_option("device", args->device, "PCI address, e.g. 0000:00:04.0 or 00:04.0")->required();
+                    app.add_option("DEVICE", args->device, "PCI address, e.g. 0000:00:04.0 or 00:04.0")->required();
                     app.add_flag("--json", args->json, "JSON instead of the tables");
                     return [args] { return run_vfio(*args); };
                   }};
