@@ -107,6 +107,8 @@ SharedMemory SharedMemory::from_descriptor(int fd, Access access, std::string de
   return map_object(FileDescriptor::duplicate(fd, std::move(description)), access);
 }
 
+void SharedMemory::check_name(const std::string& name) { check_shm_name(name, "check shared memory name"); }
+
 void SharedMemory::unlink(const std::string& name) {
   check_shm_name(name, "shm_unlink");
   if (::shm_unlink(name.c_str()) != 0) throw_errno("shm_unlink", name);

@@ -62,6 +62,10 @@ class SharedMemory : public Mapping {
   static SharedMemory from_descriptor(int fd, Access access = Access::read_write, std::string description = {});
   /// shm_unlink(3). Mappings stay valid until unmapped.
   static void unlink(const std::string& name);
+  /// Throws mapio::Error (EINVAL, with the rule) unless `name` is a name create, open and unlink
+  /// take: '/' followed by at least one character and no further '/'. For a program that checks a
+  /// name it was given before it does anything else.
+  static void check_name(const std::string& name);
 
   /// Adds seals (F_ADD_SEALS); EPERM when the object was not created sealable or is sealed against it.
   void seal(Seal seals);

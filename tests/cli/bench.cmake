@@ -54,3 +54,21 @@ print(f'{len(cold)} cold runs agree; plain mmap {cold[\"mmap\"][\"major_faults_p
 PY")
 # RUN_SERIAL: dropping the page cache under a test that checks residency would fail it.
 set_tests_properties(cli.bench_cold PROPERTIES LABELS cli TIMEOUT 300 SKIP_RETURN_CODE 77 RUN_SERIAL TRUE)
+
+# A file bench cannot measure is refused before any measurement, as every verb reports a failure:
+# operation, path, errno (exit 1), and nothing else on either stream.
+add_test(NAME cli.bench_refusals
+  COMMAND bash -c "set -uo pipefail
+    mapio='$<TARGET_FILE:mapio_cli>'; dir='${CMAKE_CURRENT_BINARY_DIR}/bench-refusals'; failed=0
+    rm -rf \"$dir\"; mkdir -p \"$dir\"; : > \"$dir/empty\"
+    expect() { # MESSAGE FILE
+      out=$(\"$mapio\" bench -q \"$2\" 2>&1); status=$?
+      if [[ $status -eq 1 && $out == \"$1\" ]]; then echo \"ok: $2\"; else
+        echo \"MISMATCH for $2: exit $status: $out\"; failed=1; fi
+    }
+    expect \"mapio bench: open $dir/missing: No such file or directory (ENOENT)\" \"$dir/missing\"
+    expect \"mapio bench: bench $dir: Is a directory (EISDIR): bench reads a regular file\" \"$dir\"
+    expect 'mapio bench: bench /dev/null: Invalid argument (EINVAL): bench reads a regular file' /dev/null
+    expect \"mapio bench: bench $dir/empty: Invalid argument (EINVAL): the file is empty\" \"$dir/empty\"
+    exit $failed")
+set_tests_properties(cli.bench_refusals PROPERTIES LABELS cli TIMEOUT 30)

@@ -4,3 +4,29 @@
 add_test(NAME cli.scan_compare
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/scan_compare.sh $<TARGET_FILE:mapio_cli>)
 set_tests_properties(cli.scan_compare PROPERTIES LABELS cli TIMEOUT 600)
+
+# Arguments of the scanning verbs that are missing or do not parse are usage errors (exit 2) that
+# say what is expected; a file that cannot be read is a failure (count exits 1, grep 2 as GNU grep does).
+add_test(NAME cli.scan_usage_errors
+  COMMAND bash -c "set -uo pipefail
+    mapio='$<TARGET_FILE:mapio_cli>'; failed=0
+    expect() { # STATUS MESSAGE ARGS...
+      local want_status=$1 want=$2; shift 2
+      out=$(\"$mapio\" \"$@\" 2>&1 </dev/null); status=$?
+      if [[ $status -eq $want_status && $out == \"$want\" ]]; then echo \"ok: $*\"; else
+        echo \"MISMATCH for $*: exit $status: $out\"; failed=1; fi
+    }
+    byte='use one character, \\n, \\0 or 0xNN (two hex digits)'
+    expect 2 \"mapio count: bad byte 'zz': $byte\" count zz /dev/null
+    expect 2 \"mapio count: bad byte '0x100': $byte\" count 0x100 /dev/null
+    expect 2 \"mapio count: bad byte '0x+f': $byte\" count 0x+f /dev/null
+    expect 2 \"mapio count: bad byte '': $byte\" count '' /dev/null
+    expect 1 'mapio count: open /nonexistent/file: No such file or directory (ENOENT)' count x /nonexistent/file
+    expect 0 '0' count 0x0a /dev/null
+    expect 2 'mapio count: missing BYTE (usage: mapio count [OPTIONS] BYTE FILE...)' count
+    expect 2 'mapio count: missing FILE (usage: mapio count [OPTIONS] BYTE FILE...)' count x
+    expect 2 'mapio grep: missing PATTERN (usage: mapio grep [OPTIONS] PATTERN [FILE...])' grep -c
+    expect 2 'mapio grep: only counting is supported: use -c (grep -c -F semantics)' grep fox /dev/null
+    expect 2 'mapio grep: open /nonexistent/file: No such file or directory (ENOENT)' grep -c fox /nonexistent/file
+    exit $failed")
+set_tests_properties(cli.scan_usage_errors PROPERTIES LABELS cli)

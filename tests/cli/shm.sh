@@ -48,6 +48,17 @@ check "create an existing name: exit 1" 1 "$status"
 [[ $out == "mapio shm: shm_open $name: File exists (EEXIST)"* ]] && echo "ok: EEXIST named" || { echo "MISMATCH: $out"; failed=1; }
 out=$("$mapio" shm create /other 12Q 2>&1); status=$?
 check "bad size: usage error" "2 mapio shm: bad size '12Q': not a number (write decimal, 0x hexadecimal or 0 octal)" "$status $out"
+out=$("$mapio" shm create /other 2>&1); status=$?
+check "create without a size: usage error" "2 mapio shm: missing SIZE (usage: mapio shm create [OPTIONS] NAME SIZE)" "$status $out"
+bad_name="a shared memory name is '/' followed by a name without further slashes"
+out=$("$mapio" shm create noslash 10 2>&1); status=$?
+check "create a malformed name: usage error" "2 mapio shm: bad name 'noslash': $bad_name" "$status $out"
+out=$("$mapio" shm create /a/b 10 2>&1); status=$?
+check "create a name with two slashes: usage error" "2 mapio shm: bad name '/a/b': $bad_name" "$status $out"
+# Every name is checked before any is removed: the good one stays.
+out=$("$mapio" shm rm "$name" noslash 2>&1); status=$?
+check "remove a malformed name: usage error" "2 mapio shm: bad name 'noslash': $bad_name" "$status $out"
+check "nothing removed when a name is malformed" "yes" "$([[ -e /dev/shm${name} ]] && echo yes || echo no)"
 
 # A size the address space cannot map: the create fails after the name exists, and takes it away.
 huge=/mapio-cli-test-huge-$$

@@ -457,7 +457,7 @@ TEST(PciVerb, ArgumentErrors) {
   EXPECT_EQ(slot.status, 2);
   EXPECT_EQ(slot.err,
             "mapio pci: bad device '00:44.0': expected [DOMAIN:]BUS:DEVICE.FUNCTION in hex, e.g. 0000:00:04.0 or "
-            "00:04.0\n");
+            "00:04.0 (device 00-1f, function 0-7)\n");
 }
 
 TEST(PciVerb, CheckReportsAgreementAndDisagreement) {
@@ -525,9 +525,13 @@ TEST(BarVerb, ArgumentErrorsHaveExactMessages) {
     std::string arguments;
     std::string message;
   } cases[] = {
-      {"bar 00:04.0 0", "mapio bar: expected DEVICE BAR OFFSET [WIDTH[*COUNT] [VALUE]], got 2 argument(s)\n"},
+      // A missing argument is named as the help names it, with the usage line.
+      {"bar", "mapio bar: missing DEVICE (usage: mapio bar [OPTIONS] DEVICE BAR OFFSET [WIDTH] [VALUE])\n"},
+      {"bar 00:04.0", "mapio bar: missing BAR (usage: mapio bar [OPTIONS] DEVICE BAR OFFSET [WIDTH] [VALUE])\n"},
+      {"bar 00:04.0 0", "mapio bar: missing OFFSET (usage: mapio bar [OPTIONS] DEVICE BAR OFFSET [WIDTH] [VALUE])\n"},
       {"bar 0000:00:04 0 0",
-       "mapio bar: bad device '0000:00:04': expected [DOMAIN:]BUS:DEVICE.FUNCTION in hex, e.g. 0000:00:04.0 or 00:04.0\n"},
+       "mapio bar: bad device '0000:00:04': expected [DOMAIN:]BUS:DEVICE.FUNCTION in hex, e.g. 0000:00:04.0 or 00:04.0 "
+       "(device 00-1f, function 0-7)\n"},
       {"bar 00:04.0 6 0", "mapio bar: bad BAR '6': use 0 to 5\n"},
       {"bar 00:04.0 x 0", "mapio bar: bad BAR 'x': use 0 to 5\n"},
       {"bar 00:04.0 0 0x", "mapio bar: bad offset '0x': no hexadecimal digits after 0x\n"},

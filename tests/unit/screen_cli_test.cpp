@@ -137,6 +137,12 @@ TEST(FbCli, MissingDevicesAndNonFramebuffersAreExplained) {
   EXPECT_NE(r.output.find("not a framebuffer device"), std::string::npos) << r.output;
   r = run("fb fill notacolour");
   EXPECT_EQ(r.status, 2);
+  r = run("fb");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.output, "mapio fb: missing SUBCOMMAND (usage: mapio fb [OPTIONS] SUBCOMMAND)\n");
+  r = run("fb --hold 1 fill");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.output, "mapio fb: missing COLOR (usage: mapio fb fill [OPTIONS] COLOR)\n");
   r = run("fb fill red --rect 1,2,3");
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.output.find("use X,Y,W,H"), std::string::npos) << r.output;

@@ -193,5 +193,16 @@ TEST(SharedMemory, AFailedCreateLeavesNoObjectAndNoDescriptorBehind) {
   EXPECT_EQ(test::descriptor_count(), descriptors);
 }
 
+TEST(SharedMemory, CheckNameAcceptsWhatShmOpenTakesAndExplainsTheRest) {
+  for (const char* good : {"/x", "/mapio-demo", "/a.b c"}) EXPECT_NO_THROW(SharedMemory::check_name(good)) << good;
+  for (const char* bad : {"", "/", "noslash", "/a/b", "//x"}) {
+    SCOPED_TRACE(bad);
+    const Error e = test::error_of([&] { SharedMemory::check_name(bad); });
+    EXPECT_EQ(e.errno_value(), EINVAL);
+    EXPECT_EQ(e.subject(), bad);
+    EXPECT_EQ(e.explanation(), "a shared memory name is '/' followed by a name without further slashes");
+  }
+}
+
 }  // namespace
 }  // namespace mapio

@@ -262,10 +262,11 @@ TEST(UioVerb, ArgumentErrorsHaveExactMessages) {
       {"wait x", 2, "mapio uio: bad device number 'x': not a number (write decimal, 0x hexadecimal or 0 octal)\n"},
       {"wait -1", 2, "mapio uio: bad device number '-1': negative numbers are not allowed\n"},
       {"enable 4294967296", 2, "mapio uio: bad device number '4294967296': too large (the largest is 4294967295)\n"},
-      // An option without its value, or a missing N, is caught by the option parser (CLI11), in its
-      // own words and with the same usage status.
+      // An option without its value is caught by the option parser (CLI11), in its own words and
+      // with the same usage status; a missing N is named as the help names it.
       {"wait 0 --timeout", 2, "--timeout: 1 required TEXT missing\nRun with --help for more information.\n"},
-      {"wait", 2, "N is required\nRun with --help for more information.\n"},
+      {"wait", 2, "mapio uio: missing N (usage: mapio uio wait [OPTIONS] N)\n"},
+      {"enable --trace", 2, "mapio uio: missing N (usage: mapio uio enable [OPTIONS] N)\n"},
   };
   for (const auto& c : cases) {
     auto r = run("uio" + where + " " + c.arguments);

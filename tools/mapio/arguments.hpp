@@ -12,8 +12,16 @@
 //     bad address 'zz': not a number (write decimal, 0x hexadecimal or 0 octal)
 //     bad width '12': use 8, 16, 32, 64 or b, h, w, l
 //
-// Verbs catch ArgumentError, print "mapio <verb>: <message>" to stderr and exit with status 2 (a usage
-// error), before they touch any device.
+// Arguments whose grammar is the library's (a PCI address, a shared memory name) are read by the
+// library's own parser, and its refusal becomes an ArgumentError in the same words:
+//
+//     auto device = mapio::cli::parse_pci_address(words[0]);           // "00:04.0"
+//
+//     bad device 'zz': expected [DOMAIN:]BUS:DEVICE.FUNCTION in hex, e.g. 0000:00:04.0 or 00:04.0 (...)
+//
+// An ArgumentError that leaves a verb is printed as "mapio <verb>: <message>" and ends the program
+// with status 2 (a usage error; tools/mapio/main.cpp), so a verb reads its arguments before it
+// touches any file or device.
 #pragma once
 
 #include <cstdint>
@@ -23,6 +31,9 @@
 #include <string_view>
 
 #include <fmt/format.h>
+
+#include "mapio/error.hpp"
+#include "mapio/mmio/pci.hpp"
 
 namespace mapio::cli {
 
@@ -181,6 +192,23 @@ inline std::int64_t parse_milliseconds(std::string_view text, std::string_view w
   ms = ms * 1000 + thousandths;
   if (ms > largest) throw fail("too large (the largest is 2147483.647 seconds)");
   return ms;
+}
+
+/// Reads an argument with the library's parser `parse` (a callable that throws mapio::Error) and
+/// turns its refusal into an ArgumentError naming the argument, "bad <what> '<text>': <why>", so that
+/// the grammar and its explanation are written once, in the library.
+template <class Parse>
+decltype(auto) parse_with(std::string_view what, std::string_view text, Parse&& parse) {
+  try {
+    return parse();
+  } catch (const Error& e) {
+    throw ArgumentError(fmt::format("bad {} '{}': {}", what, text, e.explanation()));
+  }
+}
+
+/// A PCI function's address as typed: [DOMAIN:]BUS:DEVICE.FUNCTION in hex ("0000:00:04.0", "00:04.0").
+inline mmio::PciAddress parse_pci_address(std::string_view text) {
+  return parse_with("device", text, [&] { return mmio::PciAddress::parse(text); });
 }
 
 /// "1 MiB", "635 KiB", "18.0 MiB", "4 bytes": a size for people. Exact multiples of a unit print as

@@ -9,7 +9,6 @@
 #include <cstdio>
 #include <memory>
 #include <string>
-#include <vector>
 
 #include <fmt/format.h>
 
@@ -31,23 +30,25 @@ struct BarRequest {
   std::optional<std::uint64_t> value;
 };
 
-BarRequest parse_request(const std::vector<std::string>& words) {
-  if (words.size() < 3 || words.size() > 5) {
-    throw ArgumentError(fmt::format("expected DEVICE BAR OFFSET [WIDTH[*COUNT] [VALUE]], got {} argument(s)", words.size()));
-  }
+// The words as typed; CLI11 sees to it that the first three are there.
+struct Options {
+  std::string device, bar, offset, width, value;
+  CLI::Option* width_option = nullptr;
+  CLI::Option* value_option = nullptr;
+  bool wc = false;
+  bool trace = false;
+  std::string sysfs = "/sys";
+};
+
+BarRequest parse_request(const Options& o) {
   BarRequest request;
-  try {
-    request.device = mmio::PciAddress::parse(words[0]);
-  } catch (const Error&) {
-    throw ArgumentError(fmt::format(
-        "bad device '{}': expected [DOMAIN:]BUS:DEVICE.FUNCTION in hex, e.g. 0000:00:04.0 or 00:04.0", words[0]));
-  }
-  const std::string& bar = words[1];
+  request.device = parse_pci_address(o.device);
+  const std::string& bar = o.bar;
   if (bar.size() != 1 || bar[0] < '0' || bar[0] > '5') throw ArgumentError(fmt::format("bad BAR '{}': use 0 to 5", bar));
   request.bar = static_cast<unsigned>(bar[0] - '0');
-  request.offset = parse_number(words[2], "offset");
-  if (words.size() >= 4) {
-    std::string_view width = words[3];
+  request.offset = parse_number(o.offset, "offset");
+  if (o.width_option->count() > 0) {
+    std::string_view width = o.width;
     auto star = width.find('*');
     if (star != std::string_view::npos) {
       std::string_view count = width.substr(star + 1);
@@ -57,11 +58,11 @@ BarRequest parse_request(const std::vector<std::string>& words) {
     }
     request.width = parse_width(width);
   }
-  if (words.size() == 5) {
+  if (o.value_option->count() > 0) {
     if (request.count != 1) {
-      throw ArgumentError(fmt::format("bad value '{}': a write takes WIDTH without *COUNT", words[4]));
+      throw ArgumentError(fmt::format("bad value '{}': a write takes WIDTH without *COUNT", o.value));
     }
-    request.value = parse_value(words[4], request.width);
+    request.value = parse_value(o.value, request.width);
   }
   return request;
 }
@@ -82,33 +83,29 @@ void perform(B& bus, const BarRequest& request) {
   }
 }
 
-struct Options {
-  std::vector<std::string> words;
-  bool wc = false;
-  bool trace = false;
-  std::string sysfs = "/sys";
-};
-
 Registration bar_verb{
     "bar",
     "Read, dump or write a register in a PCI BAR: DEVICE BAR OFFSET [WIDTH[*COUNT] [VALUE]]",
     [](CLI::App& app) {
       auto options = std::make_shared<Options>();
-      app.add_option("words", options->words,
-                     "DEVICE BAR OFFSET [WIDTH[*COUNT] [VALUE]]: DEVICE is [DOMAIN:]BUS:DEVICE.FUNCTION "
-                     "(0000:00:04.0 or 00:04.0), BAR 0-5, OFFSET a byte offset in the BAR (C notation), "
-                     "WIDTH 8/16/32/64 or b/h/w/l (default 32), COUNT values to dump, VALUE to write. "
-                     "Reads print 0x and upper-case hex zero-padded to the width, one value per line, "
-                     "as busybox devmem does; writes print nothing")
-          ->required()
-          ->expected(1, 5);
+      app.add_option("DEVICE", options->device, "PCI function: [DOMAIN:]BUS:DEVICE.FUNCTION (0000:00:04.0 or 00:04.0)")
+          ->required();
+      app.add_option("BAR", options->bar, "0 to 5")->required();
+      app.add_option("OFFSET", options->offset, "Byte offset in the BAR")->required();
+      options->width_option = app.add_option(
+          "WIDTH", options->width, "8, 16, 32, 64 or b, h, w, l (default 32); WIDTH*COUNT reads COUNT values");
+      options->value_option = app.add_option("VALUE", options->value, "Value to write (omit to read)");
+      app.footer(
+          "OFFSET, COUNT and VALUE are in C notation: 0x hexadecimal, a leading 0 octal, otherwise decimal.\n"
+          "Reads print 0x and upper-case hex zero-padded to the width, one value per line, as busybox\n"
+          "devmem does; writes print nothing.");
       app.add_flag("--wc", options->wc, "Map resourceN_wc (write-combining; prefetchable BARs only)");
       app.add_flag("--trace", options->trace, "Log each register access to stderr");
       app.add_option("--sysfs", options->sysfs, "sysfs root (default /sys)");
       return [options]() -> int {
         BarRequest request;
         try {
-          request = parse_request(options->words);
+          request = parse_request(*options);
         } catch (const ArgumentError& e) {
           fmt::print(stderr, "mapio bar: {}\n", e.what());
           return usage_error_status;

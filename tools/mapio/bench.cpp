@@ -6,6 +6,7 @@
 // reads compare a mapping (alone and prefetching ahead) with pread and with resident memory.
 #include <fcntl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -242,6 +243,19 @@ std::vector<RandomSample> measure_random(const std::string& path, std::uint64_t 
   return out;
 }
 
+// The size of the file to measure, through open(2) and fstat(2): a file that is missing, unreadable
+// or not a regular file is reported as every verb reports a failure (operation, path, errno),
+// before anything is measured.
+std::uint64_t regular_file_size(const std::string& path) {
+  const auto file = FileDescriptor::open(path, O_RDONLY);
+  struct stat st {};
+  if (::fstat(file.get(), &st) != 0) throw_errno("fstat", path);
+  if (!S_ISREG(st.st_mode)) {
+    throw Error("bench", path, S_ISDIR(st.st_mode) ? EISDIR : EINVAL, "bench reads a regular file");
+  }
+  return static_cast<std::uint64_t>(st.st_size);
+}
+
 int run_bench(BenchArgs& args) {
   const unsigned threads = args.threads != 0 ? args.threads : std::max(1u, std::thread::hardware_concurrency());
   std::unique_ptr<GeneratedFile> generated;
@@ -252,7 +266,7 @@ int run_bench(BenchArgs& args) {
     generated = std::make_unique<GeneratedFile>(dir, args.size_mib << 20);
     path = generated->path();
   }
-  const std::uint64_t size = std::filesystem::file_size(path);
+  const std::uint64_t size = regular_file_size(path);
   if (size == 0) throw Error("bench", path, EINVAL, "the file is empty");
 
   Report report;
@@ -386,7 +400,7 @@ int run_bench(BenchArgs& args) {
 Registration bench{"bench", "Measure read(), pread, fread, mmap, io_uring, O_DIRECT against the memory ceiling",
                    [](CLI::App& app) {
                      auto args = std::make_shared<BenchArgs>();
-                     app.add_option("file", args->file, "File to read (default: a generated text file)");
+                     app.add_option("FILE", args->file, "File to read (default: a generated text file)");
                      app.add_option("--size", args->size_mib, "Size of the generated file in MiB")->capture_default_str();
                      app.add_option("--dir", args->dir, "Where to generate it (default: $TMPDIR or /tmp)");
                      app.add_option("--reps", args->reps, "Repetitions of every method")->capture_default_str();

@@ -164,7 +164,7 @@ int run_cache(const CacheArgs& args) {
 Registration cache{"cache", "Show how much of files is in the page cache; read in, evict or lock them (like vmtouch)",
                    [](CLI::App& app) {
                      auto args = std::make_shared<CacheArgs>();
-                     app.add_option("files", args->files, "Files to look at")->required();
+                     app.add_option("FILE", args->files, "Files to look at")->required();
                      auto* touch = app.add_flag("-t,--touch", args->touch,
                                                 "Read the files into the page cache first (MADV_POPULATE_READ)");
                      app.add_flag("-e,--evict", args->evict,

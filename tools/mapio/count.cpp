@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "arguments.hpp"
 #include "command.hpp"
 #include "mapio/error.hpp"
 #include "mapio/input.hpp"
@@ -26,14 +27,13 @@ std::byte parse_byte(const std::string& text) {
   if (text == "\\n") return std::byte{'\n'};
   if (text == "\\0") return std::byte{0};
   if (text.size() >= 3 && text.size() <= 4 && (text.rfind("0x", 0) == 0 || text.rfind("0X", 0) == 0)) {
-    std::size_t used = 0;
+    // One or two hex digits, read strictly: no sign or space slips in as stoul would let it.
     try {
-      const unsigned long value = std::stoul(text.substr(2), &used, 16);
-      if (used == text.size() - 2 && value <= 0xff) return static_cast<std::byte>(value);
-    } catch (const std::exception&) {
+      return static_cast<std::byte>(parse_number(text, "byte"));
+    } catch (const ArgumentError&) {
     }
   }
-  throw Error("count", text, EINVAL, "BYTE is one character, \\n, \\0, or 0xNN (two hex digits)");
+  throw ArgumentError(fmt::format("bad byte '{}': use one character, \\n, \\0 or 0xNN (two hex digits)", text));
 }
 
 int run_count(CountArgs& args) {
@@ -61,8 +61,8 @@ int run_count(CountArgs& args) {
 
 Registration count{"count", "Count the occurrences of one byte in files", [](CLI::App& app) {
                      auto args = std::make_shared<CountArgs>();
-                     app.add_option("byte", args->byte, "A character, \\n, \\0 or 0xNN")->required();
-                     app.add_option("files", args->files, "Files (- is standard input)")->required();
+                     app.add_option("BYTE", args->byte, "A character, \\n, \\0 or 0xNN (two hex digits)")->required();
+                     app.add_option("FILE", args->files, "Files (- is standard input)")->required();
                      args->scan.add_to(app);
                      return [args] { return run_count(*args); };
                    }};

@@ -181,17 +181,17 @@ Registration fb{"fb", "Draw into a framebuffer's memory: fbdev /dev/fb0 or a DRM
 
   auto info = app.add_subcommand("info", "Print the framebuffer's geometry and pixel format (or the DRM outputs)");
   auto fill = app.add_subcommand("fill", "Fill the screen or a rectangle with one colour");
-  fill->add_option("color", o->fill_color, "#rrggbb or a VGA colour name")->required();
+  fill->add_option("COLOR", o->fill_color, "#rrggbb or a VGA colour name")->required();
   fill->add_option("--rect", o->rect, "X,Y,W,H (default: the whole screen)");
   auto text = app.add_subcommand("text", "Draw text in mapio's 8x8 font");
-  text->add_option("text", o->text, "The text (a newline starts a new line)")->required();
+  text->add_option("TEXT", o->text, "The text (a newline starts a new line)")->required();
   text->add_option("--x", o->x, "Left edge in pixels");
   text->add_option("--y", o->y, "Top edge in pixels");
   text->add_option("--fg", o->foreground, "Text colour (default white)");
   text->add_option("--bg", o->background, "Background colour (default: leave the pixels under the text)");
   text->add_option("--scale", o->scale, "Each font pixel as an N x N square")->check(CLI::Range(1, 64));
   auto show = app.add_subcommand("show", "Copy a P6 PPM image onto the screen, pixel for pixel");
-  show->add_option("image", o->image, "The image (binary PPM, P6)")->required();
+  show->add_option("IMAGE", o->image, "The image (binary PPM, P6)")->required();
   show->add_option("--x", o->x, "Left edge in pixels");
   show->add_option("--y", o->y, "Top edge in pixels");
 

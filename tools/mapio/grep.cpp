@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "arguments.hpp"
 #include "command.hpp"
 #include "mapio/error.hpp"
 #include "mapio/input.hpp"
@@ -26,7 +27,8 @@ struct GrepArgs {
 
 int run_grep(GrepArgs& args) {
   if (!args.count) {
-    throw Error("grep", "options", EINVAL, "only counting is supported: use -c (grep -c -F semantics)");
+    // A usage error, status 2 as in grep: status 1 would say "no line matched".
+    throw ArgumentError("only counting is supported: use -c (grep -c -F semantics)");
   }
   const LineMatcher matcher(as_bytes(args.pattern));
   ProgressBar progress(!args.scan.quiet, regular_total(args.files));
@@ -65,8 +67,8 @@ Registration grep{"grep", "Count lines containing a fixed string (grep -c -F)", 
                     auto args = std::make_shared<GrepArgs>();
                     app.add_flag("-c,--count", args->count, "Print the number of matching lines (required)");
                     app.add_flag("-F,--fixed-strings", args->fixed, "The pattern is a fixed string (always so)");
-                    app.add_option("pattern", args->pattern, "The fixed string to look for")->required();
-                    app.add_option("files", args->files, "Files (- or none is standard input)");
+                    app.add_option("PATTERN", args->pattern, "The fixed string to look for")->required();
+                    app.add_option("FILE", args->files, "Files (- or none is standard input)");
                     args->scan.add_to(app);
                     return [args] { return run_grep(*args); };
                   }};

@@ -50,15 +50,6 @@ IdFilter parse_id_filter(std::string_view text) {
   return filter;
 }
 
-mmio::PciAddress parse_device_argument(std::string_view text) {
-  try {
-    return mmio::PciAddress::parse(text);
-  } catch (const Error&) {
-    throw ArgumentError(fmt::format(
-        "bad device '{}': expected [DOMAIN:]BUS:DEVICE.FUNCTION in hex, e.g. 0000:00:04.0 or 00:04.0", text));
-  }
-}
-
 std::string display_name(const mmio::PciDevice& d) {
   if (d.vendor_name.empty() && d.device_name.empty()) return fmt::format("Device {:04x}:{:04x}", d.vendor_id, d.device_id);
   std::string vendor = d.vendor_name.empty() ? fmt::format("Vendor {:04x}", d.vendor_id) : d.vendor_name;
@@ -171,7 +162,7 @@ Registration pci_verb{"pci", "List PCI devices with their BARs, driver and IOMMU
     std::optional<mmio::PciAddress> slot;
     try {
       if (!options->ids.empty()) filter = parse_id_filter(options->ids);
-      if (!options->slot.empty()) slot = parse_device_argument(options->slot);
+      if (!options->slot.empty()) slot = parse_pci_address(options->slot);
     } catch (const ArgumentError& e) {
       fmt::print(stderr, "mapio pci: {}\n", e.what());
       return usage_error_status;

@@ -88,10 +88,17 @@ int list(const ShmArgs& args) {
   return 0;
 }
 
+// A name as shm_open(3) takes it, checked before any object is made or removed: a name that is not
+// one is a usage error, not a failure of the operation.
+void check_name_argument(const std::string& name) {
+  parse_with("name", name, [&] { SharedMemory::check_name(name); });
+}
+
 int create(const ShmArgs& args) {
   std::uint64_t size = 0;
   std::uint64_t mode = 0;
   try {
+    check_name_argument(args.create_name);
     size = parse_size(args.create_size);
     const auto bad_mode = [&] { return ArgumentError(fmt::format("bad mode '{}': permission bits in octal, 0 to 7777", args.create_mode)); };
     try {
@@ -110,6 +117,7 @@ int create(const ShmArgs& args) {
 }
 
 int remove(const ShmArgs& args) {
+  for (const auto& name : args.remove_names) check_name_argument(name);  // all of them, before removing one
   int status = 0;
   for (const auto& name : args.remove_names) {
     try {
@@ -127,11 +135,11 @@ Registration shm{"shm", "List shared memory objects (POSIX and memfd) with sizes
                    auto args = std::make_shared<ShmArgs>();
                    app.add_flag("--json", args->json, "JSON instead of the table");
                    auto* create_cmd = app.add_subcommand("create", "Create a POSIX object of SIZE bytes (shm_open, ftruncate)");
-                   create_cmd->add_option("name", args->create_name, "Its name, starting with /")->required();
-                   create_cmd->add_option("size", args->create_size, "Bytes, or with K, M, G (powers of 1024)")->required();
+                   create_cmd->add_option("NAME", args->create_name, "Its name, starting with /")->required();
+                   create_cmd->add_option("SIZE", args->create_size, "Bytes, or with K, M, G (powers of 1024)")->required();
                    create_cmd->add_option("--mode", args->create_mode, "Permission bits, octal")->capture_default_str();
                    auto* remove_cmd = app.add_subcommand("rm", "Remove POSIX objects by name (shm_unlink)");
-                   remove_cmd->add_option("names", args->remove_names, "Names, starting with /")->required();
+                   remove_cmd->add_option("NAME", args->remove_names, "Names, starting with /")->required();
                    app.require_subcommand(0, 1);
                    return [args, create_cmd, remove_cmd] {
                      if (*create_cmd) return create(*args);

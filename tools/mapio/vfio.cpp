@@ -74,7 +74,7 @@ std::string irq_flags(std::uint32_t flags) {
 }
 
 int run_vfio(const VfioArgs& args) {
-  const auto address = mmio::PciAddress::parse(args.device);
+  const auto address = parse_pci_address(args.device);
   const auto device = mmio::VfioDevice::open(address);
   std::vector<mmio::VfioRegion> regions;
   for (unsigned i = 0; i < device.region_count(); ++i) {
@@ -135,7 +135,7 @@ int run_vfio(const VfioArgs& args) {
 Registration vfio{"vfio", "Show a vfio-pci device's regions and interrupts, opened as a user-space driver opens it",
                   [](CLI::App& app) {
                     auto args = std::make_shared<VfioArgs>();
-                    app.add_option("device", args->device, "PCI address, e.g. 0000:00:04.0 or 00:04.0")->required();
+                    app.add_option("DEVICE", args->device, "PCI address, e.g. 0000:00:04.0 or 00:04.0")->required();
                     app.add_flag("--json", args->json, "JSON instead of the tables");
                     return [args] { return run_vfio(*args); };
                   }};

@@ -93,7 +93,7 @@ int run(const VgaTextOptions& o) {
 
 Registration vga_text{"vga-text", "Write text into VGA text-mode memory (0xB8000 through /dev/mem)", [](CLI::App& app) {
   auto o = std::make_shared<VgaTextOptions>();
-  app.add_option("text", o->text, "Text to write (code page 437 bytes; a newline starts the next row)");
+  app.add_option("TEXT", o->text, "Text to write (code page 437 bytes; a newline starts the next row)");
   app.add_option("--row", o->row, "Row, 0-24")->check(CLI::Range(0, 24));
   app.add_option("--col", o->column, "Column, 0-79")->check(CLI::Range(0, 79));
   app.add_option("--fg", o->foreground, "Foreground colour (one of the 16 VGA colours; default light-gray)");

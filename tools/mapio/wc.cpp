@@ -123,7 +123,7 @@ Registration wc{"wc", "Count lines, words and bytes (GNU wc's output)", [](CLI::
                   app.add_flag("-l,--lines", args->lines, "Print the newline count");
                   app.add_flag("-w,--words", args->words, "Print the word count (C locale: words end at whitespace)");
                   app.add_flag("-c,--bytes", args->bytes, "Print the byte count");
-                  app.add_option("files", args->files, "Files to count; - or none is standard input");
+                  app.add_option("FILE", args->files, "Files to count; - or none is standard input");
                   args->scan.add_to(app);
                   return [args] { return run_wc(*args); };
                 }};
