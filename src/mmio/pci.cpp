@@ -256,9 +256,8 @@ PciDevice PciBus::read_device(const std::filesystem::path& directory) const {
   device.vendor_id = static_cast<std::uint16_t>(sysfs::read_number(directory / "vendor"));
   device.device_id = static_cast<std::uint16_t>(sysfs::read_number(directory / "device"));
   device.class_code = static_cast<std::uint32_t>(sysfs::read_number(directory / "class") & 0xffffff);
-  if (auto revision = sysfs::read_optional_line(directory / "revision")) {
-    device.revision = static_cast<std::uint8_t>(sysfs::parse_number(*revision).value_or(0));
-  }
+  // Older kernels have no `revision` file (0 then); a malformed one is an error, not a 0.
+  device.revision = static_cast<std::uint8_t>(sysfs::read_optional_number(directory / "revision").value_or(0));
   device.driver = sysfs::link_name(directory / "driver").value_or("");
   if (auto group = sysfs::link_name(directory / "iommu_group")) {
     if (auto number = sysfs::parse_number(*group)) device.iommu_group = static_cast<unsigned>(*number);

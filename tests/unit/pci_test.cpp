@@ -284,6 +284,18 @@ TEST(PciBus, FailedListingsLeaveNoDescriptorOpen) {
   }
 }
 
+TEST(PciBus, AMalformedRevisionIsAnErrorOfTheSysfsReaderNotAZero) {
+  TreeCopy copy;
+  std::ofstream(copy.device("0000:00:04.0") / "revision", std::ios::trunc) << "zz\n";
+  auto e = error_of([&] { PciBus(copy.root).libpci_disagreements(); });
+  EXPECT_EQ(e.errno_value(), EINVAL);
+  std::string what = e.what();
+  EXPECT_NE(what.find((copy.device("0000:00:04.0") / "revision").string()), std::string::npos) << what;
+  EXPECT_EQ(what.find('\n'), std::string::npos) << what;
+  fs::remove(copy.device("0000:00:04.0") / "revision");  // absent, as on older kernels: revision 0
+  EXPECT_NE(PciBus(copy.root).libpci_disagreements(), std::vector<std::string>{}) << "libpci reads 0x10 from config";
+}
+
 TEST(PciBus, LibpciAndSysfsDisagreeOnADanglingDriverLink) {
   // The sysfs view takes the link's name; libpci resolves the link (realpath) and finds nothing.
   TreeCopy copy;
