@@ -73,17 +73,17 @@ std::string explain_map(const DevmemFailure& f) {
       const sys::ResourceTree& iomem = *f.iomem;
       if (iomem.overlaps_system_ram(f.first, f.last)) {
         return fmt::format(
-            "{} is System RAM in /proc/iomem; CONFIG_STRICT_DEVMEM lets {} map only the first 1 MiB of RAM "
+            "{} is System RAM in {}; CONFIG_STRICT_DEVMEM lets {} map only the first 1 MiB of RAM "
             "and device memory (a driver's own interface, or a kernel without STRICT_DEVMEM, is the way to "
             "RAM)",
-            range, f.device);
+            range, iomem.source(), f.device);
       }
       auto owners = iomem.innermost_overlapping(f.first, f.last);
       if (owners.empty()) {
         return fmt::format(
-            "the kernel refused {}, which no resource in /proc/iomem covers (CONFIG_STRICT_DEVMEM or an "
+            "the kernel refused {}, which no resource in {} covers{} (CONFIG_STRICT_DEVMEM or an "
             "architecture restriction)",
-            range);
+            range, iomem.source(), iomem.roots().empty() ? " (it lists none)" : "");
       }
       const sys::Resource* owner = owners.front();
       std::string where = fmt::format("'{}' ({:0{}x}-{:0{}x})", owner->name, owner->start, iomem.address_digits(),
@@ -98,9 +98,9 @@ std::string explain_map(const DevmemFailure& f) {
               : fmt::format("unbind the driver of PCI device {} (echo {} > /sys/bus/pci/devices/{}/driver/unbind)",
                             pci_device, pci_device, pci_device);
       return fmt::format(
-          "{} is claimed by {} in /proc/iomem; CONFIG_IO_STRICT_DEVMEM keeps {} out of ranges the kernel or a "
+          "{} is claimed by {} in {}; CONFIG_IO_STRICT_DEVMEM keeps {} out of ranges the kernel or a "
           "driver has claimed: {}, or boot with iomem=relaxed",
-          range, where, f.device, unbind);
+          range, where, iomem.source(), f.device, unbind);
     }
     case EINVAL:
       return fmt::format(

@@ -13,6 +13,7 @@
 #include <span>
 #include <string>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "mapio/error.hpp"
@@ -118,8 +119,12 @@ TEST(DevmemDiagnosis, RefusedMapOfAKernelRangeNamesItWithoutAPciDevice) {
 }
 
 TEST(DevmemDiagnosis, RefusedMapOutsideEveryResourceSaysSo) {
-  const auto text = mapio::mmio::explain_devmem_failure(map_failure(EPERM, 0xfec01000, 0xfec01fff));
-  EXPECT_TRUE(has(text, "no resource in /proc/iomem covers")) << text;
+  auto f = map_failure(EPERM, 0xfec01000, 0xfec01fff);
+  const auto text = mapio::mmio::explain_devmem_failure(f);
+  // The table is named as it was read: the test's captured copy here, /proc/iomem in real use.
+  EXPECT_TRUE(has(text, fmt::format("no resource in {} covers (", f.iomem->source()))) << text;
+  f.iomem = mapio::sys::ResourceTree::parse("", "an empty table");
+  EXPECT_TRUE(has(mapio::mmio::explain_devmem_failure(f), "no resource in an empty table covers (it lists none)"));
 }
 
 TEST(DevmemDiagnosis, WithoutIomemItSaysWhatItCannotKnow) {
