@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstring>
 #include <random>
+#include <string>
 #include <vector>
 
 #include <benchmark/benchmark.h>
@@ -22,6 +23,24 @@ const std::vector<std::byte>& text(std::size_t size) {
     for (auto& b : data) {
       const int r = pick(rng);
       b = static_cast<std::byte>(r == 0 ? '\n' : r < 10 ? ' ' : 'a' + r % 26);
+    }
+  }
+  return data;
+}
+
+// UTF-8 text that is mostly not ASCII: Chinese characters, accented letters, emoji, ASCII words,
+// spaces, no-break and ideographic spaces: every 64-byte block needs decoding.
+const std::vector<std::byte>& utf8_text(std::size_t size) {
+  static std::vector<std::byte> data;
+  if (data.size() != size) {
+    static const char* const pieces[] = {"\xe4\xb8\xad", "\xe6\x96\x87", "\xe8\xaa\x9e", "\xe5\xad\x97",
+                                         "\xc3\xa9",      "\xc3\xbc",      "\xf0\x9f\x98\x80", "ab",
+                                         " ",             "\n",            "\xc2\xa0",      "\xe3\x80\x80"};
+    std::mt19937 rng(1);
+    std::uniform_int_distribution<std::size_t> pick(0, std::size(pieces) - 1);
+    data.clear();
+    while (data.size() < size) {
+      for (const char* c = pieces[pick(rng)]; *c != 0 && data.size() < size; ++c) data.push_back(static_cast<std::byte>(*c));
     }
   }
   return data;
@@ -70,6 +89,16 @@ void WordsKernel(benchmark::State& state) {
   state.SetLabel(k->name);
 }
 
+// The UTF-8 word count: on ASCII text (as fast as words(), is the claim) and on UTF-8 text.
+template <const mapio::detail::ScanKernels* (*Set)(), bool Ascii>
+void WordsUtf8Kernel(benchmark::State& state) {
+  const auto* k = Set();
+  const auto& d = Ascii ? text(static_cast<std::size_t>(state.range(0))) : utf8_text(static_cast<std::size_t>(state.range(0)));
+  for (auto _ : state) benchmark::DoNotOptimize(k->words_utf8(d.data(), d.size()).words);
+  set_bytes(state, d.size());
+  state.SetLabel(std::string(k->name) + (Ascii ? ", ASCII text" : ", UTF-8 text"));
+}
+
 void GrepKernel(benchmark::State& state) {
   const auto& d = text(static_cast<std::size_t>(state.range(0)));
   const mapio::LineMatcher grep(mapio::as_bytes("zzzq"));
@@ -93,6 +122,12 @@ BENCHMARK(LinesKernel<avx512>)->Arg(l2)->Arg(big);
 BENCHMARK(WordsKernel<portable>)->Arg(l2);
 BENCHMARK(WordsKernel<avx2>)->Arg(l2);
 BENCHMARK(WordsKernel<avx512>)->Arg(l2);
+BENCHMARK(WordsUtf8Kernel<portable, true>)->Arg(l2);
+BENCHMARK(WordsUtf8Kernel<avx2, true>)->Arg(l2);
+BENCHMARK(WordsUtf8Kernel<avx512, true>)->Arg(l2);
+BENCHMARK(WordsUtf8Kernel<portable, false>)->Arg(l2);
+BENCHMARK(WordsUtf8Kernel<avx2, false>)->Arg(l2);
+BENCHMARK(WordsUtf8Kernel<avx512, false>)->Arg(l2);
 BENCHMARK(GrepKernel)->Arg(l2);
 
 }  // namespace

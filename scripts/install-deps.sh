@@ -18,6 +18,8 @@ packages=(
   fio
   # fincore, the peer `mapio cache` is compared with
   util-linux-extra
+  # the locale sources (localedef) the wc comparison compiles an ISO-8859-1 and an EUC-JP locale from
+  locales
   # the screen scenarios talk to QEMU's monitor socket and check screendumps with python3
   python3
 )

@@ -60,17 +60,109 @@ const char* scan_kernel_name() noexcept { return kernels().name; }
 
 // ---- WordCounter ------------------------------------------------------------------------------
 
-WordCounter::Summary WordCounter::summarize(std::span<const std::byte> data) const noexcept {
-  return kernels().words(data.data(), data.size());
-}
+namespace {
 
-WordCounter::Summary WordCounter::then(const Summary& a, const Summary& b) noexcept {
-  Summary out;
+using First = WordCounter::First;
+
+// The word fields of `a` then `b`.
+void join_words(WordCounter::Summary& out, const WordCounter::Summary& a, const WordCounter::Summary& b) noexcept {
   // A word open at the end of `a` continues into `b` when `b` starts (ignoring transparent bytes)
   // with a word byte: `b` counted that as a start, so take it back.
   out.words = a.words + b.words - ((a.ends_in_word && b.first == First::word_byte) ? 1 : 0);
   out.first = a.first != First::none ? a.first : b.first;
   out.ends_in_word = b.first != First::none ? b.ends_in_word : a.ends_in_word;
+}
+
+// A piece holding one character of class `k`.
+WordCounter::Summary one_character(detail::CharClass k) noexcept {
+  WordCounter::Summary s;
+  if (k == detail::CharClass::word) {
+    s.words = 1;
+    s.first = First::word_byte;
+    s.ends_in_word = true;
+  } else if (k == detail::CharClass::space) {
+    s.first = First::space;
+  }
+  return s;
+}
+
+// The kernels count a UTF-8 piece as if nothing came before or after it: continuation bytes at its
+// start are transparent, and so is a character begun at its end and cut off. Record both, for
+// then() to decode the character once the neighbours meet.
+void note_edges(WordCounter::Summary& s, std::span<const std::byte> data) noexcept {
+  const auto* p = reinterpret_cast<const unsigned char*>(data.data());
+  const std::size_t n = data.size();
+  std::size_t head = 0;
+  while (head < n && head < 3 && detail::is_continuation(p[head])) ++head;
+  s.head_length = static_cast<std::uint8_t>(head);
+  std::copy_n(data.begin(), head, s.head.begin());
+  s.has_body = n > head;
+  // A tail starts at the last byte that is not a continuation byte, when that is one of the last
+  // three and begins a valid sequence the piece cuts short.
+  for (std::size_t back = 1; back <= std::min<std::size_t>(3, n - head); ++back) {
+    const std::size_t j = n - back;
+    if (detail::is_continuation(p[j])) continue;
+    if (detail::is_valid_prefix(p + j, back)) {
+      s.tail_length = static_cast<std::uint8_t>(back);
+      std::copy_n(data.begin() + static_cast<std::ptrdiff_t>(j), back, s.tail.begin());
+    }
+    break;
+  }
+}
+
+}  // namespace
+
+WordCounter::Summary WordCounter::summarize(std::span<const std::byte> data) const noexcept {
+  if (encoding_ == TextEncoding::utf8) {
+    Summary s = kernels().words_utf8(data.data(), data.size());
+    note_edges(s, data);
+    return s;
+  }
+  Summary s = kernels().words(data.data(), data.size());
+  s.has_body = !data.empty();
+  return s;
+}
+
+WordCounter::Summary WordCounter::then(const Summary& a, const Summary& b) noexcept {
+  if (!a.has_body) {
+    // `a` is empty or a few continuation bytes: they join the front of b's head (a fourth one
+    // could end no character, so three are kept).
+    Summary out = b;
+    const std::size_t joined = std::size_t{a.head_length} + b.head_length;
+    std::array<std::byte, 6> run{};
+    std::copy_n(a.head.begin(), a.head_length, run.begin());
+    std::copy_n(b.head.begin(), b.head_length, run.begin() + a.head_length);
+    out.head_length = static_cast<std::uint8_t>(std::min<std::size_t>(joined, 3));
+    std::copy_n(run.begin(), 3, out.head.begin());
+    out.has_body = b.has_body || joined > 3;
+    return out;
+  }
+  Summary out;
+  out.has_body = true;
+  out.head = a.head;
+  out.head_length = a.head_length;
+  Summary seam;  // the character a's tail begins, if b's head ends it
+  if (a.tail_length > 0) {
+    std::array<unsigned char, 6> bytes{};
+    std::memcpy(bytes.data(), a.tail.data(), a.tail_length);
+    std::memcpy(bytes.data() + a.tail_length, b.head.data(), b.head_length);
+    const std::size_t have = std::size_t{a.tail_length} + b.head_length;
+    if (have >= detail::sequence_length(bytes[0])) {
+      seam = one_character(detail::utf8_class(detail::unicode_classes(), bytes.data(), have));
+    } else if (!b.has_body && detail::is_valid_prefix(bytes.data(), have)) {
+      // Still cut short: b was nothing but these continuation bytes; the next piece may end it.
+      out.tail_length = static_cast<std::uint8_t>(have);
+      std::memcpy(out.tail.data(), bytes.data(), have);
+    }
+    // Otherwise the byte after b's head is not a continuation byte: an invalid sequence, neither.
+  }
+  if (b.has_body) {
+    out.tail = b.tail;
+    out.tail_length = b.tail_length;
+  }
+  Summary words;
+  join_words(words, a, seam);
+  join_words(out, words, b);
   return out;
 }
 
@@ -80,13 +172,14 @@ TextCounter::Summary TextCounter::summarize(std::span<const std::byte> data) con
   Summary out;
   out.bytes = data.size();
   if (lines_) out.lines = count_lines(data);
-  if (words_) out.words = kernels().words(data.data(), data.size());
+  if (words_) out.words = word_counter_.summarize(data);
   return out;
 }
 
 TextCounter::Summary TextCounter::zeros(std::uint64_t length) const noexcept {
   Summary out;
   out.bytes = length;
+  out.words = word_counter_.zeros(length);
   return out;
 }
 

@@ -69,7 +69,45 @@ WordCounter::Summary words(const std::byte* data, std::size_t size) {
   return state.summary();
 }
 
-constexpr ScanKernels kernels{"portable", count_byte, find_either, find_pattern, words};
+// Whether any of the `n` bytes at `p` is >= 0x80, eight at a time.
+bool has_high_byte(const unsigned char* p, std::size_t n) {
+  std::uint64_t any = 0;
+  std::size_t k = 0;
+  for (; k + 8 <= n; k += 8) {
+    std::uint64_t eight;
+    std::memcpy(&eight, p + k, 8);
+    any |= eight;
+  }
+  for (; k < n; ++k) any |= p[k];
+  return (any & 0x8080808080808080) != 0;
+}
+
+// The C classes for every byte (bytes >= 0x80 are neither), then the characters at the lead bytes of
+// blocks that hold any byte >= 0x80.
+WordCounter::Summary words_utf8(const std::byte* data, std::size_t size) {
+  const auto* p = reinterpret_cast<const unsigned char*>(data);
+  WordBlockState state;
+  for (std::size_t i = 0; i < size; i += 64) {
+    const std::size_t n = std::min<std::size_t>(64, size - i);
+    std::uint64_t word = 0;
+    std::uint64_t space = 0;
+    for (std::size_t k = 0; k < n; ++k) {
+      word |= static_cast<std::uint64_t>(classes.word[p[i + k]]) << k;
+      space |= static_cast<std::uint64_t>(classes.space[p[i + k]]) << k;
+    }
+    if (has_high_byte(p + i, n)) {
+      std::uint64_t leads = 0;
+      for (std::size_t k = 0; k < n; ++k) leads |= static_cast<std::uint64_t>(p[i + k] >= 0xc0) << k;
+      const CharMarks marks = utf8_marks(data, size, i, leads);
+      word |= marks.word;
+      space |= marks.space;
+    }
+    state.add(word, space);
+  }
+  return state.summary();
+}
+
+constexpr ScanKernels kernels{"portable", count_byte, find_either, find_pattern, words, words_utf8};
 
 }  // namespace
 

@@ -81,25 +81,74 @@ class LineCounter : public ByteCounter {
   LineCounter() noexcept : ByteCounter(std::byte{'\n'}) {}
 };
 
-/// Counts words as GNU wc -w does in the C locale: a word is a run of printable non-space bytes
-/// (0x21–0x7e) ended by a whitespace byte (" \t\n\v\f\r"); every other byte (NUL, other control
-/// bytes, 0x7f–0xff) neither starts nor ends a word ("a\0b" is one word, "\0" none). Correct across
-/// piece boundaries: a word split between two pieces is counted once.
+/// How text bytes make characters, for counting words: as in the C locale, where each byte is one
+/// character, or as UTF-8. A program picks the one its locale uses; mapio never asks the locale
+/// itself. mapio wc does, as GNU wc does:
+///
+///     std::setlocale(LC_ALL, "");  // LC_ALL, LC_CTYPE or LANG
+///     const bool utf8 = std::string_view(nl_langinfo(CODESET)) == "UTF-8";
+///     const mapio::WordCounter words(utf8 ? mapio::TextEncoding::utf8 : mapio::TextEncoding::c);
+///     std::uint64_t n = words.summarize(file.bytes()).words;   // as `wc -w` in that locale
+///
+/// (Other multibyte encodings, and single-byte locales whose classes of bytes are not the C
+/// locale's, have no TextEncoding: mapio wc refuses to count words there.)
+enum class TextEncoding : std::uint8_t {
+  c,     ///< C/POSIX locale: words are runs of printable bytes 0x21–0x7e
+  utf8,  ///< UTF-8 locales (C.UTF-8, en_US.UTF-8, ...)
+};
+
+/// Counts words as GNU wc -w (coreutils 9.1 with glibc) does.
+///
+/// TextEncoding::c, the C locale: a word is a run of printable non-space bytes (0x21–0x7e) ended by
+/// a whitespace byte (" \t\n\v\f\r"); every other byte (NUL, other control bytes, 0x7f–0xff)
+/// neither starts nor ends a word ("a\0b" is one word, "\0" none).
+///
+/// TextEncoding::utf8: bytes are decoded as UTF-8 (strictly: no overlong forms, surrogates or code
+/// points past U+10FFFF). " \t\n\v\f\r" separate words; so do the printable characters that are
+/// spaces (U+1680, U+2000–U+2006, U+2008–U+200A, U+205F, U+3000) or no-break spaces (U+00A0,
+/// U+2007, U+202F, U+2060). Every other printable character is a word character, including U+200B
+/// and private-use characters. Characters that are not printable (controls, U+0085, U+2028,
+/// U+2029, unassigned code points), bytes of invalid sequences and a sequence cut short by the end of
+/// the input neither start nor end a word, as in the C locale. Which characters are printable comes
+/// from the Unicode tables of the C library, fixed at build time (src/unicode_classes.inc).
+/// Input without bytes >= 0x80 counts exactly as in the C locale, and at the same speed: only
+/// 64-byte blocks that hold such bytes are decoded.
+///
+/// Correct across piece boundaries in either encoding: a word split between two pieces is counted
+/// once, and a UTF-8 character split between pieces (even over several pieces of a byte or two) is
+/// decoded as if it were whole.
 class WordCounter {
  public:
   enum class First : std::uint8_t { none, word_byte, space };
   struct Summary {
     std::uint64_t words = 0;  ///< word starts, assuming a space before the piece
-    First first = First::none;  ///< class of the first byte that is a word byte or a space
-    bool ends_in_word = false;  ///< after the last such byte, is a word open?
+    First first = First::none;  ///< class of the first character that is a word character or a space
+    bool ends_in_word = false;  ///< after the last such character, is a word open?
+    // A UTF-8 character cut by the piece's edges (head and tail stay empty in the C encoding).
+    bool has_body = false;          ///< the piece holds more than its head (false for an empty piece)
+    std::uint8_t head_length = 0;   ///< leading continuation bytes (at most 3): the end of a character begun before
+    std::uint8_t tail_length = 0;   ///< trailing start of a character (at most 3 bytes) the next piece may finish
+    std::array<std::byte, 3> head{};
+    std::array<std::byte, 3> tail{};
   };
+  explicit WordCounter(TextEncoding encoding = TextEncoding::c) noexcept : encoding_(encoding) {}
+  TextEncoding encoding() const noexcept { return encoding_; }
   Summary identity() const noexcept { return {}; }
   Summary summarize(std::span<const std::byte> data) const noexcept;
-  Summary zeros(std::uint64_t) const noexcept { return {}; }  // NUL bytes are transparent
+  /// NUL bytes are transparent in both encodings (and end any UTF-8 sequence).
+  Summary zeros(std::uint64_t length) const noexcept {
+    Summary s;
+    s.has_body = length > 0;
+    return s;
+  }
   static Summary then(const Summary& a, const Summary& b) noexcept;
+
+ private:
+  TextEncoding encoding_;
 };
 
-/// Lines, words and bytes at once, computing only what was asked for: mapio wc.
+/// Lines, words and bytes at once, computing only what was asked for: mapio wc. Lines and bytes do
+/// not depend on the encoding; words are counted as WordCounter(encoding) counts them.
 class TextCounter {
  public:
   struct Summary {
@@ -107,7 +156,8 @@ class TextCounter {
     std::uint64_t bytes = 0;
     WordCounter::Summary words;
   };
-  TextCounter(bool lines, bool words) noexcept : lines_(lines), words_(words) {}
+  TextCounter(bool lines, bool words, TextEncoding encoding = TextEncoding::c) noexcept
+      : lines_(lines), words_(words), word_counter_(encoding) {}
   Summary identity() const noexcept { return {}; }
   Summary summarize(std::span<const std::byte> data) const noexcept;
   Summary zeros(std::uint64_t length) const noexcept;
@@ -116,6 +166,7 @@ class TextCounter {
  private:
   bool lines_;
   bool words_;
+  WordCounter word_counter_;
 };
 
 /// Counts the lines that contain a fixed string, as `grep -c -F PATTERN` does with GNU grep in the

@@ -30,3 +30,10 @@ add_test(NAME cli.scan_usage_errors
     expect 2 'mapio grep: open /nonexistent/file: No such file or directory (ENOENT)' grep -c fox /nonexistent/file
     exit $failed")
 set_tests_properties(cli.scan_usage_errors PROPERTIES LABELS cli)
+
+# mapio wc against GNU wc in the C.UTF-8 and C locales: random bytes, UTF-8 text with every kind of
+# space and invalid sequences, characters cut by every page boundary (read buffers, mapped slices,
+# threads), pipes cut inside characters; the locale variables; the refusal of other encodings.
+add_test(NAME cli.wc_locale_compare
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/wc_locale_compare.sh $<TARGET_FILE:mapio_cli>)
+set_tests_properties(cli.wc_locale_compare PROPERTIES LABELS cli TIMEOUT 600)

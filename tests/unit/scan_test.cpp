@@ -2,12 +2,15 @@
 // plain byte-at-a-time reference implementations on random and hand-made inputs.
 #include "mapio/scan.hpp"
 
+#include <locale.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <cwchar>
+#include <cwctype>
 #include <random>
 #include <string>
 #include <vector>
@@ -19,6 +22,7 @@
 
 namespace {
 
+using mapio::TextEncoding;
 using mapio::WordCounter;
 using Bytes = std::vector<std::byte>;
 
@@ -53,6 +57,54 @@ std::uint64_t reference_words(std::span<const std::byte> d) {
       in_word = true;
     }
   }
+  return words;
+}
+
+// The C library's C.UTF-8 locale, for references that ask the C library itself (nullptr when the
+// locale is not installed).
+locale_t c_utf8() {
+  static const locale_t locale = ::newlocale(LC_CTYPE_MASK, "C.UTF-8", nullptr);
+  return locale;
+}
+
+bool is_no_break_space(wint_t c) { return c == 0xA0 || c == 0x2007 || c == 0x202F || c == 0x2060; }
+
+// GNU wc -w in a UTF-8 locale, restated from its behaviour: mbrtowc decodes; an invalid byte is
+// skipped (neither); a sequence cut short by the end is dropped; " \t\n\v\f\r" separate; other
+// characters separate when printable spaces or no-break spaces, are word characters when printable
+// otherwise, and neither when not printable.
+std::uint64_t reference_words_utf8(std::span<const std::byte> d) {
+  const locale_t previous = ::uselocale(c_utf8());
+  std::uint64_t words = 0;
+  bool in_word = false;
+  std::mbstate_t state{};
+  const auto* p = reinterpret_cast<const char*>(d.data());
+  std::size_t left = d.size();
+  while (left > 0) {
+    wchar_t c = 0;
+    std::size_t n = std::mbrtowc(&c, p, left, &state);
+    if (n == static_cast<std::size_t>(-2)) break;
+    if (n == static_cast<std::size_t>(-1)) {
+      state = {};
+      ++p;
+      --left;
+      continue;
+    }
+    if (n == 0) n = 1;  // NUL
+    p += n;
+    left -= n;
+    const auto w = static_cast<wint_t>(c);
+    bool space = c == L' ' || (c >= L'\t' && c <= L'\r');
+    bool word = false;
+    if (!space && std::iswprint(w) != 0) {
+      space = std::iswspace(w) != 0 || is_no_break_space(w);
+      word = !space;
+    }
+    if (space) in_word = false;
+    if (word && !in_word) ++words;
+    if (word) in_word = true;
+  }
+  ::uselocale(previous);
   return words;
 }
 
@@ -95,6 +147,9 @@ TEST(ScanKernels, EverySetAgreesWithTheReferenceOnEverySizeAndAlignment) {
             << size << "+" << align;
         ASSERT_EQ(k->count_byte(d.data(), d.size(), std::byte{0xff}), reference_count(d, std::byte{0xff}));
         ASSERT_EQ(k->words(d.data(), d.size()).words, reference_words(d)) << size << "+" << align;
+        if (c_utf8() != nullptr) {
+          ASSERT_EQ(k->words_utf8(d.data(), d.size()).words, reference_words_utf8(d)) << size << "+" << align;
+        }
         const auto either = k->find_either(d.data(), d.size(), std::byte{'\n'}, std::byte{0});
         const auto it = std::find_if(d.begin(), d.end(), [](std::byte b) { return b == std::byte{'\n'} || b == std::byte{0}; });
         ASSERT_EQ(either, it == d.end() ? mapio::not_found : static_cast<std::size_t>(it - d.begin()));
@@ -148,6 +203,184 @@ TEST(WordCounter, FollowsGnuWcInTheCLocale) {
   EXPECT_EQ(words(""), 0u);
 }
 
+// Each count was taken from GNU wc -w (coreutils 9.1) under LC_ALL=C.UTF-8.
+TEST(WordCounter, FollowsGnuWcInAUtf8Locale) {
+  const WordCounter w(TextEncoding::utf8);
+  auto words = [&](std::string_view s) { return w.summarize(bytes_of(s)).words; };
+  // Printable spaces and no-break spaces separate words.
+  EXPECT_EQ(words("a\xc2\xa0" "b"), 2u);       // U+00A0 NO-BREAK SPACE
+  EXPECT_EQ(words("a\xe2\x80\x87" "b"), 2u);  // U+2007 FIGURE SPACE
+  EXPECT_EQ(words("a\xe2\x80\xaf" "b"), 2u);  // U+202F NARROW NO-BREAK SPACE
+  EXPECT_EQ(words("a\xe2\x81\xa0" "b"), 2u);  // U+2060 WORD JOINER
+  EXPECT_EQ(words("a\xe3\x80\x80" "b"), 2u);  // U+3000 IDEOGRAPHIC SPACE
+  EXPECT_EQ(words("a\xe1\x9a\x80" "b"), 2u);  // U+1680 OGHAM SPACE MARK
+  EXPECT_EQ(words("a\xe2\x80\x82" "b"), 2u);  // U+2002 EN SPACE
+  EXPECT_EQ(words("\xe3\x80\x80"), 0u);
+  // Spaces that are not printable neither start nor end a word, like controls.
+  EXPECT_EQ(words("a\xe2\x80\xa8" "b"), 1u);  // U+2028 LINE SEPARATOR
+  EXPECT_EQ(words("a\xe2\x80\xa9" "b"), 1u);  // U+2029 PARAGRAPH SEPARATOR
+  EXPECT_EQ(words("a\xc2\x85" "b"), 1u);       // U+0085 NEXT LINE
+  EXPECT_EQ(words("\xc2\x85"), 0u);
+  EXPECT_EQ(words("\xef\xbf\xbe"), 0u);       // U+FFFE, a noncharacter
+  // Other printable characters are word characters, invisible ones included.
+  EXPECT_EQ(words("\xc3\xa9"), 1u);            // U+00E9
+  EXPECT_EQ(words("\xe2\x80\x8b"), 1u);       // U+200B ZERO WIDTH SPACE
+  EXPECT_EQ(words("a\xe2\x80\x8b" "b"), 1u);
+  EXPECT_EQ(words("\xee\x80\x80"), 1u);       // U+E000, private use
+  EXPECT_EQ(words("\xf0\x9f\x98\x80"), 1u);   // U+1F600
+  EXPECT_EQ(words("\xef\xbf\xbd"), 1u);       // U+FFFD REPLACEMENT CHARACTER
+  EXPECT_EQ(words(" \xc3\xa9 \xe4\xb8\xad\xe6\x96\x87 x"), 3u);
+  // Invalid sequences: every byte neither starts nor ends a word.
+  EXPECT_EQ(words("a\xc0\xa0" "b"), 1u);       // overlong U+0020
+  EXPECT_EQ(words("\xc1\x81"), 0u);            // overlong 'A'
+  EXPECT_EQ(words("\xe0\x81\x81"), 0u);
+  EXPECT_EQ(words("\xf0\x80\x81\x81"), 0u);
+  EXPECT_EQ(words("\xed\xa0\x80"), 0u);        // a surrogate, U+D800
+  EXPECT_EQ(words("\xf4\x90\x80\x80"), 0u);   // past U+10FFFF
+  EXPECT_EQ(words("\xf8\x88\x80\x80\x80"), 0u);
+  EXPECT_EQ(words("\x80\xbf\xff\xfe"), 0u);
+  EXPECT_EQ(words("a\xe3" "b"), 1u);
+  EXPECT_EQ(words("a\xe3\x80\xe3\x80\x80" "b"), 2u);  // a cut sequence, then a whole one
+  EXPECT_EQ(words("a\xe3\x80\xc3\xa9 b"), 2u);
+  // Cut short by the end of the input.
+  EXPECT_EQ(words("a\xe3\x80"), 1u);
+  EXPECT_EQ(words("\xe3\x80"), 0u);
+  EXPECT_EQ(words("\xf0\x9f\x98"), 0u);
+  // ASCII as in the C locale.
+  EXPECT_EQ(words(std::string_view("a\0b", 3)), 1u);
+  EXPECT_EQ(words("a b\tc\nd\ve\ff\rg\x01h\x7f"), 7u);
+  EXPECT_EQ(words(""), 0u);
+}
+
+// Text that draws on the cases above: characters of each class, invalid and cut sequences, ASCII.
+Bytes random_utf8_text(std::mt19937& rng, std::size_t fragments) {
+  static const std::string_view pieces[] = {
+      "a", "b", " ", "\n", "\t", std::string_view("\0", 1), "\x01", "\x7f", "\xc2\xa0", "\xe3\x80\x80",
+      "\xe2\x80\xa8", "\xc2\x85", "\xe2\x80\x8b", "\xc3\xa9", "\xe4\xb8\xad", "\xf0\x9f\x98\x80",
+      "\xe2\x80\x87", "\xe2\x81\xa0", "\xed\xa0\x80", "\xc0\xa0", "\xe3", "\xe3\x80", "\xf0\x9f",
+      "\xf0\x9f\x98", "\x80", "\xbf", "\xff", "\xf4\x90\x80\x80", "\xef\xbf\xbe", "\xe1\x9a\x80"};
+  std::uniform_int_distribution<std::size_t> pick(0, std::size(pieces) - 1);
+  std::uniform_int_distribution<int> any_byte(0, 255);
+  std::string text;
+  for (std::size_t i = 0; i < fragments; ++i) {
+    if (rng() % 16 == 0) {
+      text += static_cast<char>(any_byte(rng));
+    } else {
+      text += pieces[pick(rng)];
+    }
+  }
+  return bytes_of(text);
+}
+
+TEST(WordCounter, Utf8AgreesWithTheCLibraryDecoderInEveryKernelSet) {
+  if (c_utf8() == nullptr) GTEST_SKIP() << "the C.UTF-8 locale is not installed";
+  std::mt19937 rng(2024);
+  for (const auto* k : kernel_sets()) {
+    SCOPED_TRACE(k->name);
+    for (int trial = 0; trial < 300; ++trial) {
+      const Bytes d = random_utf8_text(rng, static_cast<std::size_t>(trial) * 3);
+      ASSERT_EQ(k->words_utf8(d.data(), d.size()).words, reference_words_utf8(d)) << trial;
+    }
+    // Every size around the 64- and 128-byte steps of the kernels, at every alignment, cut anywhere
+    // in a character.
+    const Bytes pool = random_utf8_text(rng, 3000);
+    for (std::size_t size : {0, 1, 2, 3, 4, 63, 64, 65, 66, 127, 128, 129, 130, 191, 192, 193, 255, 256, 257, 1000, 4097}) {
+      for (std::size_t align : {0, 1, 2, 3, 7, 31}) {
+        const std::span<const std::byte> d(pool.data() + align, size);
+        ASSERT_EQ(k->words_utf8(d.data(), d.size()).words, reference_words_utf8(d)) << size << "+" << align;
+      }
+    }
+    std::uniform_int_distribution<int> any_byte(0, 255);
+    Bytes noise(100000);
+    for (auto& b : noise) b = static_cast<std::byte>(any_byte(rng));
+    ASSERT_EQ(k->words_utf8(noise.data(), noise.size()).words, reference_words_utf8(noise));
+  }
+}
+
+TEST(WordCounter, Utf8CountsAsciiExactlyAsTheCLocale) {
+  std::mt19937 rng(7);
+  for (const auto* k : kernel_sets()) {
+    SCOPED_TRACE(k->name);
+    for (std::size_t n : {0u, 1u, 63u, 64u, 65u, 1000u, 70000u}) {
+      const Bytes d = random_bytes(rng, n, std::string_view("ab \n\t\0\x01\x7fxyz\r\v\f", 14));
+      const auto c = k->words(d.data(), d.size());
+      const auto u = k->words_utf8(d.data(), d.size());
+      EXPECT_EQ(u.words, c.words) << n;
+      EXPECT_EQ(u.first, c.first) << n;
+      EXPECT_EQ(u.ends_in_word, c.ends_in_word) << n;
+    }
+  }
+}
+
+// Summaries are canonical: pieces combine into exactly the whole's summary, field by field.
+void expect_same_summary(const WordCounter::Summary& got, const WordCounter::Summary& want, const std::string& what) {
+  EXPECT_EQ(got.words, want.words) << what;
+  EXPECT_EQ(got.first, want.first) << what;
+  EXPECT_EQ(got.ends_in_word, want.ends_in_word) << what;
+  EXPECT_EQ(got.has_body, want.has_body) << what;
+  EXPECT_EQ(got.head_length, want.head_length) << what;
+  EXPECT_EQ(got.head, want.head) << what;
+  EXPECT_EQ(got.tail_length, want.tail_length) << what;
+  EXPECT_EQ(got.tail, want.tail) << what;
+}
+
+// A character cut between pieces, however small the pieces, counts as the whole character: every
+// split of short texts into two and three pieces, and into single bytes.
+TEST(WordCounter, Utf8CharactersCutBetweenPiecesCountOnce) {
+  const WordCounter w(TextEncoding::utf8);
+  const std::string_view texts[] = {
+      "a\xe3\x80\x80" "b",          "x\xf0\x9f\x98\x80y z",      " \xc3\xa9 ",
+      "a\xc2\xa0" "b\xe2\x80\x87" "c", "\xe3\x80\xe3\x80\x80" "b",  "a\xf0\x9f\x98",
+      "a\xed\xa0\x80 b",            "\x80\x80\x80\x80 \xe4\xb8\xad", "\xf0\x9f\x98\x80\x80\x80 a\xe3\x80",
+      "\xe0\x80\x80 \xf4\x8f\xbf\xbd", " \xe2\x80\xa8\xe2\x80\xa8 "};
+  for (std::string_view text : texts) {
+    const Bytes d = bytes_of(text);
+    const std::span<const std::byte> all(d);
+    const std::uint64_t expected = w.summarize(all).words;
+    if (c_utf8() != nullptr) {
+      EXPECT_EQ(expected, reference_words_utf8(all)) << text;
+    }
+    auto bytewise = w.identity();
+    for (std::size_t i = 0; i < d.size(); ++i) bytewise = WordCounter::then(bytewise, w.summarize(all.subspan(i, 1)));
+    EXPECT_EQ(bytewise.words, expected) << "byte by byte: " << text;
+    for (std::size_t i = 0; i <= d.size(); ++i) {
+      for (std::size_t j = i; j <= d.size(); ++j) {
+        const auto x = w.summarize(all.subspan(0, i));
+        const auto y = w.summarize(all.subspan(i, j - i));
+        const auto z = w.summarize(all.subspan(j));
+        const std::string at = std::string(text) + " cut at " + std::to_string(i) + "," + std::to_string(j);
+        EXPECT_EQ(WordCounter::then(WordCounter::then(x, y), z).words, expected) << at;
+        EXPECT_EQ(WordCounter::then(x, WordCounter::then(y, z)).words, expected) << at;
+        expect_same_summary(WordCounter::then(x, y), w.summarize(all.subspan(0, j)), at);
+        expect_same_summary(WordCounter::then(y, z), w.summarize(all.subspan(i)), at);
+      }
+    }
+  }
+}
+
+// The character classes, table and all, are the C library's: every code point in its UTF-8 locale.
+TEST(UnicodeClasses, MatchTheCLibrary) {
+  if (c_utf8() == nullptr) GTEST_SKIP() << "the C.UTF-8 locale is not installed";
+  const std::uint8_t* table = mapio::detail::unicode_classes();
+  int wrong = 0;
+  for (char32_t c = 0; c < 0x110000 && wrong < 10; ++c) {
+    using mapio::detail::CharClass;
+    const auto w = static_cast<wint_t>(c);
+    CharClass expected = CharClass::neither;
+    if (c == ' ' || (c >= '\t' && c <= '\r')) {
+      expected = CharClass::space;
+    } else if (::iswprint_l(w, c_utf8()) != 0) {
+      expected = ::iswspace_l(w, c_utf8()) != 0 || is_no_break_space(w) ? CharClass::space : CharClass::word;
+    }
+    if (mapio::detail::class_of(table, c) != expected) {
+      ++wrong;
+      ADD_FAILURE() << "U+" << std::hex << static_cast<unsigned>(c) << ": src/unicode_classes.inc says "
+                    << static_cast<int>(mapio::detail::class_of(table, c)) << ", the C library "
+                    << static_cast<int>(expected) << " (regenerate it with scripts/unicode-classes.cpp)";
+    }
+  }
+}
+
 // Splitting an input anywhere and combining the pieces' summaries gives the whole's answer.
 template <class Counter, class Check>
 void check_pieces(const Counter& counter, std::span<const std::byte> d, std::mt19937& rng, Check check) {
@@ -175,6 +408,17 @@ TEST(Counters, PiecesCombineToTheWhole) {
       ASSERT_EQ(s.words.words, reference_words(d));
       ASSERT_EQ(s.bytes, d.size());
     });
+    const Bytes u = random_utf8_text(rng, 1 + static_cast<std::size_t>(trial) * 40);
+    const mapio::TextCounter utf8(true, true, TextEncoding::utf8);
+    const std::uint64_t expected = utf8.summarize(u).words.words;
+    if (c_utf8() != nullptr) {
+      ASSERT_EQ(expected, reference_words_utf8(u)) << trial;
+    }
+    check_pieces(utf8, u, rng, [&](const mapio::TextCounter::Summary& s) {
+      ASSERT_EQ(s.lines, reference_count(u, std::byte{'\n'}));
+      ASSERT_EQ(s.words.words, expected) << trial;
+      ASSERT_EQ(s.bytes, u.size());
+    });
     for (std::string_view p : {"", "a", "ab", "aba", "b ab", "abababa"}) {
       const mapio::LineMatcher grep(mapio::as_bytes(p));
       check_pieces(grep, d, rng, [&](const mapio::LineMatcher::Summary& s) {
@@ -199,6 +443,18 @@ TEST(Counters, ZerosSummariseLikeRealZeroBytes) {
   EXPECT_EQ(real.words.words, skipped.words.words);
   EXPECT_EQ(real.lines, skipped.lines);
   EXPECT_EQ(real.bytes, skipped.bytes);
+  // In UTF-8 a hole ends a character cut before it: "a\xe3" hole "\x80\x80" is one word, not two.
+  const mapio::TextCounter utf8(true, true, TextEncoding::utf8);
+  const Bytes cut = bytes_of("a\xe3"), rest = bytes_of("\x80\x80" "b");
+  for (std::size_t hole : {1u, 5000u}) {
+    const Bytes z(hole, std::byte{0});
+    auto u_real = utf8.then(utf8.then(utf8.summarize(cut), utf8.summarize(z)), utf8.summarize(rest));
+    auto u_skipped = utf8.then(utf8.then(utf8.summarize(cut), utf8.zeros(hole)), utf8.summarize(rest));
+    EXPECT_EQ(u_real.words.words, 1u) << hole;
+    EXPECT_EQ(u_skipped.words.words, 1u) << hole;
+  }
+  EXPECT_EQ(utf8.then(utf8.then(utf8.summarize(cut), utf8.zeros(0)), utf8.summarize(bytes_of("\x80\x80 b"))).words.words,
+            2u);  // an empty hole is no hole: "a" U+3000 "b"
   EXPECT_EQ(mapio::ByteCounter(std::byte{0}).zeros(77).count, 77u);
   EXPECT_EQ(mapio::ByteCounter(std::byte{1}).zeros(77).count, 0u);
 }
@@ -284,6 +540,10 @@ TEST(ScanKernelChild, UsesTheKernelItWasGivenAndCountsRight) {
     EXPECT_EQ(mapio::count_lines(d), reference_count(d, std::byte{'\n'})) << n;
     EXPECT_EQ(mapio::count_byte(d, std::byte{0}), reference_count(d, std::byte{0})) << n;
     EXPECT_EQ(WordCounter().summarize(d).words, reference_words(d)) << n;
+    const Bytes u = random_utf8_text(rng, n / 2);
+    if (c_utf8() != nullptr) {
+      EXPECT_EQ(WordCounter(TextEncoding::utf8).summarize(u).words, reference_words_utf8(u)) << n;
+    }
     EXPECT_EQ(mapio::LineMatcher(mapio::as_bytes("ab")).summarize(d).matched, reference_grep(d, "ab")) << n;
   }
 }

@@ -1,10 +1,19 @@
 // mapio wc [-l] [-w] [-c] [FILE...]: lines, words and bytes, in GNU wc's format, at the speed of
-// memory. Large files are mapped and counted by all CPUs; small files and pipes are read.
+// memory. Large files are mapped and counted by all CPUs; small files and pipes are read. Words are
+// counted as GNU wc counts them in the locale it runs in (LC_ALL, LC_CTYPE, LANG): the C/POSIX
+// locale and UTF-8 locales; other encodings are refused for -w.
+#include <langinfo.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
+#include <clocale>
+#include <cstdlib>
+#include <cwchar>
+#include <cwctype>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <fmt/format.h>
@@ -54,6 +63,35 @@ int column_width(const WcArgs& args, int counts) {
   return std::max(minimum, static_cast<int>(fmt::formatted_size("{}", regular)));
 }
 
+// Whether each byte is a word byte, a space or neither exactly as in the C locale, by GNU wc's rule
+// for single-byte locales: " \t\n\v\f\r" separate; other printable bytes separate when isspace()
+// or a no-break space (btowc), and are word bytes otherwise; the rest are neither.
+bool bytes_classified_as_in_c_locale() {
+  for (int b = 0; b < 256; ++b) {
+    const auto c = static_cast<unsigned char>(b);
+    bool space = c == ' ' || (c >= '\t' && c <= '\r');
+    bool word = false;
+    if (!space && std::isprint(c) != 0) {
+      const std::wint_t w = std::btowc(b);
+      space = std::isspace(c) != 0 || w == 0xA0 || w == 0x2007 || w == 0x202F || w == 0x2060;
+      word = !space;
+    }
+    if (space != (c == ' ' || (c >= '\t' && c <= '\r')) || word != (c > 0x20 && c < 0x7f)) return false;
+  }
+  return true;
+}
+
+// What a word is depends on the locale, as with GNU wc: its encoding makes bytes into characters.
+TextEncoding locale_encoding() {
+  const std::string_view codeset = nl_langinfo(CODESET);
+  if (codeset == "UTF-8") return TextEncoding::utf8;
+  if (MB_CUR_MAX == 1 && bytes_classified_as_in_c_locale()) return TextEncoding::c;
+  const char* name = std::setlocale(LC_CTYPE, nullptr);
+  throw Error("count words", fmt::format("in locale {} ({})", name != nullptr ? name : "?", codeset), ENOTSUP,
+              "words are counted in the C/POSIX locale and in UTF-8 locales; run with LC_ALL=C or a UTF-8 "
+              "locale (-l and -c count the same in every locale)");
+}
+
 void print_counts(const WcArgs& args, int width, const TextCounter::Summary& s, const std::string* name) {
   std::string line;
   auto put = [&](std::uint64_t value) {
@@ -69,12 +107,16 @@ void print_counts(const WcArgs& args, int width, const TextCounter::Summary& s, 
 }
 
 int run_wc(WcArgs& args) {
+  // As GNU wc does: LC_ALL, LC_CTYPE or LANG, all categories at once, so that a locale that cannot be
+  // loaded in any category leaves both programs in the C locale alike.
+  std::setlocale(LC_ALL, "");
   if (!args.lines && !args.words && !args.bytes) args.lines = args.words = args.bytes = true;
+  const TextEncoding encoding = args.words ? locale_encoding() : TextEncoding::c;
   const int counts = int{args.lines} + int{args.words} + int{args.bytes};
   const int width = column_width(args, counts);
   ProgressBar progress(!args.scan.quiet, regular_total(args.files));
   Scanner scanner(args.scan.options(progress.counter()));
-  const TextCounter counter(args.lines, args.words);
+  const TextCounter counter(args.lines, args.words, encoding);
 
   int status = 0;
   TextCounter::Summary total;
@@ -121,7 +163,7 @@ int run_wc(WcArgs& args) {
 Registration wc{"wc", "Count lines, words and bytes (GNU wc's output)", [](CLI::App& app) {
                   auto args = std::make_shared<WcArgs>();
                   app.add_flag("-l,--lines", args->lines, "Print the newline count");
-                  app.add_flag("-w,--words", args->words, "Print the word count (C locale: words end at whitespace)");
+                  app.add_flag("-w,--words", args->words, "Print the word count (as GNU wc counts words in the C and UTF-8 locales)");
                   app.add_flag("-c,--bytes", args->bytes, "Print the byte count");
                   app.add_option("FILE", args->files, "Files to count; - or none is standard input");
                   args->scan.add_to(app);
