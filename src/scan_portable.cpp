@@ -53,18 +53,26 @@ constexpr ByteClasses make_classes() {
 }
 constexpr ByteClasses classes = make_classes();
 
+// The C classes of the `n` (at most 64) bytes at `p`, one bit per byte.
+struct BlockMasks {
+  std::uint64_t word = 0;
+  std::uint64_t space = 0;
+};
+BlockMasks c_classes(const unsigned char* p, std::size_t n) {
+  BlockMasks m;
+  for (std::size_t k = 0; k < n; ++k) {
+    m.word |= static_cast<std::uint64_t>(classes.word[p[k]]) << k;
+    m.space |= static_cast<std::uint64_t>(classes.space[p[k]]) << k;
+  }
+  return m;
+}
+
 WordCounter::Summary words(const std::byte* data, std::size_t size) {
   const auto* p = reinterpret_cast<const unsigned char*>(data);
   WordBlockState state;
   for (std::size_t i = 0; i < size; i += 64) {
-    const std::size_t n = std::min<std::size_t>(64, size - i);
-    std::uint64_t word = 0;
-    std::uint64_t space = 0;
-    for (std::size_t k = 0; k < n; ++k) {
-      word |= static_cast<std::uint64_t>(classes.word[p[i + k]]) << k;
-      space |= static_cast<std::uint64_t>(classes.space[p[i + k]]) << k;
-    }
-    state.add(word, space);  // missing bytes of a short block are transparent: state carries over
+    const BlockMasks m = c_classes(p + i, std::min<std::size_t>(64, size - i));
+    state.add(m.word, m.space);  // missing bytes of a short block are transparent: state carries over
   }
   return state.summary();
 }
@@ -89,12 +97,7 @@ WordCounter::Summary words_utf8(const std::byte* data, std::size_t size) {
   WordBlockState state;
   for (std::size_t i = 0; i < size; i += 64) {
     const std::size_t n = std::min<std::size_t>(64, size - i);
-    std::uint64_t word = 0;
-    std::uint64_t space = 0;
-    for (std::size_t k = 0; k < n; ++k) {
-      word |= static_cast<std::uint64_t>(classes.word[p[i + k]]) << k;
-      space |= static_cast<std::uint64_t>(classes.space[p[i + k]]) << k;
-    }
+    auto [word, space] = c_classes(p + i, n);
     if (has_high_byte(p + i, n)) {
       std::uint64_t leads = 0;
       for (std::size_t k = 0; k < n; ++k) leads |= static_cast<std::uint64_t>(p[i + k] >= 0xc0) << k;
