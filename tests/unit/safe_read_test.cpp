@@ -254,16 +254,21 @@ void users_own_handler(int, siginfo_t*, void*) {
   ::_exit(42);
 }
 
+// The program's own SIGBUS handler, installed before mapio installs its own.
+void install_users_own_handler() {
+  struct sigaction action {};
+  action.sa_sigaction = users_own_handler;
+  action.sa_flags = SA_SIGINFO;
+  ::sigaction(SIGBUS, &action, nullptr);
+}
+
 TEST(SafeReadDeathTest, FaultsOutsideTheGuardGoToTheHandlerInstalledBefore) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   ScratchDir dir;
   auto path = four_page_file(dir);
   EXPECT_EXIT(
       {
-        struct sigaction action {};
-        action.sa_sigaction = users_own_handler;
-        action.sa_flags = SA_SIGINFO;
-        ::sigaction(SIGBUS, &action, nullptr);
+        install_users_own_handler();
         auto file = MappedFile::open(path);
         std::byte out[1];
         file.read_safely(0, out);
@@ -300,10 +305,7 @@ TEST(SafeReadDeathTest, RacingFirstInstallsStillPassUnguardedFaultsOn) {
   auto path = four_page_file(dir);
   EXPECT_EXIT(
       {
-        struct sigaction action {};
-        action.sa_sigaction = users_own_handler;
-        action.sa_flags = SA_SIGINFO;
-        ::sigaction(SIGBUS, &action, nullptr);
+        install_users_own_handler();
         auto file = MappedFile::open(path);
         first_guarded_reads_together(file);
         std::filesystem::resize_file(path, 0);
