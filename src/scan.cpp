@@ -6,6 +6,8 @@
 #include <cstring>
 #include <string_view>
 
+#include <fmt/format.h>
+
 #include "mapio/error.hpp"
 #include "scan_kernels.hpp"
 
@@ -200,41 +202,73 @@ constexpr std::byte nul{0};
 
 }  // namespace
 
-LineMatcher::LineMatcher(std::span<const std::byte> pattern) {
-  if (pattern.size() > max_pattern) {
-    throw Error("grep", std::string(reinterpret_cast<const char*>(pattern.data()), 40) + "...", EINVAL,
-                "fixed-string patterns are limited to 1024 bytes");
-  }
-  if (std::find(pattern.begin(), pattern.end(), newline) != pattern.end()) {
-    throw Error("grep", "pattern", EINVAL, "a pattern may not contain a newline (one pattern per run)");
-  }
-  if (std::find(pattern.begin(), pattern.end(), nul) != pattern.end()) {
+LineMatcher::LineMatcher(std::span<const std::byte> patterns) {
+  if (std::find(patterns.begin(), patterns.end(), nul) != patterns.end()) {
     throw Error("grep", "pattern", EINVAL, "a pattern may not contain a NUL byte (NUL ends lines)");
   }
-  std::copy(pattern.begin(), pattern.end(), pattern_.begin());
-  length_ = pattern.size();
+  // grep -F: each line of the argument is a pattern of its own, an empty one included.
+  std::size_t start = 0;
+  while (true) {
+    const auto end = std::find(patterns.begin() + static_cast<std::ptrdiff_t>(start), patterns.end(), newline);
+    const auto stop = static_cast<std::size_t>(end - patterns.begin());
+    const auto one = patterns.subspan(start, stop - start);
+    if (one.size() > max_pattern) {
+      throw Error("grep", std::string(reinterpret_cast<const char*>(one.data()), 40) + "...", EINVAL,
+                  fmt::format("fixed-string patterns are limited to {} bytes", max_pattern));
+    }
+    patterns_.emplace_back(one.begin(), one.end());
+    longest_ = std::max(longest_, one.size());
+    if (end == patterns.end()) break;
+    start = stop + 1;
+  }
+}
+
+bool LineMatcher::any_empty() const noexcept {
+  return std::any_of(patterns_.begin(), patterns_.end(), [](const auto& p) { return p.empty(); });
+}
+
+std::pair<std::size_t, std::size_t> LineMatcher::first_match(std::span<const std::byte> data, std::size_t from,
+                                                             std::vector<std::size_t>& next) const noexcept {
+  std::size_t best = not_found;
+  std::size_t best_length = 0;
+  for (std::size_t i = 0; i < patterns_.size(); ++i) {
+    // A cached occurrence before `from` lies in a line already counted: look again from here.
+    if (next[i] != not_found && next[i] < from) next[i] = find(data, patterns_[i], from);
+    if (next[i] < best) {
+      best = next[i];
+      best_length = patterns_[i].size();
+    }
+  }
+  return {best, best_length};
 }
 
 LineMatcher::Summary LineMatcher::summarize(std::span<const std::byte> data) const noexcept {
   Summary s;
   const std::size_t n = data.size();
   s.length = n;
-  const std::size_t keep = length_ == 0 ? 0 : std::min(length_ - 1, n);
+  const std::size_t keep = longest_ == 0 ? 0 : std::min(longest_ - 1, n);
   s.head_length = static_cast<std::uint16_t>(keep);
   s.tail_length = static_cast<std::uint16_t>(keep);
   std::copy_n(data.begin(), keep, s.head.begin());
   std::copy_n(data.end() - static_cast<std::ptrdiff_t>(keep), keep, s.tail.begin());
 
-  const std::span<const std::byte> pattern(pattern_.data(), length_);
   const std::size_t first_end = find_either(data, newline, nul);
   s.has_end = first_end != not_found;
+  // Several patterns keep each one's next occurrence; the common single pattern goes straight to
+  // find(), which keeps a match on every line as fast as before there were several.
+  const bool single = patterns_.size() == 1;
+  std::vector<std::size_t> next;
+  if (!single && n > 0) {
+    for (const auto& pattern : patterns_) next.push_back(find(data, pattern, 0));
+  }
   std::size_t pos = 0;
   while (pos < n) {  // an empty open line at the end is no line (yet)
-    const std::size_t at = find(data, pattern, pos);
+    const auto [at, length] = single ? std::pair{find(data, patterns_.front(), pos), patterns_.front().size()}
+                                     : first_match(data, pos, next);
     if (at == not_found) break;
     ++s.matched;
     if (at <= first_end) s.first_matched = true;  // first_end == not_found counts as "no end yet"
-    const std::size_t end = find_either(data, newline, nul, at + length_);
+    const std::size_t end = find_either(data, newline, nul, at + length);
     if (end == not_found) {
       s.open_matched = true;
       break;
@@ -249,9 +283,9 @@ LineMatcher::Summary LineMatcher::zeros(std::uint64_t length) const noexcept {
   if (length == 0) return s;
   s.length = length;
   s.has_end = true;  // every NUL ends a line
-  const std::size_t keep = length_ == 0 ? 0 : static_cast<std::size_t>(std::min<std::uint64_t>(length_ - 1, length));
+  const std::size_t keep = longest_ == 0 ? 0 : static_cast<std::size_t>(std::min<std::uint64_t>(longest_ - 1, length));
   s.head_length = s.tail_length = static_cast<std::uint16_t>(keep);
-  if (length_ == 0) {
+  if (any_empty()) {
     // An empty pattern matches every line: each NUL ends one (the first ends the open line before).
     s.matched = length;
     s.first_matched = true;
@@ -264,13 +298,24 @@ LineMatcher::Summary LineMatcher::then(const Summary& a, const Summary& b) const
   if (b.length == 0) return a;
   // A match that straddles the seam: its start in a's tail, its end in b's head. The pattern holds
   // no line end, so such a match lies in the line that joins a's open line to b's first line.
+  // Each pattern is looked for in its own window, its length - 1 bytes either side of the seam, so
+  // that a shorter pattern lying wholly inside a's tail or b's head is not taken for one that
+  // straddles.
   bool straddles = false;
-  if (length_ >= 2) {
+  if (longest_ >= 2) {
     std::array<std::byte, 2 * (max_pattern - 1)> seam;
     std::copy_n(a.tail.begin(), a.tail_length, seam.begin());
     std::copy_n(b.head.begin(), b.head_length, seam.begin() + a.tail_length);
-    const std::span<const std::byte> joined(seam.data(), std::size_t{a.tail_length} + b.head_length);
-    straddles = find(joined, std::span<const std::byte>(pattern_.data(), length_)) != not_found;
+    for (const auto& pattern : patterns_) {
+      if (pattern.size() < 2) continue;
+      const std::size_t before = std::min<std::size_t>(a.tail_length, pattern.size() - 1);
+      const std::size_t after = std::min<std::size_t>(b.head_length, pattern.size() - 1);
+      const std::span<const std::byte> window(seam.data() + (a.tail_length - before), before + after);
+      if (find(window, pattern) != not_found) {
+        straddles = true;
+        break;
+      }
+    }
   }
   Summary out;
   out.length = a.length + b.length;
@@ -282,7 +327,7 @@ LineMatcher::Summary LineMatcher::then(const Summary& a, const Summary& b) const
   out.first_matched = a.has_end ? a.first_matched : joined_line_matched;
   out.open_matched = b.has_end ? b.open_matched : joined_line_matched;
 
-  const std::size_t keep = length_ == 0 ? 0 : length_ - 1;
+  const std::size_t keep = longest_ == 0 ? 0 : longest_ - 1;
   // head: the first `keep` bytes of a then b; tail: the last `keep` bytes of a then b.
   Summary& o = out;
   std::size_t h = std::min<std::size_t>(a.head_length, keep);

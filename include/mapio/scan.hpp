@@ -30,6 +30,8 @@
 #include <cstdint>
 #include <span>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace mapio {
 
@@ -171,8 +173,13 @@ class TextCounter {
 
 /// Counts the lines that contain a fixed string, as `grep -c -F PATTERN` does with GNU grep in the
 /// C locale: lines end at '\n', and also at NUL (GNU grep treats NUL as a line end in binary files,
-/// and a file without NUL bytes has none to treat). The pattern holds at most `max_pattern` bytes
-/// and no '\n' or NUL (the constructor throws mapio::Error EINVAL otherwise).
+/// and a file without NUL bytes has none to treat). As with grep -F, a pattern holding newlines is
+/// several patterns, and a line counts when it holds any of them; an empty one matches every line.
+/// Each holds at most `max_pattern` bytes and no NUL (the constructor throws mapio::Error EINVAL
+/// otherwise).
+///
+///   mapio::LineMatcher either(mapio::as_bytes("error\nwarning"));
+///   auto lines = either.summarize(text).matched;  // lines with "error" or "warning" or both
 class LineMatcher {
  public:
   static constexpr std::size_t max_pattern = 1024;
@@ -184,18 +191,24 @@ class LineMatcher {
     bool open_matched = false;     ///< the piece's last, unterminated line matched
     std::uint16_t head_length = 0;
     std::uint16_t tail_length = 0;
-    std::array<std::byte, max_pattern - 1> head{};  ///< the first pattern-1 bytes
-    std::array<std::byte, max_pattern - 1> tail{};  ///< the last pattern-1 bytes
+    std::array<std::byte, max_pattern - 1> head{};  ///< the first (longest pattern - 1) bytes
+    std::array<std::byte, max_pattern - 1> tail{};  ///< the last (longest pattern - 1) bytes
   };
-  explicit LineMatcher(std::span<const std::byte> pattern);
+  explicit LineMatcher(std::span<const std::byte> patterns);
   Summary identity() const noexcept { return {}; }
   Summary summarize(std::span<const std::byte> data) const noexcept;
   Summary zeros(std::uint64_t length) const noexcept;
   Summary then(const Summary& a, const Summary& b) const noexcept;
 
  private:
-  std::array<std::byte, max_pattern> pattern_{};
-  std::size_t length_ = 0;
+  /// Where the first occurrence of any pattern at or after `from` starts, and its length;
+  /// `next` caches each pattern's next occurrence so that no pattern rescans bytes.
+  std::pair<std::size_t, std::size_t> first_match(std::span<const std::byte> data, std::size_t from,
+                                                  std::vector<std::size_t>& next) const noexcept;
+  bool any_empty() const noexcept;
+
+  std::vector<std::vector<std::byte>> patterns_;
+  std::size_t longest_ = 0;
 };
 
 }  // namespace mapio

@@ -28,6 +28,7 @@ add_test(NAME cli.scan_usage_errors
     expect 2 'mapio grep: missing PATTERN (usage: mapio grep [OPTIONS] PATTERN [FILE...])' grep -c
     expect 2 'mapio grep: only counting is supported: use -c (grep -c -F semantics)' grep fox /dev/null
     expect 2 'mapio grep: open /nonexistent/file: No such file or directory (ENOENT)' grep -c fox /nonexistent/file
+    expect 2 'mapio grep: bad PATTERN: fixed-string patterns are limited to 1024 bytes' grep -c \"$(printf '%02000d' 0)\" /dev/null
     exit $failed")
 set_tests_properties(cli.scan_usage_errors PROPERTIES LABELS cli)
 

@@ -93,6 +93,10 @@ for pattern in fox ab x 'over the lazy' 'dog 0123456789 abcdefghij
   same "grep -c '$pattern' all" "grep -c -F '$pattern' ${files[*]}" "$MAPIO grep -q -c '$pattern' ${files[*]}"
 done
 same "grep -c empty pattern" "grep -c -F '' ${files[*]}" "$MAPIO grep -q -c '' ${files[*]}"
+# Several patterns, one per line of the argument (an empty one matches every line).
+for pattern in $'fox\nzebra' $'zebra\nab' $'dog 0\nquick' $'fox\n' $'\nzebra'; do
+  same "grep -c $(printf %q "$pattern")" "grep -c -F \"\$pattern\" ${files[*]}" "$MAPIO grep -q -c \"\$pattern\" ${files[*]}"
+done
 same "grep -c --method read" "grep -c -F fox ${files[*]}" "$MAPIO grep -q --method read -c fox ${files[*]}"
 same "grep -c pipe" "cat text_65537 | grep -c -F fox" "cat text_65537 | $MAPIO grep -q -c fox"
 same "grep -c no match" "grep -c -F zebra crlf" "$MAPIO grep -q -c zebra crlf"

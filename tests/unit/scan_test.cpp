@@ -548,8 +548,56 @@ TEST(ScanKernelChild, UsesTheKernelItWasGivenAndCountsRight) {
   }
 }
 
+// grep -F with several patterns (one per line of the argument): a line counts once when it holds
+// any of them. Patterns of different lengths, an empty one among them, and every split into pieces,
+// so that a short pattern near a seam is not mistaken for a long one straddling it.
+std::uint64_t reference_grep_any(std::span<const std::byte> d, std::string_view patterns) {
+  std::vector<std::string_view> each;
+  for (std::size_t start = 0;;) {
+    const std::size_t end = patterns.find('\n', start);
+    each.push_back(patterns.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
+    if (end == std::string_view::npos) break;
+    start = end + 1;
+  }
+  std::uint64_t matched = 0;
+  const std::string text(reinterpret_cast<const char*>(d.data()), d.size());
+  for (std::size_t start = 0; start < text.size();) {
+    std::size_t end = text.find_first_of(std::string_view("\n\0", 2), start);
+    if (end == std::string::npos) end = text.size();
+    const std::string_view line(text.data() + start, end - start);
+    if (std::any_of(each.begin(), each.end(), [&](std::string_view p) { return line.find(p) != std::string_view::npos; })) {
+      ++matched;
+    }
+    start = end + 1;
+  }
+  return matched;
+}
+
+TEST(LineMatcher, SeveralPatternsCountALineOnceWhenAnyMatches) {
+  std::mt19937 rng(5);
+  for (int trial = 0; trial < 30; ++trial) {
+    const Bytes d = random_bytes(rng, 1 + static_cast<std::size_t>(trial) * 131, std::string_view("abc \n\0x", 8));
+    for (std::string_view p : {"ab\nc", "abcab\nb", "a\nab\nabc", "zz\nbca", "ab\n", "cab\nxx\nbb a"}) {
+      const mapio::LineMatcher grep(mapio::as_bytes(p));
+      ASSERT_EQ(grep.summarize(d).matched, reference_grep_any(d, p)) << "pattern '" << p << "' trial " << trial;
+      check_pieces(grep, d, rng, [&](const mapio::LineMatcher::Summary& s) {
+        ASSERT_EQ(s.matched, reference_grep_any(d, p)) << "pattern '" << p << "' trial " << trial;
+      });
+    }
+  }
+  // Counts that GNU grep -c -F gives for "foo\nbar\nbaz\n\nqux".
+  const Bytes d = bytes_of("foo\nbar\nbaz\n\nqux");
+  EXPECT_EQ(mapio::LineMatcher(mapio::as_bytes("foo\nba")).summarize(d).matched, 3u);
+  EXPECT_EQ(mapio::LineMatcher(mapio::as_bytes("foo\n")).summarize(d).matched, 5u) << "an empty pattern matches all";
+  EXPECT_EQ(mapio::LineMatcher(mapio::as_bytes("foo\nfoo")).summarize(d).matched, 1u);
+  const Bytes zeros(100, std::byte{0});
+  EXPECT_EQ(mapio::LineMatcher(mapio::as_bytes("a\n")).zeros(100).matched,
+            mapio::LineMatcher(mapio::as_bytes("a\n")).summarize(zeros).matched);
+}
+
 TEST(LineMatcher, RefusesPatternsItCannotMatchAsGrepWould) {
-  EXPECT_THROW(mapio::LineMatcher(mapio::as_bytes("a\nb")), mapio::Error);
+  EXPECT_THROW(mapio::LineMatcher(mapio::as_bytes("a\n" + std::string(2000, 'a'))), mapio::Error)
+      << "each pattern is held to the limit";
   EXPECT_THROW(mapio::LineMatcher(mapio::as_bytes(std::string_view("a\0b", 3))), mapio::Error);
   EXPECT_THROW(mapio::LineMatcher(mapio::as_bytes(std::string(2000, 'a'))), mapio::Error);
   const std::string longest(mapio::LineMatcher::max_pattern, 'q');

@@ -1,5 +1,6 @@
 // mapio grep -c PATTERN FILE...: how many lines contain a fixed string — the answer of
-// `grep -c -F PATTERN` (GNU grep, C locale), with FILE:N prefixes for several files. Exit status as
+// `grep -c -F PATTERN` (GNU grep, C locale; a PATTERN of several lines is several patterns), with
+// FILE:N prefixes for several files. Exit status as
 // grep's: 0 when some line matched, 1 when none did, 2 after an error.
 #include <memory>
 #include <string>
@@ -30,7 +31,14 @@ int run_grep(GrepArgs& args) {
     // A usage error, status 2 as in grep: status 1 would say "no line matched".
     throw ArgumentError("only counting is supported: use -c (grep -c -F semantics)");
   }
-  const LineMatcher matcher(as_bytes(args.pattern));
+  // A pattern grep could not take (too long, a NUL) is a usage error: status 2, as every grep error.
+  const LineMatcher matcher = [&] {
+    try {
+      return LineMatcher(as_bytes(args.pattern));
+    } catch (const Error& e) {
+      throw ArgumentError(fmt::format("bad PATTERN: {}", e.explanation()));
+    }
+  }();
   ProgressBar progress(!args.scan.quiet, regular_total(args.files));
   Scanner scanner(args.scan.options(progress.counter()));
   if (args.files.empty()) args.files.push_back("-");
@@ -67,7 +75,7 @@ Registration grep{"grep", "Count lines containing a fixed string (grep -c -F)", 
                     auto args = std::make_shared<GrepArgs>();
                     app.add_flag("-c,--count", args->count, "Print the number of matching lines (required)");
                     app.add_flag("-F,--fixed-strings", args->fixed, "The pattern is a fixed string (always so)");
-                    app.add_option("PATTERN", args->pattern, "The fixed string to look for")->required();
+                    app.add_option("PATTERN", args->pattern, "The fixed string to look for; several, one per line, as grep -F takes them")->required();
                     app.add_option("FILE", args->files, "Files (- or none is standard input)");
                     args->scan.add_to(app);
                     return [args] { return run_grep(*args); };
