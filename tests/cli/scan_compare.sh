@@ -2,28 +2,12 @@
 # mapio wc / grep -c / count against GNU wc, grep -c -F and tr on an edge-case corpus generated
 # here: every output byte and the exit status must agree. Usage: scan_compare.sh PATH/TO/mapio
 set -u
+source "$(dirname "$(realpath "${BASH_SOURCE[0]}")")/compare_common.sh"
 MAPIO=$(realpath "${1:?usage: scan_compare.sh MAPIO}")
 export LC_ALL=C
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/mapio-scan-XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 cd "$WORK" || exit 1
-failures=0
-
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-
-# same "description" "expected command" "actual command": stdout byte for byte (trailing newlines
-# included) and the exit status exactly. stderr is not compared: mapio's messages name the operation
-# and errno, GNU's do not.
-same() {
-  local what=$1 want_cmd=$2 got_cmd=$3 ws gs
-  eval "$want_cmd" > same.want 2>/dev/null; ws=$?
-  eval "$got_cmd" > same.got 2>/dev/null; gs=$?
-  if ! cmp -s same.want same.got; then
-    fail "$what: output differs"; diff same.want same.got | head -10
-  fi
-  if [[ $ws -ne $gs ]]; then fail "$what: exit $gs, GNU $ws"; fi
-  if [[ $gs -gt 128 ]]; then fail "$what: killed by signal $((gs - 128))"; fi
-}
 
 # ---- the corpus -------------------------------------------------------------------------------
 : > empty

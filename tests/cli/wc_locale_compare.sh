@@ -6,26 +6,12 @@
 # locale is used (LC_ALL, LC_CTYPE, LANG), and the refusal to count words in other encodings.
 # Usage: wc_locale_compare.sh PATH/TO/mapio
 set -u
+source "$(dirname "$(realpath "${BASH_SOURCE[0]}")")/compare_common.sh"
 MAPIO=$(realpath "${1:?usage: wc_locale_compare.sh MAPIO}")
 unset LC_ALL LC_CTYPE LANG LANGUAGE
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/mapio-wc-locale-XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 cd "$WORK" || exit 1
-failures=0
-
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-
-# same "description" "expected command" "actual command": stdout and exit status (0 / non-zero) match
-same() {
-  local what=$1 want_cmd=$2 got_cmd=$3 want got ws gs
-  want=$(eval "$want_cmd" 2>/dev/null); ws=$?
-  got=$(eval "$got_cmd" 2>/dev/null); gs=$?
-  if [[ "$want" != "$got" ]]; then
-    fail "$what: output differs"; diff <(echo "$want") <(echo "$got") | head -10
-  fi
-  if [[ $ws -ne 0 && $gs -eq 0 || $ws -eq 0 && $gs -ne 0 ]]; then fail "$what: exit $gs, GNU $ws"; fi
-  if [[ $gs -gt 128 ]]; then fail "$what: killed by signal $((gs - 128))"; fi
-}
 
 if ! LC_ALL=C.UTF-8 locale -k charmap 2>/dev/null | grep -q UTF-8; then
   echo "the C.UTF-8 locale is not installed: nothing to compare"
