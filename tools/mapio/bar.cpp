@@ -103,13 +103,7 @@ Registration bar_verb{
       app.add_flag("--trace", options->trace, "Log each register access to stderr");
       app.add_option("--sysfs", options->sysfs, "sysfs root (default /sys)");
       return [options]() -> int {
-        BarRequest request;
-        try {
-          request = parse_request(*options);
-        } catch (const ArgumentError& e) {
-          fmt::print(stderr, "mapio bar: {}\n", e.what());
-          return usage_error_status;
-        }
+        const BarRequest request = parse_request(*options);
         auto device = mmio::PciBus(options->sysfs).device(request.device);
         mmio::BarMapOptions map_options;
         map_options.write_combining = options->wc;

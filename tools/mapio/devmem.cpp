@@ -106,13 +106,7 @@ void access(B& bus, const Request& r) {
 }
 
 int run(const DevmemOptions& o, const std::vector<std::string>& extra) {
-  Request r;
-  try {
-    r = parse_request(o, extra);
-  } catch (const ArgumentError& e) {
-    fmt::print(stderr, "mapio devmem: {}\n", e.what());
-    return usage_error_status;
-  }
+  const Request r = parse_request(o, extra);
   // Map first: when /dev/mem itself is refused (not root, lockdown) that is the reason to report,
   // and --force could not help. Nothing is written before the System RAM check below.
   auto window = mmio::PhysicalWindow::map(

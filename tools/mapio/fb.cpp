@@ -133,18 +133,13 @@ void hold(double seconds) {
 
 int run(Action action, const FbOptions& o) {
   // Parse colours and rectangles before touching a device, so a typo is a usage error (status 2).
-  try {
-    if (action == Action::fill) {
-      rgb_argument(o.fill_color, "fill");
-      if (!o.rect.empty()) rect_argument(o.rect);
-    }
-    if (action == Action::text) {
-      rgb_argument(o.foreground, "foreground");
-      if (!o.background.empty()) rgb_argument(o.background, "background");
-    }
-  } catch (const ArgumentError& e) {
-    fmt::print(stderr, "mapio fb: {}\n", e.what());
-    return usage_error_status;
+  if (action == Action::fill) {
+    rgb_argument(o.fill_color, "fill");
+    if (!o.rect.empty()) rect_argument(o.rect);
+  }
+  if (action == Action::text) {
+    rgb_argument(o.foreground, "foreground");
+    if (!o.background.empty()) rgb_argument(o.background, "background");
   }
 
   if (!o.dri.empty()) {

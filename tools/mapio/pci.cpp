@@ -160,13 +160,8 @@ Registration pci_verb{"pci", "List PCI devices with their BARs, driver and IOMMU
   return [options]() -> int {
     IdFilter filter;
     std::optional<mmio::PciAddress> slot;
-    try {
-      if (!options->ids.empty()) filter = parse_id_filter(options->ids);
-      if (!options->slot.empty()) slot = parse_pci_address(options->slot);
-    } catch (const ArgumentError& e) {
-      fmt::print(stderr, "mapio pci: {}\n", e.what());
-      return usage_error_status;
-    }
+    if (!options->ids.empty()) filter = parse_id_filter(options->ids);
+    if (!options->slot.empty()) slot = parse_pci_address(options->slot);
     mmio::PciBus bus(options->sysfs);
     auto all = bus.devices();
     std::vector<mmio::PciDevice> devices;

@@ -95,22 +95,16 @@ void check_name_argument(const std::string& name) {
 }
 
 int create(const ShmArgs& args) {
-  std::uint64_t size = 0;
+  check_name_argument(args.create_name);
+  const std::uint64_t size = parse_size(args.create_size);
+  const auto bad_mode = [&] { return ArgumentError(fmt::format("bad mode '{}': permission bits in octal, 0 to 7777", args.create_mode)); };
   std::uint64_t mode = 0;
   try {
-    check_name_argument(args.create_name);
-    size = parse_size(args.create_size);
-    const auto bad_mode = [&] { return ArgumentError(fmt::format("bad mode '{}': permission bits in octal, 0 to 7777", args.create_mode)); };
-    try {
-      mode = parse_number("0" + args.create_mode, "mode");  // octal, with or without the leading 0
-    } catch (const ArgumentError&) {
-      throw bad_mode();
-    }
-    if (mode > 07777) throw bad_mode();
-  } catch (const ArgumentError& e) {
-    fmt::print(stderr, "mapio shm: {}\n", e.what());
-    return usage_error_status;
+    mode = parse_number("0" + args.create_mode, "mode");  // octal, with or without the leading 0
+  } catch (const ArgumentError&) {
+    throw bad_mode();
   }
+  if (mode > 07777) throw bad_mode();
   auto object = SharedMemory::create(args.create_name, static_cast<std::size_t>(size), static_cast<unsigned>(mode));
   fmt::print("created {} ({})\n", args.create_name, human_size(object.size()));
   return 0;

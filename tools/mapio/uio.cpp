@@ -93,15 +93,10 @@ Registration uio_verb{"uio", "List UIO devices and their maps; wait for or re-en
     mmio::UioPaths paths{options->sysfs, options->dev};
     unsigned number = 0;
     std::optional<std::chrono::milliseconds> timeout;
-    try {
-      if (wait->parsed()) number = parse_device_number(options->wait_number);
-      if (enable->parsed()) number = parse_device_number(options->enable_number);
-      if (wait->parsed() && wait->count("--timeout") > 0) {
-        timeout = std::chrono::milliseconds(parse_milliseconds(options->timeout, "timeout"));
-      }
-    } catch (const ArgumentError& e) {
-      fmt::print(stderr, "mapio uio: {}\n", e.what());
-      return usage_error_status;
+    if (wait->parsed()) number = parse_device_number(options->wait_number);
+    if (enable->parsed()) number = parse_device_number(options->enable_number);
+    if (wait->parsed() && wait->count("--timeout") > 0) {
+      timeout = std::chrono::milliseconds(parse_milliseconds(options->timeout, "timeout"));
     }
     if (wait->parsed()) {
       auto device = mmio::UioDevice::open(number, paths);

@@ -46,33 +46,28 @@ screen::Color color_argument(const std::string& name, const char* what) {
 int run(const VgaTextOptions& o) {
   screen::Color foreground{};
   screen::Color background{};
-  try {
-    auto foreground_name = o.foreground.empty() ? std::string("light-gray") : o.foreground;
-    auto background_name = o.background.empty() ? std::string("black") : o.background;
-    if (!o.color.empty()) {
-      if (!o.foreground.empty() || !o.background.empty()) {
-        throw ArgumentError("--color gives both colours: use it or --fg/--bg, not both");
-      }
-      // "yellow/blue" or "yellow,blue"; a lone "yellow" keeps the default background.
-      auto split = o.color.find_first_of("/,");
-      foreground_name = o.color.substr(0, split);
-      if (split != std::string::npos) background_name = o.color.substr(split + 1);
-      if (foreground_name.empty() || (split != std::string::npos && background_name.empty())) {
-        throw ArgumentError(fmt::format("bad --color '{}': use FG or FG/BG, e.g. yellow/blue", o.color));
-      }
+  auto foreground_name = o.foreground.empty() ? std::string("light-gray") : o.foreground;
+  auto background_name = o.background.empty() ? std::string("black") : o.background;
+  if (!o.color.empty()) {
+    if (!o.foreground.empty() || !o.background.empty()) {
+      throw ArgumentError("--color gives both colours: use it or --fg/--bg, not both");
     }
-    foreground = color_argument(foreground_name, "foreground");
-    background = color_argument(background_name, "background");
-    if (static_cast<unsigned>(background) > 7) {
-      throw ArgumentError(fmt::format("bad background colour '{}': the background takes the eight dark colours "
-                                      "(black to light-gray); bit 7 of the attribute is blink",
-                                      background_name));
+    // "yellow/blue" or "yellow,blue"; a lone "yellow" keeps the default background.
+    auto split = o.color.find_first_of("/,");
+    foreground_name = o.color.substr(0, split);
+    if (split != std::string::npos) background_name = o.color.substr(split + 1);
+    if (foreground_name.empty() || (split != std::string::npos && background_name.empty())) {
+      throw ArgumentError(fmt::format("bad --color '{}': use FG or FG/BG, e.g. yellow/blue", o.color));
     }
-    if (!o.dump && o.text.empty() && !o.clear) throw ArgumentError("nothing to do: give TEXT, --clear or --dump");
-  } catch (const ArgumentError& e) {
-    fmt::print(stderr, "mapio vga-text: {}\n", e.what());
-    return usage_error_status;
   }
+  foreground = color_argument(foreground_name, "foreground");
+  background = color_argument(background_name, "background");
+  if (static_cast<unsigned>(background) > 7) {
+    throw ArgumentError(fmt::format("bad background colour '{}': the background takes the eight dark colours "
+                                    "(black to light-gray); bit 7 of the attribute is blink",
+                                    background_name));
+  }
+  if (!o.dump && o.text.empty() && !o.clear) throw ArgumentError("nothing to do: give TEXT, --clear or --dump");
 
   auto vga = screen::VgaText::open(o.device);
   auto& s = vga.screen();
