@@ -50,10 +50,10 @@
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
 
-#include "mapio/descriptor.hpp"
-#include "mapio/error.hpp"
-#include "mapio/mapping.hpp"
-#include "mapio/page.hpp"
+#include "mapio/core/descriptor.hpp"
+#include "mapio/core/error.hpp"
+#include "mapio/core/mapping.hpp"
+#include "mapio/core/page.hpp"
 
 namespace {
 

@@ -9,7 +9,7 @@
 
 #include <benchmark/benchmark.h>
 
-#include "mapio/mapping.hpp"
+#include "mapio/core/mapping.hpp"
 #include "mapio/mmio/registers.hpp"
 
 namespace {

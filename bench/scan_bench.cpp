@@ -9,8 +9,8 @@
 
 #include <benchmark/benchmark.h>
 
-#include "mapio/scan.hpp"
-#include "../src/scan_kernels.hpp"
+#include "mapio/scan/scan.hpp"
+#include "../src/scan/scan_kernels.hpp"
 
 namespace {
 

@@ -15,8 +15,8 @@
 #include <span>
 #include <string>
 
-#include "mapio/error.hpp"
-#include "mapio/file.hpp"
+#include "mapio/core/error.hpp"
+#include "mapio/core/file.hpp"
 
 namespace {
 

@@ -9,8 +9,8 @@
 #include <cstddef>
 #include <cstdio>
 
-#include "mapio/error.hpp"
-#include "mapio/file.hpp"
+#include "mapio/core/error.hpp"
+#include "mapio/core/file.hpp"
 
 int main(int argc, char** argv) {
   if (argc != 2) {

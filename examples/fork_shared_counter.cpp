@@ -10,8 +10,8 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "mapio/error.hpp"
-#include "mapio/mapping.hpp"
+#include "mapio/core/error.hpp"
+#include "mapio/core/mapping.hpp"
 
 int main() {
   try {

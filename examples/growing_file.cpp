@@ -15,8 +15,8 @@
 #include <filesystem>
 #include <string>
 
-#include "mapio/error.hpp"
-#include "mapio/file.hpp"
+#include "mapio/core/error.hpp"
+#include "mapio/core/file.hpp"
 
 int main(int argc, char** argv) {
   const bool temporary = argc < 2;

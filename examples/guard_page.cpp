@@ -12,8 +12,8 @@
 #include <cstdio>
 #include <cstring>
 
-#include "mapio/error.hpp"
-#include "mapio/guarded.hpp"
+#include "mapio/core/error.hpp"
+#include "mapio/core/guarded.hpp"
 
 int main() {
   try {

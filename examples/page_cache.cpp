@@ -14,9 +14,9 @@
 #include <filesystem>
 #include <string>
 
-#include "mapio/error.hpp"
-#include "mapio/file.hpp"
-#include "mapio/page.hpp"
+#include "mapio/core/error.hpp"
+#include "mapio/core/file.hpp"
+#include "mapio/core/page.hpp"
 
 namespace {
 

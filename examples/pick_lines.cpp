@@ -5,17 +5,17 @@
 //
 // One pass over the mapping finds where every line starts (find_byte, SIMD). The requested lines
 // become Extents of the mapping, and visit_extents hands each one over while the lines of the
-// next are already on their way from memory (mapio/prefetch.hpp).
+// next are already on their way from memory (mapio/core/prefetch.hpp).
 #include <cstdio>
 #include <cstdlib>
 #include <span>
 #include <string>
 #include <vector>
 
-#include "mapio/error.hpp"
-#include "mapio/file.hpp"
-#include "mapio/prefetch.hpp"
-#include "mapio/scan.hpp"
+#include "mapio/core/error.hpp"
+#include "mapio/core/file.hpp"
+#include "mapio/core/prefetch.hpp"
+#include "mapio/scan/scan.hpp"
 
 int main(int argc, char** argv) {
   if (argc < 3) {

@@ -11,7 +11,7 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include <mapio/error.hpp>
+#include <mapio/core/error.hpp>
 #include <mapio/mmio/bus.hpp>
 #include <mapio/mmio/physical.hpp>
 

@@ -6,7 +6,7 @@
 //     screen_hello FILE         # any file at least 0xB8000 + 4000 bytes long stands in for it
 #include <cstdio>
 
-#include "mapio/error.hpp"
+#include "mapio/core/error.hpp"
 #include "mapio/screen/vga_text.hpp"
 
 int main(int argc, char** argv) {

@@ -11,8 +11,8 @@
 #include <cstdio>
 #include <cstring>
 
-#include "mapio/error.hpp"
-#include "mapio/shared_memory.hpp"
+#include "mapio/core/error.hpp"
+#include "mapio/core/shared_memory.hpp"
 
 namespace {
 

@@ -1,11 +1,11 @@
-// Writes src/unicode_classes.inc: how GNU wc -w treats each Unicode character in the C library's
+// Writes src/scan/unicode_classes.inc: how GNU wc -w treats each Unicode character in the C library's
 // UTF-8 locales. A character separates words, belongs to a word, or is neither (it neither starts
 // nor ends one); the file lists the ranges of the first and third kinds, everything else is a word
 // character. Run it again when the C library's Unicode tables change (the unit test
 // UnicodeClasses.MatchTheCLibrary fails then):
 //
 //   c++ -std=c++20 -O2 -o /tmp/unicode-classes scripts/unicode-classes.cpp
-//   /tmp/unicode-classes > src/unicode_classes.inc
+//   /tmp/unicode-classes > src/scan/unicode_classes.inc
 //
 // The rule is GNU wc's (coreutils 9.1, checked against it character by character): '\t' '\n' '\v'
 // '\f' '\r' and ' ' separate; any other character that is not iswprint() is neither; a printable one

@@ -33,7 +33,7 @@
 #include <cstdint>
 #include <string>
 
-#include "mapio/error.hpp"
+#include "mapio/core/error.hpp"
 #include "mapio/mmio/bus.hpp"
 #include "mapio/mmio/registers.hpp"
 

@@ -29,9 +29,9 @@
 
 #include "edu_driver.hpp"
 #include "edu_model.hpp"
-#include "mapio/descriptor.hpp"
-#include "mapio/error.hpp"
-#include "mapio/mapping.hpp"
+#include "mapio/core/descriptor.hpp"
+#include "mapio/core/error.hpp"
+#include "mapio/core/mapping.hpp"
 #include "mapio/mmio/bus.hpp"
 
 namespace edu::cli {

@@ -19,7 +19,7 @@
 #include <string>
 
 #include "mapio/mmio/vfio.hpp"
-#include "mapio/page.hpp"
+#include "mapio/core/page.hpp"
 #include "mode.hpp"
 
 namespace {
@@ -81,7 +81,7 @@ int dma(const edu::cli::Invocation& invocation) {
   device.enable_bus_master();
 
   const VfioIrq kind = arguments.intx || device.irq_info(VfioIrq::msi).count == 0 ? VfioIrq::intx : VfioIrq::msi;
-  auto event = mapio::mmio::EventFd::create();
+  auto event = mapio::EventFd::create();
   device.enable_interrupt(kind, event);
   const char* kind_name = kind == VfioIrq::msi ? "MSI" : "INTx";
 

@@ -4,7 +4,7 @@
 
 #include <fmt/format.h>
 
-#include "mapio/error.hpp"
+#include "mapio/core/error.hpp"
 #include "mapio/mmio/bus.hpp"
 
 namespace mapio::mmio {

@@ -10,7 +10,7 @@
 
 #include <fmt/format.h>
 
-#include "mapio/error.hpp"
+#include "mapio/core/error.hpp"
 #include "mmio/pci_libpci.hpp"
 #include "mmio/pci_sysfs.hpp"
 

@@ -11,7 +11,7 @@ extern "C" {
 
 #include <fmt/format.h>
 
-#include "mapio/error.hpp"
+#include "mapio/core/error.hpp"
 #include "mmio/pci_sysfs.hpp"
 
 namespace mapio::mmio::libpci {

@@ -6,8 +6,8 @@
 #include <cerrno>
 #include <charconv>
 
-#include "mapio/descriptor.hpp"
-#include "mapio/error.hpp"
+#include "mapio/core/descriptor.hpp"
+#include "mapio/core/error.hpp"
 
 namespace mapio::mmio::sysfs {
 

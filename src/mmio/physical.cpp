@@ -9,8 +9,8 @@
 
 #include <fmt/format.h>
 
-#include "mapio/descriptor.hpp"
-#include "mapio/error.hpp"
+#include "mapio/core/descriptor.hpp"
+#include "mapio/core/error.hpp"
 
 namespace mapio::mmio {
 namespace {
@@ -70,7 +70,7 @@ std::string explain_map(const DevmemFailure& f) {
             "(it shows only zeros without CAP_SYS_ADMIN), so mapio cannot say which applies",
             range, f.device);
       }
-      const sys::ResourceTree& iomem = *f.iomem;
+      const mmio::ResourceTree& iomem = *f.iomem;
       if (iomem.overlaps_system_ram(f.first, f.last)) {
         return fmt::format(
             "{} is System RAM in {}; CONFIG_STRICT_DEVMEM lets {} map only the first 1 MiB of RAM "
@@ -85,11 +85,11 @@ std::string explain_map(const DevmemFailure& f) {
             "architecture restriction)",
             range, iomem.source(), iomem.roots().empty() ? " (it lists none)" : "");
       }
-      const sys::Resource* owner = owners.front();
+      const mmio::Resource* owner = owners.front();
       std::string where = fmt::format("'{}' ({:0{}x}-{:0{}x})", owner->name, owner->start, iomem.address_digits(),
                                       owner->end, iomem.address_digits());
       std::string pci_device;
-      for (const sys::Resource* r : iomem.path_to(owner->start)) {
+      for (const mmio::Resource* r : iomem.path_to(owner->start)) {
         if (is_pci_address(r->name)) pci_device = r->name;
       }
       std::string unbind =
@@ -114,9 +114,9 @@ std::string explain_map(const DevmemFailure& f) {
   }
 }
 
-std::optional<sys::ResourceTree> try_read_iomem(const std::filesystem::path& path) {
+std::optional<mmio::ResourceTree> try_read_iomem(const std::filesystem::path& path) {
   try {
-    return sys::ResourceTree::read_iomem(path);
+    return mmio::ResourceTree::read_iomem(path);
   } catch (const Error&) {
     return std::nullopt;
   }

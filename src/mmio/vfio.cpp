@@ -13,8 +13,8 @@
 
 #include <fmt/format.h>
 
-#include "mapio/error.hpp"
-#include "mapio/page.hpp"
+#include "mapio/core/error.hpp"
+#include "mapio/core/page.hpp"
 #include "mmio/pci_sysfs.hpp"
 
 namespace mapio::mmio {

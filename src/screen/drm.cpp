@@ -14,7 +14,7 @@
 
 #include <fmt/format.h>
 
-#include "mapio/error.hpp"
+#include "mapio/core/error.hpp"
 
 namespace mapio::screen {
 namespace {

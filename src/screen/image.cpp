@@ -8,9 +8,9 @@
 
 #include <fmt/format.h>
 
-#include "mapio/descriptor.hpp"
-#include "mapio/error.hpp"
-#include "mapio/file.hpp"
+#include "mapio/core/descriptor.hpp"
+#include "mapio/core/error.hpp"
+#include "mapio/core/file.hpp"
 
 namespace mapio::screen {
 namespace {

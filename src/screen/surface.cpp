@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-#include "mapio/error.hpp"
+#include "mapio/core/error.hpp"
 #include "mapio/screen/font.hpp"
 
 namespace mapio::screen {

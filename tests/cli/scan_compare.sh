@@ -22,7 +22,7 @@ text_line='the quick brown fox jumps over the lazy dog 0123456789 abcdefghij'
 make_text() { # size name
   yes "$text_line" | head -c "$1" > "$2"
 }
-# Around pages and blocks, and at the policy's own sizes (include/mapio/input.hpp): the 256 KiB read
+# Around pages and blocks, and at the policy's own sizes (include/mapio/scan/input.hpp): the 256 KiB read
 # buffer (a file that fills it is asked its size), half of it, the 1 MiB mapping threshold, 2 MiB
 # (a huge page), the 16 MiB parallel threshold.
 for size in 4095 4096 4097 8191 8192 8193 65535 65536 65537 131071 131072 131073 \
@@ -101,7 +101,7 @@ same "count \\n pipe" "tr -cd '\\n' < crlf | wc -c" "cat crlf | $MAPIO count -q 
 same "count o parallel" "tr -cd 'o' < text_33554437 | wc -c" "$MAPIO count -q --threads 3 --method map o text_33554437"
 
 # ---- every scanning kernel the CPU has, forced through MAPIO_SCAN_KERNEL ------------------------
-# The kernel set is chosen at run time (src/scan.cpp); a cheap subset of the comparisons above
+# The kernel set is chosen at run time (src/scan/scan.cpp); a cheap subset of the comparisons above
 # under each one, so that no set is left to the CPU that happens to run the tests.
 kernels=(portable)
 grep -qw avx2 /proc/cpuinfo && kernels+=(avx2)

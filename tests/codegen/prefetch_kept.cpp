@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <span>
 
-#include "mapio/prefetch.hpp"
+#include "mapio/core/prefetch.hpp"
 
 void prefetch_one_page(std::span<const std::byte> data) { mapio::prefetch(data.first(4096)); }
 

@@ -23,7 +23,7 @@ set(ENV{PKG_CONFIG_PATH} ${prefix}/lib/pkgconfig:${prefix}/lib/x86_64-linux-gnu/
 run(pkg-config --cflags --libs --static mapio)
 string(STRIP "${last_output}" flags)
 separate_arguments(flags UNIX_COMMAND "${flags}")
-run(${CXX_COMPILER} ${CONSUMER_SOURCE_DIR}/main.cpp ${flags} -o ${WORK_DIR}/consumer_pc)
+run(${CXX_COMPILER} -std=c++20 ${CONSUMER_SOURCE_DIR}/main.cpp ${flags} -o ${WORK_DIR}/consumer_pc)
 run(${WORK_DIR}/consumer_pc)
 if(NOT last_output MATCHES "consumer mapped [1-9][0-9]* bytes")
   message(FATAL_ERROR "pkg-config consumer printed: ${last_output}")

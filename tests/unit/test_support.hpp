@@ -19,7 +19,7 @@
 
 #include <gtest/gtest.h>
 
-#include "mapio/error.hpp"
+#include "mapio/core/error.hpp"
 
 namespace mapio::test {
 

@@ -33,8 +33,8 @@
 #include <type_traits>
 #include <vector>
 
-#include "mapio/descriptor.hpp"
-#include "mapio/mapping.hpp"
+#include "mapio/core/descriptor.hpp"
+#include "mapio/core/mapping.hpp"
 
 namespace mapio::mmio {
 

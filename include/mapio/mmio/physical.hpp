@@ -30,8 +30,8 @@
 #include <string>
 #include <string_view>
 
-#include "mapio/mapping.hpp"
-#include "mapio/sys/iomem.hpp"
+#include "mapio/core/mapping.hpp"
+#include "mapio/mmio/iomem.hpp"
 
 namespace mapio::mmio {
 
@@ -60,7 +60,7 @@ struct DevmemFailure {
   std::uint64_t last = 0;   ///< last physical address of the request (inclusive)
   bool writable = false;
   std::string device = "/dev/mem";
-  std::optional<sys::ResourceTree> iomem;
+  std::optional<mmio::ResourceTree> iomem;
   Lockdown lockdown = Lockdown::unknown;
 };
 

@@ -44,7 +44,7 @@
 #include <type_traits>
 #include <utility>
 
-#include "mapio/error.hpp"
+#include "mapio/core/error.hpp"
 #include "mapio/mmio/bus.hpp"
 
 namespace mapio::mmio {

@@ -25,8 +25,8 @@
 #include <string>
 #include <vector>
 
-#include "mapio/descriptor.hpp"
-#include "mapio/mapping.hpp"
+#include "mapio/core/descriptor.hpp"
+#include "mapio/core/mapping.hpp"
 #include "mapio/mmio/pci.hpp"
 #include "mapio/mmio/tracing_bus.hpp"
 

@@ -34,9 +34,9 @@
 #include <type_traits>
 #include <vector>
 
-#include "mapio/descriptor.hpp"
-#include "mapio/mapping.hpp"
-#include "mapio/mmio/eventfd.hpp"
+#include "mapio/core/descriptor.hpp"
+#include "mapio/core/mapping.hpp"
+#include "mapio/core/eventfd.hpp"
 #include "mapio/mmio/pci.hpp"
 
 namespace mapio::mmio {

@@ -21,7 +21,7 @@
 #include <cstdint>
 #include <string>
 
-#include "mapio/mapping.hpp"
+#include "mapio/core/mapping.hpp"
 #include "mapio/mmio/access.hpp"
 
 namespace mapio::mmio {

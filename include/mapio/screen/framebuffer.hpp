@@ -20,8 +20,8 @@
 #include <filesystem>
 #include <string>
 
-#include "mapio/descriptor.hpp"
-#include "mapio/mapping.hpp"
+#include "mapio/core/descriptor.hpp"
+#include "mapio/core/mapping.hpp"
 #include "mapio/screen/surface.hpp"
 
 struct fb_var_screeninfo;  // <linux/fb.h>

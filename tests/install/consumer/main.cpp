@@ -1,7 +1,7 @@
 // A program outside the mapio tree: maps itself and prints its own size, proving headers and library link.
 #include <cstdio>
 
-#include <mapio/file.hpp>
+#include <mapio/core/file.hpp>
 
 int main(int, char** argv) {
   auto self = mapio::MappedFile::open(argv[0]);

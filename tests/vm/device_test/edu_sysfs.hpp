@@ -15,7 +15,7 @@
 
 #include <gtest/gtest.h>
 
-#include "mapio/error.hpp"
+#include "mapio/core/error.hpp"
 
 namespace mapio::vmtest {
 

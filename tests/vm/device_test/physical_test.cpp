@@ -10,7 +10,7 @@
 #include "edu_sysfs.hpp"
 #include "mapio/mmio/physical.hpp"
 #include "mapio/mmio/volatile_bus.hpp"
-#include "mapio/sys/iomem.hpp"
+#include "mapio/mmio/iomem.hpp"
 
 namespace {
 
@@ -60,7 +60,7 @@ TEST(PhysicalWindow, UnalignedWindowWritesTheRightRegister) {
 
 TEST(PhysicalWindow, SystemRamIsRefusedWithTheReason) {
   constexpr std::uint64_t address = 0x1000000;  // 16 MiB: RAM in any guest with 128 MiB or more
-  auto iomem = mapio::sys::ResourceTree::read_iomem();
+  auto iomem = mapio::mmio::ResourceTree::read_iomem();
   ASSERT_TRUE(iomem.overlaps_system_ram(address, address + 3)) << "16 MiB is not System RAM in this guest";
   const std::string text = expect_error(EPERM, [&] { (void)PhysicalWindow::map(address, 4); });
   EXPECT_NE(text.find("System RAM"), std::string::npos) << text;

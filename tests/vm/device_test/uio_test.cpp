@@ -12,7 +12,7 @@
 
 #include "edu_driver.hpp"
 #include "edu_sysfs.hpp"
-#include "mapio/mapping.hpp"
+#include "mapio/core/mapping.hpp"
 #include "mapio/mmio/pci.hpp"
 #include "mapio/mmio/uio.hpp"
 #include "mapio/mmio/volatile_bus.hpp"

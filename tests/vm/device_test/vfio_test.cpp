@@ -13,12 +13,12 @@
 
 #include "edu_driver.hpp"
 #include "edu_sysfs.hpp"
-#include "mapio/mapping.hpp"
-#include "mapio/mmio/eventfd.hpp"
+#include "mapio/core/mapping.hpp"
+#include "mapio/core/eventfd.hpp"
 #include "mapio/mmio/pci.hpp"
 #include "mapio/mmio/vfio.hpp"
 #include "mapio/mmio/volatile_bus.hpp"
-#include "mapio/page.hpp"
+#include "mapio/core/page.hpp"
 
 namespace {
 
@@ -95,7 +95,7 @@ TEST(Vfio, DmaRoundTripWithMsiThroughAnEventfd) {
   auto destination_dma = device.map_dma(destination.writable_bytes(), destination_iova, DmaAccess::device_writes);
   device.enable_bus_master();
   EXPECT_NE(device.read_config<std::uint16_t>(0x04) & mapio::mmio::command_bits::bus_master, 0);
-  auto event = mapio::mmio::EventFd::create();
+  auto event = mapio::EventFd::create();
   device.enable_interrupt(VfioIrq::msi, event);
   map[edu::regs::interrupt_acknowledge].write(map[edu::regs::interrupt_status].read());
 

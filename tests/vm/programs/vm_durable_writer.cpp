@@ -22,8 +22,8 @@
 
 #include <fmt/core.h>
 
-#include "mapio/error.hpp"
-#include "mapio/file.hpp"
+#include "mapio/core/error.hpp"
+#include "mapio/core/file.hpp"
 
 namespace {
 

@@ -20,9 +20,9 @@
 
 #include <fmt/core.h>
 
-#include "mapio/descriptor.hpp"
-#include "mapio/error.hpp"
-#include "mapio/mapping.hpp"
+#include "mapio/core/descriptor.hpp"
+#include "mapio/core/error.hpp"
+#include "mapio/core/mapping.hpp"
 
 namespace {
 

@@ -11,7 +11,7 @@
 
 #include <fmt/core.h>
 
-#include "mapio/error.hpp"
+#include "mapio/core/error.hpp"
 #include "mapio/mmio/pci.hpp"
 #include "mapio/mmio/vfio.hpp"
 

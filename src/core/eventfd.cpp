@@ -1,0 +1,46 @@
+#include "mapio/core/eventfd.hpp"
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+
+#include <fmt/format.h>
+
+#include "mapio/core/error.hpp"
+
+namespace mapio {
+
+EventFd EventFd::create() {
+  int fd = ::eventfd(0, EFD_CLOEXEC);
+  if (fd < 0) throw_errno("eventfd", "");
+  return EventFd(FileDescriptor(fd, fmt::format("eventfd {}", fd)));
+}
+
+std::uint64_t EventFd::wait() const {
+  std::uint64_t count = 0;
+  for (;;) {
+    ssize_t n = ::read(fd_.get(), &count, sizeof count);
+    if (n < 0 && errno == EINTR) continue;
+    if (n != static_cast<ssize_t>(sizeof count)) throw_errno("read", fd_.description());
+    return count;
+  }
+}
+
+std::uint64_t EventFd::wait(std::chrono::milliseconds timeout) const {
+  if (!fd_.wait_readable(timeout)) {
+    throw_errno("wait for event", fd_.description(), ETIMEDOUT, fmt::format("nothing signalled within {} ms", timeout.count()));
+  }
+  return wait();
+}
+
+void EventFd::signal(std::uint64_t value) const {
+  ssize_t n;
+  do {
+    n = ::write(fd_.get(), &value, sizeof value);
+  } while (n < 0 && errno == EINTR);
+  if (n != static_cast<ssize_t>(sizeof value)) throw_errno("write", fd_.description());
+}
+
+}  // namespace mapio

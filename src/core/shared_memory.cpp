@@ -1,0 +1,149 @@
+#include "mapio/core/shared_memory.hpp"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include <fmt/format.h>
+
+#include "mapio/core/error.hpp"
+
+namespace mapio {
+namespace {
+
+unsigned to_fcntl_seals(Seal seals) {
+  unsigned out = 0;
+  if (has(seals, Seal::seal)) out |= F_SEAL_SEAL;
+  if (has(seals, Seal::shrink)) out |= F_SEAL_SHRINK;
+  if (has(seals, Seal::grow)) out |= F_SEAL_GROW;
+  if (has(seals, Seal::write)) out |= F_SEAL_WRITE;
+  if (has(seals, Seal::future_write)) out |= F_SEAL_FUTURE_WRITE;
+  return out;
+}
+
+Seal from_fcntl_seals(int bits) {
+  Seal out = Seal::none;
+  if (bits & F_SEAL_SEAL) out = out | Seal::seal;
+  if (bits & F_SEAL_SHRINK) out = out | Seal::shrink;
+  if (bits & F_SEAL_GROW) out = out | Seal::grow;
+  if (bits & F_SEAL_WRITE) out = out | Seal::write;
+  if (bits & F_SEAL_FUTURE_WRITE) out = out | Seal::future_write;
+  return out;
+}
+
+void check_shm_name(const std::string& name, const char* operation) {
+  // shm_open(3) wants one path component with a leading slash; anything else is not portable.
+  if (name.size() < 2 || name[0] != '/' || name.find('/', 1) != std::string::npos) {
+    throw Error(operation, name, EINVAL, "a shared memory name is '/' followed by a name without further slashes");
+  }
+}
+
+void set_size(const FileDescriptor& object, std::size_t size) {
+  if (::ftruncate(object.get(), static_cast<off_t>(size)) != 0) {
+    int err = errno;
+    throw Error("ftruncate", fmt::format("{} [size {}]", object.description(), size), err,
+                err == EPERM ? "the object is sealed against this size change (F_SEAL_SHRINK / F_SEAL_GROW)" : "");
+  }
+}
+
+std::size_t object_size(const FileDescriptor& object) {
+  struct stat st {};
+  if (::fstat(object.get(), &st) != 0) throw_errno("stat", object.description());
+  return static_cast<std::size_t>(st.st_size);
+}
+
+}  // namespace
+
+SharedMemory SharedMemory::map_object(FileDescriptor object, Access access) {
+  const std::size_t size = object_size(object);
+  std::string name = object.description();
+  auto mapping = Mapping::map_descriptor(object.get(), 0, size,
+                                         access == Access::read_only ? Protection::read : Protection::read_write,
+                                         access == Access::copy_on_write ? Sharing::copy_on_write : Sharing::shared,
+                                         std::move(name));
+  return SharedMemory(std::move(mapping), std::move(object));
+}
+
+SharedMemory SharedMemory::create_memfd(const std::string& name, std::size_t size) {
+  int fd = ::memfd_create(name.c_str(), MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  if (fd < 0) throw_errno("memfd_create", name);
+  FileDescriptor object(fd, fmt::format("memfd:{}", name));
+  set_size(object, size);
+  return map_object(std::move(object), Access::read_write);
+}
+
+SharedMemory SharedMemory::create(const std::string& name, std::size_t size, unsigned mode) {
+  check_shm_name(name, "shm_open");
+  int fd = ::shm_open(name.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, static_cast<mode_t>(mode));
+  if (fd < 0) {
+    int err = errno;
+    throw Error("shm_open", name, err, err == EEXIST ? "it exists already: open() it, or unlink() it first" : "");
+  }
+  FileDescriptor object(fd, fmt::format("shm:{}", name));
+  // The name exists from here on: whatever fails next (the size, or mapping a size the address
+  // space cannot hold) unlinks it, so a failed create leaves nothing behind. The descriptor closes
+  // with `object` on the way out.
+  try {
+    set_size(object, size);
+    return map_object(std::move(object), Access::read_write);
+  } catch (...) {
+    ::shm_unlink(name.c_str());
+    throw;
+  }
+}
+
+SharedMemory SharedMemory::open(const std::string& name, Access access) {
+  check_shm_name(name, "shm_open");
+  int fd = ::shm_open(name.c_str(), (access == Access::read_write ? O_RDWR : O_RDONLY) | O_CLOEXEC, 0);
+  if (fd < 0) throw_errno("shm_open", name);
+  return map_object(FileDescriptor(fd, fmt::format("shm:{}", name)), access);
+}
+
+SharedMemory SharedMemory::from_descriptor(int fd, Access access, std::string description) {
+  if (description.empty()) description = fmt::format("fd {}", fd);
+  return map_object(FileDescriptor::duplicate(fd, std::move(description)), access);
+}
+
+void SharedMemory::check_name(const std::string& name) { check_shm_name(name, "check shared memory name"); }
+
+void SharedMemory::unlink(const std::string& name) {
+  check_shm_name(name, "shm_unlink");
+  if (::shm_unlink(name.c_str()) != 0) throw_errno("shm_unlink", name);
+}
+
+void SharedMemory::seal(Seal seals) {
+  if (::fcntl(object_.get(), F_ADD_SEALS, static_cast<int>(to_fcntl_seals(seals))) != 0) {
+    int err = errno;
+    std::string why;
+    if (err == EINVAL) why = "only a memfd created with sealing allowed can be sealed";
+    if (err == EPERM) why = "the object is sealed with F_SEAL_SEAL: no more seals";
+    if (err == EBUSY) why = "F_SEAL_WRITE needs every writable shared mapping gone; unmap them or use future_write";
+    throw Error("fcntl(F_ADD_SEALS)", object_.description(), err, why);
+  }
+}
+
+Seal SharedMemory::seals() const {
+  int bits = ::fcntl(object_.get(), F_GET_SEALS);
+  if (bits < 0) {
+    if (errno == EINVAL) return Seal::none;  // not a sealable object (e.g. POSIX shm)
+    throw_errno("fcntl(F_GET_SEALS)", object_.description());
+  }
+  return from_fcntl_seals(bits);
+}
+
+void SharedMemory::resize(std::size_t new_size) {
+  // Size first: if the object refuses (a seal), nothing has changed. In between, the mapping may
+  // extend past the end for a moment; nothing reads it inside resize().
+  set_size(object_, new_size);
+  if (empty() && new_size > 0) {
+    static_cast<Mapping&>(*this) = Mapping::map_descriptor(object_.get(), 0, new_size, protection(), sharing(),
+                                                           object_.description());
+  } else {
+    remap(new_size);
+  }
+}
+
+}  // namespace mapio

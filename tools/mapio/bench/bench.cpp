@@ -1,0 +1,425 @@
+// mapio bench [FILE]: how fast can a file be read, and by which method? Every method does the
+// same newline count, interleaved in one run: read() at several buffer sizes, pread, fread, mmap
+// (plain, sequential, populate, huge pages), io_uring, O_DIRECT, mapio's own policy, and GNU wc -l
+// and dd as outside peers — against the ceiling of the same count over a resident buffer.
+// Page cache hot always, cold too when root (caches dropped before each cold run). Random 4 KiB
+// reads compare a mapping (alone and prefetching ahead) with pread and with resident memory.
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <random>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "bench_common.hpp"
+#include "command.hpp"
+#include "mapio/core/descriptor.hpp"
+#include "mapio/core/error.hpp"
+#include "mapio/core/file.hpp"
+#include "mapio/core/mapping.hpp"
+#include "mapio/core/page.hpp"
+#include "mapio/core/prefetch.hpp"
+#include "mapio/scan/scan.hpp"
+
+namespace mapio::cli::bench {
+namespace {
+
+struct BenchArgs {
+  std::string file;
+  std::uint64_t size_mib = 256;
+  unsigned reps = 3;
+  unsigned threads = 0;
+  std::uint64_t random_reads = 200000;
+  bool cold = true;
+  bool reread = false;
+  bool quiet = false;
+  bool json = false;
+  bool csv = false;
+  std::string plot;
+  std::string dir;
+  std::string only;
+  unsigned small_files = 0;
+};
+
+double now() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+struct Faults {
+  long minor = 0, major = 0;
+};
+Faults faults(int who) {
+  rusage u{};
+  ::getrusage(who, &u);
+  return {u.ru_minflt, u.ru_majflt};
+}
+
+// Text lines of varying length (like logs or source), written once and removed at the end.
+class GeneratedFile {
+ public:
+  GeneratedFile(const std::filesystem::path& dir, std::uint64_t bytes) {
+    std::string pattern = (dir / "mapio-bench-XXXXXX").string();
+    const int fd = ::mkstemp(pattern.data());
+    if (fd < 0) throw_errno("mkstemp", pattern);
+    FileDescriptor file(fd, pattern);
+    path_ = pattern;
+    std::mt19937 rng(42);
+    std::uniform_int_distribution<int> length(0, 120), letter('a', 'z');
+    std::string block;
+    while (block.size() < (1u << 20)) {
+      const int n = length(rng);
+      for (int i = 0; i < n; ++i) block += (i % 7 == 6) ? ' ' : static_cast<char>(letter(rng));
+      block += '\n';
+    }
+    for (std::uint64_t done = 0; done < bytes;) {
+      const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(block.size(), bytes - done));
+      if (::write(file.get(), block.data(), n) != static_cast<ssize_t>(n)) throw_errno("write", path_);
+      done += n;
+    }
+    ::fsync(file.get());
+  }
+  ~GeneratedFile() {
+    std::error_code ignored;
+    std::filesystem::remove(path_, ignored);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// How the page cache holds the file now, as a mapping of it shows: the share mapped with 2 MiB
+// entries (large folios at aligned offsets). It decides whether mapping or copying wins on a hot
+// file, so the report records it.
+std::string page_cache_pieces(const std::string& path) {
+  auto file = MappedFile::open(path);
+  file.populate();
+  const double share = file.size() == 0 ? 0 : static_cast<double>(file.huge_page_bytes()) / static_cast<double>(file.size());
+  return fmt::format("{:.0f}% of the file maps in 2 MiB entries", 100 * share);
+}
+
+// Reads the file once so that it is in the page cache.
+void warm_cache(const std::string& path) {
+  auto fd = FileDescriptor::open(path, O_RDONLY);
+  auto buffer = Mapping::anonymous(std::size_t{1} << 20);
+  while (::read(fd.get(), buffer.writable_data(), buffer.size()) > 0) {
+  }
+}
+
+bool drop_caches() {
+  ::sync();
+  std::ofstream out("/proc/sys/vm/drop_caches");
+  if (!out) return false;
+  out << "3\n";
+  out.flush();
+  return static_cast<bool>(out);
+}
+
+// The ceiling: the same count over an anonymous buffer already in memory (no I/O, no faults).
+std::pair<double, double> measure_ceiling(const std::string& path, std::uint64_t size, unsigned threads, unsigned reps,
+                                          std::uint64_t& lines) {
+  auto buffer = Mapping::anonymous(static_cast<std::size_t>(size));
+  {
+    auto fd = FileDescriptor::open(path, O_RDONLY);
+    std::byte* to = buffer.writable_data();
+    for (std::uint64_t done = 0; done < size;) {
+      const ssize_t n = ::pread(fd.get(), to + done, static_cast<std::size_t>(size - done), static_cast<off_t>(done));
+      if (n <= 0) throw_errno("read", path);
+      done += static_cast<std::uint64_t>(n);
+    }
+  }
+  const auto bytes = buffer.bytes();
+  double best1 = 1e30, bestn = 1e30;
+  for (unsigned r = 0; r < reps + 2; ++r) {
+    double t = now();
+    lines = count_lines(bytes);
+    best1 = std::min(best1, now() - t);
+    std::vector<std::uint64_t> parts(threads);
+    std::vector<std::thread> workers;
+    t = now();
+    const std::size_t slice = (bytes.size() + threads - 1) / threads;
+    for (unsigned i = 0; i < threads; ++i) {
+      workers.emplace_back([&, i] {
+        const std::size_t from = std::min(bytes.size(), i * slice);
+        parts[i] = count_lines(bytes.subspan(from, std::min(slice, bytes.size() - from)));
+      });
+    }
+    for (auto& w : workers) w.join();
+    bestn = std::min(bestn, now() - t);
+  }
+  const auto gb = static_cast<double>(size) / 1e9;
+  return {gb / best1, gb / bestn};
+}
+
+// Random 4 KiB reads, each counting the newlines of its page: pread into a buffer; a mapping
+// touched for the first time; the same mapping populated beforehand; that mapping read through
+// visit_extents, which prefetches the next pages while counting this one (the offsets are known
+// ahead, as in a batch of lookups); and the ceiling: the same prefetched reads over anonymous
+// memory already resident in huge pages (no page-table walks to speak of, no page cache), which
+// is as fast as this CPU and its memory serve scattered 4 KiB pieces.
+std::vector<RandomSample> measure_random(const std::string& path, std::uint64_t size, std::uint64_t count,
+                                        std::uint64_t window, const std::string& where) {
+  std::vector<RandomSample> out;
+  const std::uint64_t span = std::min(size, window);
+  const std::uint64_t pages = span / 4096;
+  if (pages == 0 || count == 0) return out;
+  std::mt19937_64 rng(7);
+  std::vector<Extent> extents(count);
+  for (auto& e : extents) e = {static_cast<std::size_t>((rng() % pages) * 4096), 4096};
+  auto fd = FileDescriptor::open(path, O_RDONLY);
+  // Each row counts the lines of every read into `lines`: the counts must agree (the smoke test
+  // checks it), which also keeps the compiler from dropping the work.
+  std::uint64_t lines = 0;
+  const auto count_each = [&](std::span<const std::byte> bytes) {
+    for (const auto& e : extents) lines += count_lines(bytes.subspan(e.offset, e.length));
+  };
+  const auto row = [&](std::string method, double seconds) {
+    out.push_back({std::move(method) + where, count, seconds, lines});
+    lines = 0;
+  };
+  // Every row reads the same offsets. Without this, a row would find in the last-level cache
+  // the page-table entries and pages the row before it fetched, and win for its place in line.
+  auto scratch = Mapping::anonymous(std::size_t{128} << 20);
+  const auto evict_caches = [&] {
+    std::fill_n(scratch.writable_data(), scratch.size(), std::byte{1});
+    lines += count_byte(scratch.bytes(), std::byte{0});  // reads it all back; adds 0
+  };
+  {
+    auto buffer = Mapping::anonymous(4096);
+    std::byte* b = buffer.writable_data();
+    evict_caches();
+    const double t = now();
+    for (const auto& e : extents) {
+      if (::pread(fd.get(), b, 4096, static_cast<off_t>(e.offset)) != 4096) throw_errno("pread", path);
+      lines += count_lines({b, 4096});
+    }
+    row("pread 4 KiB", now() - t);
+  }
+  {
+    evict_caches();
+    const double t = now();
+    auto map = Mapping::map_descriptor(fd.get(), 0, static_cast<std::size_t>(size), Protection::read, Sharing::shared, path);
+    map.advise(Advice::random);
+    count_each(map.bytes());
+    row("mmap, first touch", now() - t);
+  }
+  MapFlags populate;
+  populate.populate = true;
+  auto map = Mapping::map_descriptor(fd.get(), 0, static_cast<std::size_t>(size), Protection::read, Sharing::shared,
+                                     path, populate);
+  {
+    evict_caches();
+    const double t = now();
+    count_each(map.bytes());
+    row("mmap, hot mapping", now() - t);
+  }
+  {
+    evict_caches();
+    const double t = now();
+    visit_extents(map.bytes(), extents, [&](std::span<const std::byte> piece) { lines += count_lines(piece); });
+    row("mmap, hot, visit_extents", now() - t);
+  }
+  // The ceiling needs a resident copy of what the reads cover; a file too large for half the free
+  // memory goes without it rather than pushing the page cache (and the file) out.
+  const auto available = static_cast<std::uint64_t>(::sysconf(_SC_AVPHYS_PAGES)) * page_size();
+  if (span <= available / 2) {
+    auto resident = Mapping::anonymous(static_cast<std::size_t>(span));
+    resident.advise(Advice::huge_page);
+    std::copy_n(map.bytes().begin(), span, resident.writable_data());
+    evict_caches();
+    const double t = now();
+    visit_extents(resident.bytes(), extents, [&](std::span<const std::byte> piece) { lines += count_lines(piece); });
+    row("ceiling: resident memory", now() - t);
+  }
+  return out;
+}
+
+// The size of the file to measure, through open(2) and fstat(2): a file that is missing, unreadable
+// or not a regular file is reported as every verb reports a failure (operation, path, errno),
+// before anything is measured.
+std::uint64_t regular_file_size(const std::string& path) {
+  const auto file = FileDescriptor::open(path, O_RDONLY);
+  struct stat st {};
+  if (::fstat(file.get(), &st) != 0) throw_errno("fstat", path);
+  if (!S_ISREG(st.st_mode)) {
+    throw Error("bench", path, S_ISDIR(st.st_mode) ? EISDIR : EINVAL, "bench reads a regular file");
+  }
+  return static_cast<std::uint64_t>(st.st_size);
+}
+
+int run_bench(BenchArgs& args) {
+  const unsigned threads = args.threads != 0 ? args.threads : std::max(1u, std::thread::hardware_concurrency());
+  std::unique_ptr<GeneratedFile> generated;
+  std::string path = args.file;
+  if (path.empty()) {
+    const auto dir = args.dir.empty() ? std::filesystem::temp_directory_path() : std::filesystem::path(args.dir);
+    if (!args.quiet) fmt::print(stderr, "generating a {} MiB text file in {}\n", args.size_mib, dir.string());
+    generated = std::make_unique<GeneratedFile>(dir, args.size_mib << 20);
+    path = generated->path();
+  }
+  const std::uint64_t size = regular_file_size(path);
+  if (size == 0) throw Error("bench", path, EINVAL, "the file is empty");
+
+  Report report;
+  report.file = args.file.empty() ? "(generated) " + path : path;
+  report.size = size;
+  report.reps = args.reps;
+  report.environment = describe_environment(path);
+  std::uint64_t lines = 0;
+  std::tie(report.ceiling_gbps, report.parallel_ceiling_gbps) = measure_ceiling(path, size, threads, args.reps, lines);
+  report.parallel_threads = threads;
+
+  auto methods = sequential_methods(threads);
+  if (!args.only.empty()) {
+    std::vector<std::string> wanted;
+    for (std::size_t from = 0; from <= args.only.size();) {
+      const std::size_t comma = std::min(args.only.find(',', from), args.only.size());
+      wanted.push_back(args.only.substr(from, comma - from));
+      from = comma + 1;
+    }
+    std::erase_if(methods, [&](const Method& m) {
+      return std::none_of(wanted.begin(), wanted.end(), [&](const std::string& w) { return m.name.find(w) != std::string::npos; });
+    });
+  }
+  bool cold = args.cold;
+  if (cold && ::geteuid() != 0) {
+    cold = false;
+    report.cold_note = "cold-cache runs skipped: dropping the page cache needs root";
+  } else if (!cold) {
+    report.cold_note = "cold-cache runs skipped (--no-cold)";
+  }
+  for (const char* cache : {"hot", "cold"}) {
+    const bool is_cold = std::string(cache) == "cold";
+    if (is_cold && !cold) continue;
+    std::vector<Sample> samples;
+    for (const auto& m : methods) {
+      if (is_cold && !m.cold) continue;
+      Sample s;
+      s.method = m.name;
+      s.cache = cache;
+      s.threads = m.threads;
+      s.bytes = size;
+      samples.push_back(s);
+    }
+    if (!is_cold) {
+      // As written, the page cache holds what the writer's write() calls left; read back from the
+      // disk, what readahead allocates (often 2 MiB folios). --reread measures the second.
+      if (args.reread) evict_from_page_cache(path);
+      warm_cache(path);
+      report.environment.facts.emplace_back(args.reread ? "page cache, hot runs (read back)" : "page cache, hot runs",
+                                            page_cache_pieces(path));
+    }
+    std::vector<Faults> fault_sums(samples.size());
+    for (unsigned rep = 0; rep < args.reps; ++rep) {
+      std::size_t i = 0;
+      for (const auto& m : methods) {
+        if (is_cold && !m.cold) continue;
+        if (is_cold && !drop_caches()) {
+          throw Error("drop caches", "/proc/sys/vm/drop_caches", EACCES, "cannot write it; use --no-cold");
+        }
+        if (!args.quiet) fmt::print(stderr, "\r{} cache, repetition {}/{}: {:<28}", cache, rep + 1, args.reps, m.name);
+        const int who = m.peer ? RUSAGE_CHILDREN : RUSAGE_SELF;
+        const Faults before = faults(who);
+        const double t = now();
+        const std::uint64_t counted = m.run(path);
+        samples[i].seconds.push_back(now() - t);
+        const Faults after = faults(who);
+        fault_sums[i].minor += after.minor - before.minor;
+        fault_sums[i].major += after.major - before.major;
+        if (counted != not_found) {
+          samples[i].lines = counted;
+          if (counted != lines) samples[i].lines_agree = false;
+        }
+        ++i;
+      }
+    }
+    const double gib_total = static_cast<double>(size) * args.reps / (1 << 30);
+    for (std::size_t i = 0; i < samples.size(); ++i) {
+      samples[i].minor_faults_per_gib = static_cast<double>(fault_sums[i].minor) / gib_total;
+      samples[i].major_faults_per_gib = static_cast<double>(fault_sums[i].major) / gib_total;
+      report.sequential.push_back(samples[i]);
+    }
+  }
+  if (!args.quiet) fmt::print(stderr, "\r{:72}\rrandom 4 KiB reads...", "");
+  warm_cache(path);
+  report.environment.facts.emplace_back("page cache, random reads", page_cache_pieces(path));
+  report.random = measure_random(path, size, args.random_reads, size, ", whole file");
+  // A window the size of a last-level cache: the bytes come from cache, and what is left to
+  // compare is the cost of the system call and the copy against none.
+  for (auto& s : measure_random(path, size, args.random_reads, std::uint64_t{16} << 20, ", 16 MiB window")) {
+    report.random.push_back(s);
+  }
+  if (args.small_files > 0) {
+    if (!args.quiet) fmt::print(stderr, "\r{:72}\rwriting {} small files...", "", args.small_files);
+    const auto dir = (args.dir.empty() ? std::filesystem::temp_directory_path() : std::filesystem::path(args.dir)) /
+                     fmt::format("mapio-bench-small-{}", ::getpid());
+    std::filesystem::create_directories(dir);
+    std::vector<std::string> paths;
+    std::mt19937 rng(3);
+    std::uniform_int_distribution<std::size_t> length(1024, 16384);
+    std::string content;
+    while (content.size() < 16384) content += "small file line of text, about forty b\n";
+    for (unsigned i = 0; i < args.small_files; ++i) {
+      paths.push_back((dir / fmt::format("f{}", i)).string());
+      std::ofstream(paths.back(), std::ios::binary).write(content.data(), static_cast<std::streamsize>(length(rng)));
+    }
+    if (!args.quiet) fmt::print(stderr, "\r{:72}\rsmall files...", "");
+    report.small_file_count = paths.size();
+    report.small_files = measure_small_files(paths, args.reps);
+    std::filesystem::remove_all(dir);
+  }
+  if (!args.quiet) fmt::print(stderr, "\r{:72}\r", "");
+
+  if (args.json) {
+    fmt::print("{}", render_json(report));
+  } else if (args.csv) {
+    fmt::print("{}", render_csv(report));
+  } else {
+    fmt::print("{}", render_table(report));
+  }
+  if (!args.plot.empty()) {
+    std::ofstream out(args.plot);
+    out << render_svg(report);
+    if (!out) throw Error("write", args.plot, EIO);
+  }
+  for (const auto& s : report.sequential) {
+    if (!s.lines_agree) return 1;
+  }
+  return 0;
+}
+
+Registration bench{"bench", "Measure read(), pread, fread, mmap, io_uring, O_DIRECT against the memory ceiling",
+                   [](CLI::App& app) {
+                     auto args = std::make_shared<BenchArgs>();
+                     app.add_option("FILE", args->file, "File to read (default: a generated text file)");
+                     app.add_option("--size", args->size_mib, "Size of the generated file in MiB")->capture_default_str();
+                     app.add_option("--dir", args->dir, "Where to generate it (default: $TMPDIR or /tmp)");
+                     app.add_option("--reps", args->reps, "Repetitions of every method")->capture_default_str();
+                     app.add_option("--threads", args->threads, "Threads for the parallel methods (0 = one per CPU)");
+                     app.add_option("--random-reads", args->random_reads, "Random 4 KiB reads per method")
+                         ->capture_default_str();
+                     app.add_option("--small-files", args->small_files,
+                                    "Also compare a read() loop and mapio over this many 1-16 KiB files");
+                     app.add_option("--only", args->only, "Only the methods whose name contains one of these (comma-separated)");
+                     app.add_flag("!--no-cold", args->cold, "Skip the cold-cache runs");
+                     app.add_flag("--reread", args->reread,
+                                  "Before the hot runs, drop the file from the page cache and read it back, instead "
+                                  "of measuring it as its writer left it");
+                     app.add_flag("--json", args->json, "JSON instead of the table");
+                     app.add_flag("--csv", args->csv, "CSV instead of the table");
+                     app.add_option("--plot", args->plot, "Write an SVG bar chart here");
+                     app.add_flag("-q,--quiet", args->quiet, "No progress on standard error");
+                     return [args] { return run_bench(*args); };
+                   }};
+
+}  // namespace
+}  // namespace mapio::cli::bench

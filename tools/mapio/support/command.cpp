@@ -1,0 +1,63 @@
+// The verb registry and the report of usage errors, shared by the CLI's verbs and its tests.
+#include <fmt/format.h>
+
+#include "arguments.hpp"
+#include "command.hpp"
+
+namespace mapio::cli {
+
+std::vector<Command>& commands() {
+  static std::vector<Command> all;
+  return all;
+}
+
+namespace {
+
+// "mapio bar: missing DEVICE (usage: mapio bar [OPTIONS] DEVICE BAR OFFSET [WIDTH] [VALUE])".
+std::string missing(const CLI::App& app, const std::string& path, const std::string& what) {
+  CLI::Formatter formatter;  // the usage line of --help, as the verb's help shows it
+  formatter.label("Usage", "usage");
+  std::string usage = formatter.make_usage(&app, path);
+  while (!usage.empty() && usage.back() == '\n') usage.pop_back();
+  // Errors name the verb ("mapio shm"), as every other message of the verb does; the usage line
+  // shows the whole command ("mapio shm create ...").
+  const auto verb_end = path.find(' ', path.find(' ') + 1);
+  return fmt::format("{}: missing {} ({})", path.substr(0, verb_end), what, usage);
+}
+
+// CLI11's RequiredError says "DEVICE is required" or "A subcommand is required", without the
+// command. Its checks run from the top: each command's options in order, then whether a
+// subcommand was given, then the subcommand given; the same walk finds what was missing. Empty
+// when it finds nothing (a requirement of another kind).
+std::string missing_argument(const CLI::App& root) {
+  const CLI::App* app = &root;
+  std::string path = root.get_name();
+  for (;;) {
+    for (const CLI::Option* option : app->get_options()) {
+      if (option->get_required() && option->count() == 0) return missing(*app, path, option->get_name());
+    }
+    const auto given = app->get_subcommands();
+    if (given.size() < app->get_require_subcommand_min()) return missing(*app, path, "SUBCOMMAND");
+    if (given.empty()) return {};
+    app = given.front();
+    path += " " + app->get_name();
+  }
+}
+
+}  // namespace
+
+// CLI11 gives each kind of usage error a status of its own (105, 106, 109, 114, ...); mapio keeps
+// to the Unix convention instead, so that scripts can tell a mistake from a failure: 0 after
+// --help or --version, 2 for every usage error, 1 when the work itself failed. A missing argument
+// is said in mapio's words; other errors in CLI11's.
+int usage_status(CLI::App& app, const CLI::ParseError& e) {
+  if (dynamic_cast<const CLI::RequiredError*>(&e) != nullptr) {
+    if (const auto message = missing_argument(app); !message.empty()) {
+      fmt::print(stderr, "{}\n", message);
+      return usage_error_status;
+    }
+  }
+  return app.exit(e) == 0 ? 0 : usage_error_status;
+}
+
+}  // namespace mapio::cli

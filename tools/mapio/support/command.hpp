@@ -1,0 +1,44 @@
+// How a subcommand joins the CLI: each tools/mapio/verbs/<verb>.cpp defines one Registration at namespace
+// scope. Its `setup` adds the verb's options to a CLI11 subcommand and returns the function that runs
+// it (exit status). main.cpp knows no verb by name.
+//
+//     namespace {
+//     mapio::cli::Registration hello{"hello", "Say hello", [](CLI::App& app) {
+//       auto name = std::make_shared<std::string>("world");
+//       app.add_option("name", *name, "Who to greet");
+//       return [name] { fmt::print("hello {}\n", *name); return 0; };
+//     }};
+//     }
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+namespace mapio::cli {
+
+using Runner = std::function<int()>;
+using Setup = std::function<Runner(CLI::App&)>;
+
+struct Command {
+  std::string name;
+  std::string summary;
+  Setup setup;
+};
+
+/// All registered verbs, in registration order (main sorts them by name).
+std::vector<Command>& commands();
+
+/// Reports a usage error CLI11 found (in mapio's words for a missing argument) and returns the
+/// exit status: 0 after --help or --version, usage_error_status (2) for every usage error.
+int usage_status(CLI::App& app, const CLI::ParseError& e);
+
+struct Registration {
+  Registration(std::string name, std::string summary, Setup setup) {
+    commands().push_back(Command{std::move(name), std::move(summary), std::move(setup)});
+  }
+};
+
+}  // namespace mapio::cli

@@ -1,0 +1,195 @@
+// mapio cache FILE...: how much of each file is in the page cache, and moving it in or out — what
+// vmtouch and fincore do, on mapio's mappings.
+//
+//   mapio cache big.log              resident pages per file (mincore on a mapping)
+//   mapio cache -t big.log           read it in first (MADV_POPULATE_READ), like vmtouch -t
+//   mapio cache -e big.log           drop it first (POSIX_FADV_DONTNEED), like vmtouch -e
+//   mapio cache -l --hold 60 db.bin  lock it in memory (mlock) and keep it there for 60 s
+//   mapio cache -v big.log           also a line of 60 cells: O all resident, o some, . none
+//
+// Each file is a line: resident share, resident/total pages, size, name; a total line follows when
+// there are several. A file that cannot be mapped is an error on stderr and the rest go on (exit 1).
+#include <signal.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <ctime>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "arguments.hpp"
+#include "command.hpp"
+#include "mapio/core/error.hpp"
+#include "mapio/core/file.hpp"
+
+namespace mapio::cli {
+namespace {
+
+struct CacheArgs {
+  std::vector<std::string> files;
+  bool touch = false;
+  bool evict = false;
+  bool lock = false;
+  double hold = -1;  // seconds; < 0: until SIGINT or SIGTERM
+  bool verbose = false;
+  bool json = false;
+};
+
+struct FileReport {
+  std::string name;
+  std::uint64_t size = 0;
+  std::size_t pages = 0;
+  std::size_t resident = 0;
+  std::string cells;  // the -v line
+};
+
+double share(std::size_t part, std::size_t whole) {
+  return whole == 0 ? 0.0 : 100.0 * static_cast<double>(part) / static_cast<double>(whole);
+}
+
+// 60 cells, each standing for an equal share of the pages.
+std::string residency_cells(const std::vector<bool>& pages) {
+  constexpr std::size_t width = 60;
+  if (pages.empty()) return {};
+  const std::size_t cells = std::min(width, pages.size());
+  std::string out;
+  for (std::size_t c = 0; c < cells; ++c) {
+    const std::size_t from = pages.size() * c / cells;
+    const std::size_t to = pages.size() * (c + 1) / cells;
+    const auto in = static_cast<std::size_t>(std::count(pages.begin() + static_cast<std::ptrdiff_t>(from),
+                                                        pages.begin() + static_cast<std::ptrdiff_t>(to), true));
+    out += in == to - from ? 'O' : in == 0 ? '.' : 'o';
+  }
+  return out;
+}
+
+std::string report_line(const std::string& percent, std::size_t resident, std::size_t pages, std::uint64_t size,
+                        const std::string& name) {
+  return fmt::format("{:>7} {:>21} {:>10}  {}\n", percent, fmt::format("{}/{}", resident, pages), human_size(size),
+                     name);
+}
+
+// Blocks SIGINT and SIGTERM and waits for one, or for `seconds` when that is not negative. Blocking
+// first means a signal that arrives early is kept pending rather than killing the process with its
+// pages still locked and nothing said.
+void hold_until_signal(double seconds) {
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGINT);
+  sigaddset(&stop, SIGTERM);
+  if (seconds < 0) {
+    int which = 0;
+    sigwait(&stop, &which);
+    return;
+  }
+  timespec limit{};
+  limit.tv_sec = static_cast<time_t>(seconds);
+  limit.tv_nsec = static_cast<long>((seconds - static_cast<double>(limit.tv_sec)) * 1e9);
+  while (sigtimedwait(&stop, nullptr, &limit) < 0 && errno == EINTR) {
+  }
+}
+
+int run_cache(const CacheArgs& args) {
+  if (args.lock) {
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+  }
+
+  int status = 0;
+  std::vector<FileReport> reports;
+  std::vector<MappedFile> locked;  // kept mapped (and locked) until the hold ends
+  for (const auto& name : args.files) {
+    try {
+      if (args.evict) evict_from_page_cache(name);
+      auto file = MappedFile::open(name);
+      if (args.touch) file.populate();
+      if (args.lock) file.lock();
+      const auto pages = file.residency();
+      reports.push_back({name, file.size(), pages.size(),
+                         static_cast<std::size_t>(std::count(pages.begin(), pages.end(), true)),
+                         args.verbose ? residency_cells(pages) : std::string{}});
+      if (args.lock) locked.push_back(std::move(file));
+    } catch (const Error& e) {
+      std::fflush(stdout);
+      fmt::print(stderr, "mapio cache: {}\n", e.what());
+      status = 1;
+    }
+  }
+
+  std::size_t pages = 0, resident = 0;
+  std::uint64_t size = 0;
+  for (const auto& r : reports) {
+    pages += r.pages;
+    resident += r.resident;
+    size += r.size;
+  }
+  if (args.json) {
+    nlohmann::ordered_json out = nlohmann::ordered_json::array();
+    for (const auto& r : reports) {
+      nlohmann::ordered_json one = {{"file", r.name}, {"size", r.size}, {"pages", r.pages}, {"resident_pages", r.resident}};
+      if (args.verbose) one["cells"] = r.cells;
+      out.push_back(one);
+    }
+    fmt::print("{}\n", out.dump(2));
+  } else if (!reports.empty()) {
+    std::string text = fmt::format("{:>7} {:>21} {:>10}  {}\n", "in RAM", "pages", "size", "file");
+    for (const auto& r : reports) {
+      text += report_line(fmt::format("{:.1f}%", share(r.resident, r.pages)), r.resident, r.pages, r.size, r.name);
+      if (args.verbose && !r.cells.empty()) text += fmt::format("{:>7} [{}]\n", "", r.cells);
+    }
+    if (reports.size() > 1) text += report_line(fmt::format("{:.1f}%", share(resident, pages)), resident, pages, size, "total");
+    fmt::print("{}", text);
+  }
+
+  if (args.lock && !locked.empty()) {
+    if (!args.json) {
+      fmt::print("locked {} pages of {} file{} into memory; {}\n", pages, locked.size(), locked.size() == 1 ? "" : "s",
+                 args.hold < 0 ? "holding until interrupted (Ctrl-C or SIGTERM)"
+                               : fmt::format("holding for {} s", args.hold));
+    }
+    std::fflush(stdout);
+    hold_until_signal(args.hold);
+  }
+  return status;
+}
+
+Registration cache{"cache", "Show how much of files is in the page cache; read in, evict or lock them (like vmtouch)",
+                   [](CLI::App& app) {
+                     auto args = std::make_shared<CacheArgs>();
+                     app.add_option("FILE", args->files, "Files to look at")->required();
+                     auto* touch = app.add_flag("-t,--touch", args->touch,
+                                                "Read the files into the page cache first (MADV_POPULATE_READ)");
+                     app.add_flag("-e,--evict", args->evict,
+                                  "Write back and drop the files' unmapped pages from the page cache first "
+                                  "(fdatasync, POSIX_FADV_DONTNEED)")
+                         ->excludes(touch);
+                     auto* lock = app.add_flag("-l,--lock", args->lock,
+                                               "Lock the files into memory (mlock) and hold them until interrupted or "
+                                               "--hold ends");
+                     app.add_option("--hold", args->hold, "With --lock: seconds to hold the lock")
+                         ->needs(lock)
+                         ->check(CLI::Validator(
+                             [](const std::string& text) {
+                               double seconds = -1;
+                               try {
+                                 seconds = std::stod(text);
+                               } catch (const std::exception&) {
+                               }
+                               return seconds >= 0 ? std::string{} : "'" + text + "' is not a number of seconds (0 or more)";
+                             },
+                             "SECONDS"));
+                     app.add_flag("-v,--verbose", args->verbose, "Also show where the resident pages are (60 cells)");
+                     app.add_flag("--json", args->json, "JSON instead of the table");
+                     return [args] { return run_cache(*args); };
+                   }};
+
+}  // namespace
+}  // namespace mapio::cli
