@@ -1,7 +1,7 @@
 # Installs the library, its headers, a CMake package config and a pkg-config file.
 include(CMakePackageConfigHelpers)
 
-install(TARGETS mapio_core mapio_scan mapio_mmio mapio_screen mapio EXPORT mapioTargets
+install(TARGETS mapio_core mapio_scan mapio_mmio mapio_screen mapio_ipc mapio EXPORT mapioTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(DIRECTORY include/mapio DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})

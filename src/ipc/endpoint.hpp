@@ -1,0 +1,61 @@
+// What a Sender and a Receiver share: a view of the segment, guarded access to it, identities
+// and waiting.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "ipc/guarded_step.hpp"
+#include "ipc/segment.hpp"
+#include "mapio/core/error.hpp"
+#include "mapio/ipc/channel.hpp"
+
+namespace mapio::ipc::detail {
+
+struct Segment {
+  SegmentHeader* header;
+  std::byte* ring;
+  std::uint64_t capacity;
+  bool guarded;
+  const void* base;
+  std::size_t length;
+  const std::string* description;
+
+  /// Runs `step` on the segment; a truncated named segment becomes mapio::Error(EFAULT).
+  template <class Step>
+  void touch(const char* operation, Step&& step) const {
+    if (!run_step(guarded, base, length, step)) {
+      throw Error(operation, *description, EFAULT,
+                  "the channel's segment was truncated by another process: no message can be trusted any more");
+    }
+  }
+
+  [[noreturn]] void corrupt(const char* operation, const std::string& what) const {
+    throw Error(operation, *description, EPROTO, "the channel's header is corrupt (" + what + ")");
+  }
+};
+
+inline Segment segment_of(Channel& channel, std::byte* base, std::size_t length, bool named,
+                          const std::string& description) {
+  return Segment{reinterpret_cast<SegmentHeader*>(base), base + header_bytes, channel.capacity(), named, base, length,
+                 &description};
+}
+
+/// The time left until `deadline`, at most one liveness interval: the longest a blocked call
+/// sleeps before it looks at its peers again.
+inline std::chrono::nanoseconds next_slice(std::chrono::steady_clock::time_point deadline) {
+  const auto left = deadline - std::chrono::steady_clock::now();
+  return std::min<std::chrono::nanoseconds>(left, liveness_interval);
+}
+
+inline std::chrono::steady_clock::time_point deadline_after(std::chrono::milliseconds timeout) {
+  const auto now = std::chrono::steady_clock::now();
+  // A timeout of "forever" must not overflow the clock.
+  if (timeout > std::chrono::hours(24 * 365)) return std::chrono::steady_clock::time_point::max();
+  return now + timeout;
+}
+
+}  // namespace mapio::ipc::detail

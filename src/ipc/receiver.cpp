@@ -1,0 +1,173 @@
+#include <cerrno>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "ipc/endpoint.hpp"
+#include "ipc/futex.hpp"
+#include "ipc/process_identity.hpp"
+#include "mapio/ipc/channel.hpp"
+
+namespace mapio::ipc {
+
+using detail::record_bytes;
+using detail::RecordHeader;
+using detail::shared;
+
+detail::Segment Receiver::segment() {
+  auto& memory = channel_.memory_;
+  return detail::segment_of(channel_, memory.writable_data(), memory.size(), channel_.named_, memory.description());
+}
+
+Receiver::Receiver(Channel channel) : channel_(std::move(channel)) {
+  const auto s = segment();
+  const std::uint64_t me = detail::self_identity().word();
+  std::uint64_t seen = 0;
+  s.touch("attach receiver", [&] { seen = shared(s.header->receiver).load(std::memory_order_acquire); });
+  if (seen != 0 && seen != me && detail::alive(detail::Identity::from_word(seen))) {
+    throw Error("attach receiver", channel_.description(), EBUSY,
+                fmt::format("process {} is this channel's receiver and is alive", detail::Identity::from_word(seen).pid));
+  }
+  bool won = false;
+  s.touch("attach receiver", [&] {
+    won = shared(s.header->receiver).compare_exchange_strong(seen, me, std::memory_order_acq_rel);
+    if (won) shared(s.header->receiver_ever).store(1, std::memory_order_release);
+  });
+  if (!won) {
+    throw Error("attach receiver", channel_.description(), EBUSY, "another process attached as the receiver first");
+  }
+  attached_ = true;
+}
+
+Receiver::Receiver(Receiver&& other) noexcept
+    : channel_(std::move(other.channel_)),
+      attached_(std::exchange(other.attached_, false)),
+      held_size_(std::exchange(other.held_size_, 0)) {}
+
+Receiver::~Receiver() { detach(); }
+
+void Receiver::detach() noexcept {
+  if (!attached_) return;
+  attached_ = false;
+  auto s = segment();
+  // A held message stays in the ring: the next receiver gets it again.
+  auto step = [&] {
+    shared(s.header->receiver).store(0, std::memory_order_release);
+    shared(s.header->space_futex).fetch_add(1, std::memory_order_seq_cst);
+  };
+  if (detail::run_step(s.guarded, s.base, s.length, step)) detail::futex_wake_all(&s.header->space_futex);
+}
+
+bool Receiver::senders_gone(const detail::Segment& s) {
+  std::uint64_t words[detail::max_senders];
+  std::uint32_t ever = 0;
+  s.touch("receive", [&] {
+    ever = shared(s.header->senders_ever).load(std::memory_order_acquire);
+    for (std::size_t i = 0; i < detail::max_senders; ++i) {
+      words[i] = shared(s.header->senders[i]).load(std::memory_order_acquire);
+    }
+  });
+  if (ever == 0) return false;  // nobody has sent yet: wait for the first sender, as a pipe's reader does
+  for (const std::uint64_t word : words) {
+    if (word != 0 && detail::alive(detail::Identity::from_word(word))) return false;
+  }
+  return true;
+}
+
+std::optional<MessageView> Receiver::next(std::chrono::milliseconds timeout, bool wait) {
+  if (!attached_) throw Error("receive", channel_.description(), EBADF, "this receiver was moved from");
+  if (held_size_ != 0) {
+    throw Error("receive", channel_.description(), EINVAL, "the previous message was not released");
+  }
+  const auto s = segment();
+  const auto deadline = detail::deadline_after(timeout);
+  const std::uint64_t mask = s.capacity - 1;
+  for (;;) {
+    // Everything read from the segment is checked before it is used: a peer may have written
+    // anything there.
+    std::uint64_t head = 0, tail = 0;
+    std::uint32_t data_seen = 0;
+    RecordHeader record{};
+    s.touch("receive", [&] {
+      data_seen = shared(s.header->data_futex).load(std::memory_order_acquire);
+      tail = shared(s.header->tail).load(std::memory_order_relaxed);
+      head = shared(s.header->head).load(std::memory_order_acquire);
+      if (head != tail && head - tail <= s.capacity && tail % detail::record_alignment == 0) {
+        std::memcpy(&record, s.ring + (tail & mask), sizeof record);
+      }
+    });
+    if (head - tail > s.capacity || head % detail::record_alignment != 0 || tail % detail::record_alignment != 0) {
+      s.corrupt("receive", fmt::format("head {} and tail {} are not within one ring of {} bytes", head, tail, s.capacity));
+    }
+    if (head != tail) {
+      const std::uint64_t at = tail & mask;
+      const std::uint64_t size = record_bytes(record.size);
+      if ((record.kind != detail::record_message && record.kind != detail::record_padding) || size > s.capacity - at ||
+          size > head - tail) {
+        s.corrupt("receive", fmt::format("the record at {} (kind {:#x}, {} bytes) does not fit the published ring", tail,
+                                         record.kind, record.size));
+      }
+      if (record.kind == detail::record_padding) {
+        bool wake = false;
+        s.touch("receive", [&] {
+          shared(s.header->tail).store(tail + size, std::memory_order_seq_cst);
+          shared(s.header->space_futex).fetch_add(1, std::memory_order_seq_cst);
+          wake = shared(s.header->senders_sleeping).load(std::memory_order_seq_cst) != 0;
+        });
+        if (wake) detail::futex_wake_all(&s.header->space_futex);
+        continue;
+      }
+      held_size_ = size;
+      return MessageView{{s.ring + at + sizeof(RecordHeader), record.size}, record.sequence};
+    }
+    if (!wait) return std::nullopt;
+    if (senders_gone(s)) {
+      throw Error("receive", channel_.description(), EPIPE, "peer gone: every sender has died or left");
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
+    bool data_came = false;
+    s.touch("receive", [&] {
+      shared(s.header->receiver_sleeping).store(1, std::memory_order_seq_cst);
+      data_came = shared(s.header->head).load(std::memory_order_seq_cst) != head;
+    });
+    if (!data_came) detail::futex_wait(&s.header->data_futex, data_seen, detail::next_slice(deadline));
+    s.touch("receive", [&] { shared(s.header->receiver_sleeping).store(0, std::memory_order_relaxed); });
+  }
+}
+
+std::optional<MessageView> Receiver::receive(std::chrono::milliseconds timeout) { return next(timeout, true); }
+
+std::optional<MessageView> Receiver::try_receive() { return next(std::chrono::milliseconds(0), false); }
+
+void Receiver::release() {
+  if (held_size_ == 0) throw Error("release", channel_.description(), EINVAL, "no message is held");
+  const auto s = segment();
+  bool wake = false;
+  s.touch("release", [&] {
+    const auto tail = shared(s.header->tail).load(std::memory_order_relaxed);
+    shared(s.header->tail).store(tail + held_size_, std::memory_order_seq_cst);
+    shared(s.header->space_futex).fetch_add(1, std::memory_order_seq_cst);
+    wake = shared(s.header->senders_sleeping).load(std::memory_order_seq_cst) != 0;
+  });
+  held_size_ = 0;
+  if (wake) detail::futex_wake_all(&s.header->space_futex);
+}
+
+std::optional<Received> Receiver::receive(std::span<std::byte> buffer, std::chrono::milliseconds timeout) {
+  auto message = next(timeout, true);
+  if (!message) return std::nullopt;
+  if (message->bytes.size() > buffer.size()) {
+    held_size_ = 0;  // not released: the message stays first in the ring
+    throw Error("receive", channel_.description(), EMSGSIZE,
+                fmt::format("the next message has {} bytes, the buffer only {}", message->bytes.size(), buffer.size()));
+  }
+  const auto s = segment();
+  s.touch("receive", [&] {
+    if (!message->bytes.empty()) std::memcpy(buffer.data(), message->bytes.data(), message->bytes.size());
+  });
+  const Received got{message->bytes.size(), message->sequence};
+  release();
+  return got;
+}
+
+}  // namespace mapio::ipc

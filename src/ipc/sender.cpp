@@ -1,0 +1,252 @@
+#include <pthread.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+
+#include <fmt/format.h>
+
+#include "ipc/endpoint.hpp"
+#include "ipc/futex.hpp"
+#include "ipc/process_identity.hpp"
+#include "mapio/ipc/channel.hpp"
+
+namespace mapio::ipc {
+
+using detail::record_bytes;
+using detail::RecordHeader;
+using detail::shared;
+
+detail::Segment Sender::segment() {
+  auto& memory = channel_.memory_;
+  return detail::segment_of(channel_, memory.writable_data(), memory.size(), channel_.named_, memory.description());
+}
+
+Sender::Sender(Channel channel) : channel_(std::move(channel)) {
+  const auto s = segment();
+  const std::uint64_t me = detail::self_identity().word();
+  // Take a free slot, or the slot of a sender that died without leaving: one compare-and-swap
+  // against the word seen, so two processes never take the same slot.
+  for (std::size_t i = 0; i < detail::max_senders && slot_ < 0; ++i) {
+    std::uint64_t seen = 0;
+    s.touch("attach sender", [&] { seen = shared(s.header->senders[i]).load(std::memory_order_acquire); });
+    if (seen != 0 && detail::alive(detail::Identity::from_word(seen))) continue;
+    bool won = false;
+    s.touch("attach sender", [&] {
+      won = shared(s.header->senders[i]).compare_exchange_strong(seen, me, std::memory_order_acq_rel);
+      if (won) shared(s.header->senders_ever).store(1, std::memory_order_release);
+    });
+    if (won) slot_ = static_cast<int>(i);
+  }
+  if (slot_ < 0) {
+    throw Error("attach sender", channel_.description(), EBUSY,
+                fmt::format("all {} sender slots are held by live processes", detail::max_senders));
+  }
+}
+
+Sender::Sender(Sender&& other) noexcept
+    : channel_(std::move(other.channel_)),
+      slot_(std::exchange(other.slot_, -1)),
+      holding_(std::exchange(other.holding_, false)),
+      claim_at_(other.claim_at_),
+      claim_size_(other.claim_size_) {}
+
+Sender::~Sender() { detach(); }
+
+void Sender::detach() noexcept {
+  if (slot_ < 0) return;
+  abort();
+  auto s = segment();
+  auto step = [&] {
+    shared(s.header->senders[slot_]).store(0, std::memory_order_release);
+    // Wake a receiver that sleeps, so that it sees at once when its last sender has left.
+    shared(s.header->data_futex).fetch_add(1, std::memory_order_seq_cst);
+  };
+  if (detail::run_step(s.guarded, s.base, s.length, step)) detail::futex_wake_all(&s.header->data_futex);
+  slot_ = -1;
+}
+
+bool Sender::lock(const detail::Segment& s, std::chrono::steady_clock::time_point deadline, bool wait) {
+  for (;;) {
+    int r = 0;
+    timespec until{};
+    if (wait) {
+      // Waits in slices on CLOCK_MONOTONIC, like every other wait of a channel.
+      clock_gettime(CLOCK_MONOTONIC, &until);
+      const auto slice = detail::next_slice(deadline);
+      const auto ns = until.tv_nsec + std::max<std::int64_t>(slice.count(), 0);
+      until.tv_sec += static_cast<time_t>(ns / 1'000'000'000);
+      until.tv_nsec = static_cast<long>(ns % 1'000'000'000);
+    }
+    s.touch("lock channel", [&] {
+      r = wait ? pthread_mutex_clocklock(&s.header->send_lock, CLOCK_MONOTONIC, &until)
+               : pthread_mutex_trylock(&s.header->send_lock);
+    });
+    if (r == 0) return true;
+    if (r == EOWNERDEAD) {
+      // A sender died holding the lock, maybe half-way through writing a message. Nothing of it
+      // was published (head moves only on commit), so its bytes are simply written over.
+      s.touch("lock channel", [&] { r = pthread_mutex_consistent(&s.header->send_lock); });
+      if (r != 0) throw Error("pthread_mutex_consistent", channel_.description(), r, "recovering a dead sender's lock");
+      return true;
+    }
+    if (r == EBUSY && !wait) return false;
+    if (r == ETIMEDOUT) {
+      if (std::chrono::steady_clock::now() >= deadline) return false;
+      continue;
+    }
+    if (r == ENOTRECOVERABLE || r == EINVAL) s.corrupt("lock channel", "the senders' lock is unusable");
+    throw Error("lock channel", channel_.description(), r);
+  }
+}
+
+void Sender::unlock(const detail::Segment& s) noexcept {
+  auto step = [&] { pthread_mutex_unlock(&s.header->send_lock); };
+  detail::run_step(s.guarded, s.base, s.length, step);
+}
+
+std::span<std::byte> Sender::claim(std::size_t size, std::chrono::milliseconds timeout, bool wait) {
+  if (holding_) {
+    throw Error("reserve", channel_.description(), EINVAL, "the previous reserve() was neither committed nor aborted");
+  }
+  if (size > channel_.max_message_size()) {
+    throw Error("reserve", channel_.description(), EMSGSIZE,
+                fmt::format("a message of {} bytes is larger than this channel's largest, {} bytes", size,
+                            channel_.max_message_size()));
+  }
+  const auto s = segment();
+  const auto deadline = detail::deadline_after(timeout);
+  if (!lock(s, deadline, wait)) {
+    if (!wait) return {};
+    throw Error("send", channel_.description(), ETIMEDOUT, "another sender held the channel for the whole timeout");
+  }
+  const std::uint64_t need = record_bytes(size);
+  const std::uint64_t mask = s.capacity - 1;
+  for (;;) {
+    // Under the lock only this process moves head; the receiver moves tail at any time.
+    std::uint64_t head = 0, tail = 0;
+    std::uint32_t space_seen = 0;
+    s.touch("send", [&] {
+      head = shared(s.header->head).load(std::memory_order_relaxed);
+      tail = shared(s.header->tail).load(std::memory_order_acquire);
+      space_seen = shared(s.header->space_futex).load(std::memory_order_acquire);
+    });
+    if (head - tail > s.capacity || head % detail::record_alignment != 0 || tail % detail::record_alignment != 0) {
+      unlock(s);
+      s.corrupt("send", fmt::format("head {} and tail {} are not within one ring of {} bytes", head, tail, s.capacity));
+    }
+    const std::uint64_t at = head & mask;
+    const std::uint64_t to_end = s.capacity - at;
+    const std::uint64_t total = need <= to_end ? need : to_end + need;
+    if (s.capacity - (head - tail) >= total) {
+      if (need > to_end) {
+        // Not enough room before the ring's end: a padding record sends the receiver to its start.
+        s.touch("send", [&] {
+          auto* pad = reinterpret_cast<RecordHeader*>(s.ring + at);
+          pad->size = static_cast<std::uint32_t>(to_end - sizeof(RecordHeader));
+          pad->kind = detail::record_padding;
+          pad->sequence = 0;
+        });
+        claim_at_ = head + to_end;
+      } else {
+        claim_at_ = head;
+      }
+      claim_size_ = size;
+      holding_ = true;
+      return {s.ring + (claim_at_ & mask) + sizeof(RecordHeader), size};
+    }
+    // Full. A receiver that attached once and is gone now will never make room.
+    std::uint64_t receiver = 0;
+    std::uint32_t receiver_ever = 0;
+    s.touch("send", [&] {
+      receiver = shared(s.header->receiver).load(std::memory_order_acquire);
+      receiver_ever = shared(s.header->receiver_ever).load(std::memory_order_acquire);
+    });
+    if (receiver_ever != 0 && !detail::alive(detail::Identity::from_word(receiver))) {
+      unlock(s);
+      throw Error("send", channel_.description(), EPIPE,
+                  receiver == 0 ? "peer gone: the receiver left and the ring is full"
+                                : fmt::format("peer gone: the receiver (pid {}) died and the ring is full",
+                                              detail::Identity::from_word(receiver).pid));
+    }
+    if (!wait) {
+      unlock(s);
+      return {};
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      unlock(s);
+      throw Error("send", channel_.description(), ETIMEDOUT,
+                  fmt::format("no room for {} bytes: the receiver did not release enough in time", size));
+    }
+    bool room_came = false;
+    s.touch("send", [&] {
+      shared(s.header->senders_sleeping).store(1, std::memory_order_seq_cst);
+      room_came = shared(s.header->tail).load(std::memory_order_seq_cst) != tail;
+    });
+    if (!room_came) detail::futex_wait(&s.header->space_futex, space_seen, detail::next_slice(deadline));
+    s.touch("send", [&] { shared(s.header->senders_sleeping).store(0, std::memory_order_relaxed); });
+  }
+}
+
+std::span<std::byte> Sender::reserve(std::size_t size, std::chrono::milliseconds timeout) {
+  return claim(size, timeout, true);
+}
+
+std::uint64_t Sender::commit(std::size_t size) {
+  if (!holding_) throw Error("commit", channel_.description(), EINVAL, "nothing was reserved");
+  if (size > claim_size_) {
+    throw Error("commit", channel_.description(), EINVAL,
+                fmt::format("{} bytes committed, only {} reserved", size, claim_size_));
+  }
+  const auto s = segment();
+  std::uint64_t sequence = 0;
+  bool wake = false;
+  s.touch("commit", [&] {
+    sequence = s.header->next_sequence++;
+    auto* record = reinterpret_cast<RecordHeader*>(s.ring + (claim_at_ & (s.capacity - 1)));
+    record->size = static_cast<std::uint32_t>(size);
+    record->kind = detail::record_message;
+    record->sequence = sequence;
+    // The one store that publishes the message (and any padding before it).
+    shared(s.header->head).store(claim_at_ + record_bytes(size), std::memory_order_seq_cst);
+    shared(s.header->data_futex).fetch_add(1, std::memory_order_seq_cst);
+    wake = shared(s.header->receiver_sleeping).load(std::memory_order_seq_cst) != 0;
+  });
+  holding_ = false;
+  unlock(s);
+  if (wake) detail::futex_wake_all(&s.header->data_futex);
+  return sequence;
+}
+
+void Sender::abort() noexcept {
+  if (!holding_) return;
+  holding_ = false;
+  unlock(segment());
+}
+
+std::uint64_t Sender::send(std::span<const std::byte> message, std::chrono::milliseconds timeout) {
+  auto room = claim(message.size(), timeout, true);
+  const auto s = segment();
+  try {
+    s.touch("send", [&] { if (!message.empty()) std::memcpy(room.data(), message.data(), message.size()); });
+  } catch (...) {
+    abort();
+    throw;
+  }
+  return commit(message.size());
+}
+
+std::optional<std::uint64_t> Sender::try_send(std::span<const std::byte> message) {
+  auto room = claim(message.size(), std::chrono::milliseconds(0), false);
+  if (!holding_) return std::nullopt;
+  const auto s = segment();
+  try {
+    s.touch("send", [&] { if (!message.empty()) std::memcpy(room.data(), message.data(), message.size()); });
+  } catch (...) {
+    abort();
+    throw;
+  }
+  return commit(message.size());
+}
+
+}  // namespace mapio::ipc
