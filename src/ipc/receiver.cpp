@@ -42,7 +42,8 @@ Receiver::Receiver(Channel channel) : channel_(std::move(channel)) {
 Receiver::Receiver(Receiver&& other) noexcept
     : channel_(std::move(other.channel_)),
       attached_(std::exchange(other.attached_, false)),
-      held_size_(std::exchange(other.held_size_, 0)) {}
+      held_size_(std::exchange(other.held_size_, 0)),
+      spin_(other.spin_) {}
 
 Receiver::~Receiver() { detach(); }
 
@@ -82,6 +83,9 @@ std::optional<MessageView> Receiver::next(std::chrono::milliseconds timeout, boo
   const auto s = segment();
   const auto deadline = detail::deadline_after(timeout);
   const std::uint64_t mask = s.capacity - 1;
+  // Peers are looked at once per liveness interval of waiting, not on every empty look: reading
+  // /proc costs more than a whole message.
+  auto next_liveness_check = std::chrono::steady_clock::now() + liveness_interval;
   for (;;) {
     // Everything read from the segment is checked before it is used: a peer may have written
     // anything there.
@@ -121,10 +125,21 @@ std::optional<MessageView> Receiver::next(std::chrono::milliseconds timeout, boo
       return MessageView{{s.ring + at + sizeof(RecordHeader), record.size}, record.sequence};
     }
     if (!wait) return std::nullopt;
-    if (senders_gone(s)) {
-      throw Error("receive", channel_.description(), EPIPE, "peer gone: every sender has died or left");
+    if (const auto now = std::chrono::steady_clock::now(); now >= next_liveness_check) {
+      if (senders_gone(s)) {
+        throw Error("receive", channel_.description(), EPIPE, "peer gone: every sender has died or left");
+      }
+      next_liveness_check = now + liveness_interval;
     }
     if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
+    if (spin_.count() > 0) {
+      const auto spin_until = std::min(deadline, std::chrono::steady_clock::now() + spin_);
+      bool moved = false;
+      while (!moved && std::chrono::steady_clock::now() < spin_until) {
+        s.touch("receive", [&] { moved = shared(s.header->head).load(std::memory_order_acquire) != head; });
+      }
+      if (moved) continue;
+    }
     bool data_came = false;
     s.touch("receive", [&] {
       shared(s.header->receiver_sleeping).store(1, std::memory_order_seq_cst);

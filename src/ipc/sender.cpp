@@ -67,10 +67,14 @@ void Sender::detach() noexcept {
 }
 
 bool Sender::lock(const detail::Segment& s, std::chrono::steady_clock::time_point deadline, bool wait) {
+  // First without waiting: with one sender, or no contention, that is the whole cost.
+  bool first = true;
   for (;;) {
     int r = 0;
     timespec until{};
-    if (wait) {
+    const bool timed = wait && !first;
+    first = false;
+    if (timed) {
       // Waits in slices on CLOCK_MONOTONIC, like every other wait of a channel.
       clock_gettime(CLOCK_MONOTONIC, &until);
       const auto slice = detail::next_slice(deadline);
@@ -79,8 +83,8 @@ bool Sender::lock(const detail::Segment& s, std::chrono::steady_clock::time_poin
       until.tv_nsec = static_cast<long>(ns % 1'000'000'000);
     }
     s.touch("lock channel", [&] {
-      r = wait ? pthread_mutex_clocklock(&s.header->send_lock, CLOCK_MONOTONIC, &until)
-               : pthread_mutex_trylock(&s.header->send_lock);
+      r = timed ? pthread_mutex_clocklock(&s.header->send_lock, CLOCK_MONOTONIC, &until)
+                : pthread_mutex_trylock(&s.header->send_lock);
     });
     if (r == 0) return true;
     if (r == EOWNERDEAD) {
@@ -90,7 +94,10 @@ bool Sender::lock(const detail::Segment& s, std::chrono::steady_clock::time_poin
       if (r != 0) throw Error("pthread_mutex_consistent", channel_.description(), r, "recovering a dead sender's lock");
       return true;
     }
-    if (r == EBUSY && !wait) return false;
+    if (r == EBUSY) {
+      if (!wait) return false;
+      continue;  // now wait for it, in slices
+    }
     if (r == ETIMEDOUT) {
       if (std::chrono::steady_clock::now() >= deadline) return false;
       continue;
@@ -122,6 +129,8 @@ std::span<std::byte> Sender::claim(std::size_t size, std::chrono::milliseconds t
   }
   const std::uint64_t need = record_bytes(size);
   const std::uint64_t mask = s.capacity - 1;
+  // As in Receiver::next: the receiver's liveness is looked at once per interval of waiting.
+  auto next_liveness_check = std::chrono::steady_clock::now();
   for (;;) {
     // Under the lock only this process moves head; the receiver moves tail at any time.
     std::uint64_t head = 0, tail = 0;
@@ -156,18 +165,21 @@ std::span<std::byte> Sender::claim(std::size_t size, std::chrono::milliseconds t
       return {s.ring + (claim_at_ & mask) + sizeof(RecordHeader), size};
     }
     // Full. A receiver that attached once and is gone now will never make room.
-    std::uint64_t receiver = 0;
-    std::uint32_t receiver_ever = 0;
-    s.touch("send", [&] {
-      receiver = shared(s.header->receiver).load(std::memory_order_acquire);
-      receiver_ever = shared(s.header->receiver_ever).load(std::memory_order_acquire);
-    });
-    if (receiver_ever != 0 && !detail::alive(detail::Identity::from_word(receiver))) {
-      unlock(s);
-      throw Error("send", channel_.description(), EPIPE,
-                  receiver == 0 ? "peer gone: the receiver left and the ring is full"
-                                : fmt::format("peer gone: the receiver (pid {}) died and the ring is full",
-                                              detail::Identity::from_word(receiver).pid));
+    if (const auto now = std::chrono::steady_clock::now(); wait && now >= next_liveness_check) {
+      std::uint64_t receiver = 0;
+      std::uint32_t receiver_ever = 0;
+      s.touch("send", [&] {
+        receiver = shared(s.header->receiver).load(std::memory_order_acquire);
+        receiver_ever = shared(s.header->receiver_ever).load(std::memory_order_acquire);
+      });
+      if (receiver_ever != 0 && !detail::alive(detail::Identity::from_word(receiver))) {
+        unlock(s);
+        throw Error("send", channel_.description(), EPIPE,
+                    receiver == 0 ? "peer gone: the receiver left and the ring is full"
+                                  : fmt::format("peer gone: the receiver (pid {}) died and the ring is full",
+                                                detail::Identity::from_word(receiver).pid));
+      }
+      next_liveness_check = now + liveness_interval;
     }
     if (!wait) {
       unlock(s);
