@@ -72,3 +72,11 @@ add_test(NAME example.growing_file
 set_tests_properties(example.count_lines example.count_byte example.write_and_verify example.shared_vs_private
   example.fork_shared_counter example.guard_page example.sealed_memfd example.growing_file example.pick_lines example.page_cache
   PROPERTIES LABELS example)
+
+add_test(NAME example.channel_workers
+  COMMAND ${MAPIO_EXPECT_LINES} ${MAPIO_EXAMPLE_BIN}/channel_workers --
+    "parent: then \"peer gone: every sender has died or left\""
+    "worker 1 sent 1000 results"
+    "worker 2 sent 1000 results"
+    "worker 3 was killed after at least 100 results"
+    "parent: 2000 results from workers 1 and 2, 100 or more from worker 3, every one whole")
