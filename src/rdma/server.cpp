@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cstring>
 #include <map>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -49,6 +50,7 @@ struct Server::State {
   detail::EventChannel channel;
   detail::CmId listener;
   std::map<rdma_cm_id*, Peer> peers;
+  std::string refusal;
 
   ~State() {
     // Revoke remote access before anything else: disconnect every peer, then tear each down
@@ -120,8 +122,9 @@ std::size_t Server::serve(std::chrono::milliseconds timeout) {
       case RDMA_CM_EVENT_CONNECT_REQUEST:
         try {
           s.accept(event.id);
-        } catch (const Error&) {
+        } catch (const Error& e) {
           // One peer that could not be served does not stop the server; it was rejected.
+          s.refusal = e.what();
         }
         break;
       case RDMA_CM_EVENT_ESTABLISHED:
@@ -146,6 +149,8 @@ std::size_t Server::serve(std::chrono::milliseconds timeout) {
   }
   return s.peers.size();
 }
+
+std::string Server::take_refusal() { return std::exchange(state_->refusal, {}); }
 
 int Server::event_descriptor() const noexcept { return state_->channel->fd; }
 

@@ -72,7 +72,10 @@ Mr register_memory(ibv_pd* pd, void* address, std::size_t length, int access, co
   if (mr != nullptr) return Mr(mr);
   const int err = errno;
   std::string why;
-  if (err == ENOMEM || err == EPERM || err == EAGAIN) {
+  if (err == EFAULT) {
+    why = "the kernel pins registered memory for writing (Linux before 6.2 always does), which a read-only shared "
+          "mapping refuses: serve a copy-on-write mapping instead, which the peers read and nobody writes";
+  } else if (err == ENOMEM || err == EPERM || err == EAGAIN) {
     rlimit limit{};
     ::getrlimit(RLIMIT_MEMLOCK, &limit);
     why = fmt::format("registering locks the pages in memory: RLIMIT_MEMLOCK is {} bytes, {} were asked "

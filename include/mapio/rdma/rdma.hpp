@@ -104,6 +104,9 @@ class Server {
   /// Handles connection events (new peers, established, disconnected) for up to `timeout`.
   /// Returns the number of peers connected now.
   std::size_t serve(std::chrono::milliseconds timeout);
+  /// Why the last peer that could not be served was refused ("" when none was since the last
+  /// call): a server keeps serving others when one peer fails, so it reports instead of throwing.
+  std::string take_refusal();
   /// The descriptor that becomes readable when serve() has work: for a poll() loop.
   int event_descriptor() const noexcept;
   /// The port actually bound (useful with port 0).

@@ -93,13 +93,17 @@ int serve(const Options& o) {
   if (o.write) rights = rights | rdma::Rights::write;
   if (o.atomic) rights = rights | rdma::Rights::atomic;
   const bool writable = o.write || o.atomic;
+  // Read-only serving maps copy-on-write: the object itself can never change through it, and the
+  // kernel's registration (which pins pages for writing on Linux before 6.2) accepts it. Peers
+  // then read the object as it was when they connected.
+  const Access access = writable ? Access::read_write : Access::copy_on_write;
   const rdma::ListenOptions listen{o.address, o.port, 8};
   // The server owns the mapping: its memory region is deregistered before the mapping goes.
   auto server = o.target.starts_with("/") && o.target.find('/', 1) == std::string::npos
-                    ? rdma::Server::expose(SharedMemory::open(o.target, writable ? Access::read_write : Access::read_only),
+                    ? rdma::Server::expose(SharedMemory::open(o.target, access),
                                            rights, listen)
                     : rdma::Server::expose(
-                          MappedFile::open(o.target, FileOptions().access(writable ? Access::read_write : Access::read_only)),
+                          MappedFile::open(o.target, FileOptions().access(access)),
                           rights, listen);
   // SIGINT and SIGTERM end the loop between two serve() calls, so the teardown always runs.
   sigset_t stop;
@@ -116,6 +120,7 @@ int serve(const Options& o) {
                                     : std::chrono::hours(24 * 365 * 10));
   while (std::chrono::steady_clock::now() < until) {
     server.serve(100ms);
+    if (const auto why = server.take_refusal(); !why.empty()) std::fprintf(stderr, "mapio rdma serve: refused a peer: %s\n", why.c_str());
     sigset_t pending;
     sigpending(&pending);
     if (sigismember(&pending, SIGINT) || sigismember(&pending, SIGTERM)) break;
