@@ -10,6 +10,9 @@ packages=(
   libfmt-dev libcli11-dev libpci-dev pci.ids nlohmann-json3-dev liburing-dev
   # kernel DRM uapi headers (drm.h, drm_mode.h) for dumb buffers; no libdrm library is linked
   libdrm-dev
+  # mapio::rdma: rdma-core's verbs and connection manager, soft-RoCE's provider, and the `rdma`
+  # tool the guest uses to make a soft-RoCE link
+  libibverbs-dev librdmacm-dev ibverbs-providers rdma-core iproute2
   # tests and benchmarks
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   # the QEMU guest bench and peers in comparisons

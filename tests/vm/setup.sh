@@ -21,7 +21,8 @@ work=$(cd "$work" && pwd)
 # Modules the scenarios load, each with everything it depends on. vfio_iommu_type1 is requested
 # by vfio at run time rather than linked, and ext4 wants crc32c through the crypto API: both are
 # named explicitly for that reason.
-top_modules=(uio uio_pci_generic vfio vfio_iommu_type1 vfio-pci crc32c_generic ext4 virtio_pci virtio_blk)
+top_modules=(uio uio_pci_generic vfio vfio_iommu_type1 vfio-pci crc32c_generic ext4 virtio_pci virtio_blk
+             virtio_net rdma_rxe rdma_ucm crc32_generic)
 
 note() { echo "vm.setup: $*" >&2; }
 die() { echo "vm.setup: error: $*" >&2; exit 1; }
@@ -210,6 +211,14 @@ for spec in "$@"; do
   fi
   copy_with_libraries "$spec" "$root/opt/mapio/bin/$name"
   echo "$name $(cd "$(dirname "$spec")" && pwd)/$name" >>"$work/programs.list"
+done
+
+# rdma-core loads each device's driver (a "provider") at run time, by its config file: soft-RoCE's.
+for provider in /usr/lib/x86_64-linux-gnu/libibverbs/librxe-rdmav*.so; do
+  [ -e "$provider" ] && [ -e /etc/libibverbs.d/rxe.driver ] || continue
+  mkdir -p "$root$(dirname "$provider")" "$root/etc/libibverbs.d"
+  copy_with_libraries "$provider" "$root$provider"
+  cp /etc/libibverbs.d/rxe.driver "$root/etc/libibverbs.d/"
 done
 
 cp "$here/guest/init" "$root/init"

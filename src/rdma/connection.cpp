@@ -1,0 +1,299 @@
+#include <netdb.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "mapio/core/error.hpp"
+#include "mapio/rdma/rdma.hpp"
+#include "rdma/verbs.hpp"
+
+namespace mapio::rdma {
+namespace {
+
+constexpr std::size_t staging_bytes = std::size_t{1} << 20;
+
+sockaddr_storage resolve_remote(const std::string& host, std::uint16_t port, const std::string& subject) {
+  addrinfo hints{};
+  hints.ai_flags = AI_NUMERICSERV;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  const std::string service = std::to_string(port);
+  if (const int err = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &found); err != 0) {
+    throw Error("getaddrinfo", subject, EHOSTUNREACH, gai_strerror(err));
+  }
+  sockaddr_storage out{};
+  std::memcpy(&out, found->ai_addr, found->ai_addrlen);
+  ::freeaddrinfo(found);
+  return out;
+}
+
+// Waits for one event of `wanted` kind; any other outcome is an error in words.
+void expect_event(rdma_event_channel* channel, rdma_cm_event_type wanted, std::chrono::steady_clock::time_point deadline,
+                  const std::string& subject, detail::Event& event) {
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+  if (!detail::next_event(channel, std::max(left, std::chrono::milliseconds(0)), event, subject)) {
+    throw Error("rdma connect", subject, ETIMEDOUT, fmt::format("no answer while waiting for {}", rdma_event_str(wanted)));
+  }
+  if (event.type == wanted) return;
+  switch (event.type) {
+    case RDMA_CM_EVENT_REJECTED:
+      throw Error("rdma connect", subject, ECONNREFUSED, "the peer refused the connection (is a server listening?)");
+    case RDMA_CM_EVENT_ADDR_ERROR:
+      throw Error("rdma connect", subject, ENODEV, "no RDMA device reaches this address (soft-RoCE: rdma link add)");
+    case RDMA_CM_EVENT_ROUTE_ERROR:
+    case RDMA_CM_EVENT_UNREACHABLE:
+      throw Error("rdma connect", subject, EHOSTUNREACH, "the peer is unreachable over RDMA");
+    default:
+      throw Error("rdma connect", subject, EPROTO,
+                  fmt::format("{} (status {}) instead of {}", rdma_event_str(event.type), event.status,
+                              rdma_event_str(wanted)));
+  }
+}
+
+}  // namespace
+
+struct Connection::State {
+  std::string subject;
+  RemoteRegion remote;
+  std::vector<std::byte> staging;
+  // Release order (reverse): local regions, queue pair and id, completion queue, domain, channel.
+  detail::EventChannel channel;
+  detail::Pd pd;
+  detail::Cq cq;
+  detail::CmId id;
+  detail::Mr staging_mr;
+  std::vector<detail::Mr> local;
+  bool broken = false;
+
+  ~State() {
+    if (id && !broken) rdma_disconnect(id.get());
+  }
+
+  void check(const char* operation, std::uint64_t offset, std::uint64_t length, Rights needed) const {
+    if (broken) throw Error(operation, subject, EPIPE, "the connection failed earlier; connect again");
+    if (!allows(remote.rights, needed)) {
+      throw Error(operation, subject, EACCES,
+                  fmt::format("the server grants {} only", to_string(remote.rights)));
+    }
+    if (offset > remote.length || length > remote.length - offset) {
+      throw Error(operation, fmt::format("{} [{}, +{}]", subject, hex(offset), length), ERANGE,
+                  fmt::format("outside the {} bytes the server exposes", remote.length));
+    }
+  }
+
+  const ibv_mr* region_of(const void* address, std::size_t length) const {
+    const auto* p = static_cast<const std::byte*>(address);
+    for (const auto& mr : local) {
+      const auto* begin = static_cast<const std::byte*>(mr->addr);
+      if (p >= begin && p + length <= begin + mr->length) return mr.get();
+    }
+    return nullptr;
+  }
+
+  // Posts `count` work requests and waits until each has completed; the first failure, a timeout,
+  // or a peer that went away makes the queue pair unusable, and says so.
+  void run(ibv_send_wr* first, std::size_t count, std::chrono::milliseconds timeout, const char* operation) {
+    ibv_send_wr* bad = nullptr;
+    if (const int err = ibv_post_send(id->qp, first, &bad); err != 0) throw Error(operation, subject, err, "ibv_post_send");
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    std::size_t done = 0;
+    unsigned idle = 0;
+    while (done < count) {
+      ibv_wc completions[16];
+      const int n = ibv_poll_cq(cq.get(), 16, completions);
+      if (n < 0) {
+        broken = true;
+        throw Error(operation, subject, EIO, "ibv_poll_cq failed");
+      }
+      for (int i = 0; i < n; ++i) {
+        if (completions[i].status != IBV_WC_SUCCESS) {
+          broken = true;
+          const auto status = completions[i].status;
+          const bool gone = status == IBV_WC_RETRY_EXC_ERR || status == IBV_WC_RNR_RETRY_EXC_ERR ||
+                            status == IBV_WC_WR_FLUSH_ERR;
+          throw Error(operation, subject, gone ? EPIPE : EIO,
+                      fmt::format("{}{}", ibv_wc_status_str(status), gone ? ": the peer went away" : ""));
+        }
+      }
+      done += static_cast<std::size_t>(n);
+      if (done >= count) break;
+      if (std::chrono::steady_clock::now() >= deadline) {
+        // Nothing may land in our memory after we return: flush what is outstanding.
+        broken = true;
+        ibv_qp_attr attributes{};
+        attributes.qp_state = IBV_QPS_ERR;
+        ibv_modify_qp(id->qp, &attributes, IBV_QP_STATE);
+        drain();
+        throw Error(operation, subject, ETIMEDOUT, "no completion in time; the connection is closed");
+      }
+      // Spin while completions are near, then yield: soft-RoCE completes in microseconds.
+      if (++idle > 1000) std::this_thread::sleep_for(std::chrono::microseconds(50));
+    }
+  }
+
+  void drain() {
+    ibv_wc completions[16];
+    for (int rounds = 0; rounds < 1000; ++rounds) {
+      if (ibv_poll_cq(cq.get(), 16, completions) <= 0) std::this_thread::sleep_for(std::chrono::microseconds(100));
+    }
+  }
+
+  void transfer(bool is_read, std::uint64_t offset, std::byte* local_data, std::size_t length,
+                std::chrono::milliseconds timeout) {
+    const char* operation = is_read ? "rdma read" : "rdma write";
+    check(operation, offset, length, is_read ? Rights::read : Rights::write);
+    if (length == 0) return;
+    if (const ibv_mr* mr = region_of(local_data, length)) {
+      post_one(is_read, offset, local_data, length, mr->lkey, timeout, operation);
+      return;
+    }
+    // Through the staging buffer, a megabyte at a time.
+    for (std::size_t at = 0; at < length; at += staging.size()) {
+      const std::size_t n = std::min(staging.size(), length - at);
+      if (!is_read) std::memcpy(staging.data(), local_data + at, n);
+      post_one(is_read, offset + at, staging.data(), n, staging_mr->lkey, timeout, operation);
+      if (is_read) std::memcpy(local_data + at, staging.data(), n);
+    }
+  }
+
+  void post_one(bool is_read, std::uint64_t offset, std::byte* local_data, std::size_t length, std::uint32_t lkey,
+                std::chrono::milliseconds timeout, const char* operation) {
+    ibv_sge sge{reinterpret_cast<std::uint64_t>(local_data), static_cast<std::uint32_t>(length), lkey};
+    ibv_send_wr wr{};
+    wr.sg_list = &sge;
+    wr.num_sge = 1;
+    wr.opcode = is_read ? IBV_WR_RDMA_READ : IBV_WR_RDMA_WRITE;
+    wr.wr.rdma.remote_addr = remote.address + offset;
+    wr.wr.rdma.rkey = remote.key;
+    run(&wr, 1, timeout, operation);
+  }
+
+  std::uint64_t atomic(bool swap, std::uint64_t offset, std::uint64_t compare_add, std::uint64_t value,
+                       std::chrono::milliseconds timeout) {
+    const char* operation = swap ? "rdma compare-and-swap" : "rdma fetch-and-add";
+    check(operation, offset, 8, Rights::atomic);
+    if ((remote.address + offset) % 8 != 0) {
+      throw Error(operation, fmt::format("{} [{}]", subject, hex(offset)), EINVAL, "atomics work on 8-byte aligned words");
+    }
+    ibv_sge sge{reinterpret_cast<std::uint64_t>(staging.data()), 8, staging_mr->lkey};
+    ibv_send_wr wr{};
+    wr.sg_list = &sge;
+    wr.num_sge = 1;
+    wr.opcode = swap ? IBV_WR_ATOMIC_CMP_AND_SWP : IBV_WR_ATOMIC_FETCH_AND_ADD;
+    wr.wr.atomic.remote_addr = remote.address + offset;
+    wr.wr.atomic.rkey = remote.key;
+    wr.wr.atomic.compare_add = compare_add;
+    wr.wr.atomic.swap = value;
+    run(&wr, 1, timeout, operation);
+    std::uint64_t before = 0;
+    std::memcpy(&before, staging.data(), 8);
+    return before;
+  }
+};
+
+Connection::Connection(std::unique_ptr<State> state) : state_(std::move(state)) {}
+Connection::Connection(Connection&&) noexcept = default;
+Connection::~Connection() = default;
+
+Connection Connection::connect(const std::string& host, std::uint16_t port, std::chrono::milliseconds timeout) {
+  auto s = std::make_unique<State>();
+  s->subject = fmt::format("rdma {}:{}", host, port);
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  const auto ms = [&] {
+    return static_cast<int>(std::max<std::int64_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count(), 1));
+  };
+  auto address = resolve_remote(host, port, s->subject);
+  s->channel = detail::make_event_channel(s->subject);
+  rdma_cm_id* raw = nullptr;
+  if (rdma_create_id(s->channel.get(), &raw, nullptr, RDMA_PS_TCP) != 0) throw_errno("rdma_create_id", s->subject);
+  detail::CmId id(raw);
+  detail::Event event{};
+  if (rdma_resolve_addr(raw, nullptr, reinterpret_cast<sockaddr*>(&address), ms()) != 0) {
+    const int err = errno;
+    throw Error("rdma_resolve_addr", s->subject, err,
+                err == ENODEV ? "no RDMA device on this machine (soft-RoCE: modprobe rdma_rxe; rdma link add)" : "");
+  }
+  expect_event(s->channel.get(), RDMA_CM_EVENT_ADDR_RESOLVED, deadline, s->subject, event);
+  if (rdma_resolve_route(raw, ms()) != 0) throw_errno("rdma_resolve_route", s->subject);
+  expect_event(s->channel.get(), RDMA_CM_EVENT_ROUTE_RESOLVED, deadline, s->subject, event);
+  detail::make_queue_pair(raw, s->pd, s->cq, s->subject);
+  s->id = std::move(id);
+  s->staging.resize(staging_bytes);
+  s->staging_mr = detail::register_memory(s->pd.get(), s->staging.data(), s->staging.size(), IBV_ACCESS_LOCAL_WRITE,
+                                          s->subject);
+  rdma_conn_param parameters{};
+  parameters.responder_resources = 8;
+  parameters.initiator_depth = 8;
+  parameters.retry_count = 7;
+  parameters.rnr_retry_count = 7;
+  if (rdma_connect(raw, &parameters) != 0) throw_errno("rdma_connect", s->subject);
+  expect_event(s->channel.get(), RDMA_CM_EVENT_ESTABLISHED, deadline, s->subject, event);
+
+  detail::Advertisement ad{};
+  if (event.private_data_len < sizeof ad) {
+    throw Error("rdma connect", s->subject, EPROTO, "the peer is not a mapio server (no region in its answer)");
+  }
+  std::memcpy(&ad, event.private_data, sizeof ad);
+  if (ad.magic != detail::advertisement_magic || ad.rights == 0 || ad.rights > 7) {
+    throw Error("rdma connect", s->subject, EPROTO, "the peer is not a mapio server (its answer is not a region)");
+  }
+  s->remote = RemoteRegion{ad.address, ad.length, ad.key, static_cast<Rights>(ad.rights)};
+  return Connection(std::move(s));
+}
+
+const RemoteRegion& Connection::remote() const noexcept { return state_->remote; }
+
+void Connection::read(std::uint64_t offset, std::span<std::byte> into, std::chrono::milliseconds timeout) {
+  state_->transfer(true, offset, into.data(), into.size(), timeout);
+}
+
+void Connection::write(std::uint64_t offset, std::span<const std::byte> from, std::chrono::milliseconds timeout) {
+  state_->transfer(false, offset, const_cast<std::byte*>(from.data()), from.size(), timeout);
+}
+
+std::uint64_t Connection::compare_and_swap(std::uint64_t offset, std::uint64_t expected, std::uint64_t desired,
+                                           std::chrono::milliseconds timeout) {
+  return state_->atomic(true, offset, expected, desired, timeout);
+}
+
+std::uint64_t Connection::fetch_and_add(std::uint64_t offset, std::uint64_t add, std::chrono::milliseconds timeout) {
+  return state_->atomic(false, offset, add, 0, timeout);
+}
+
+void Connection::register_local(std::span<std::byte> local) {
+  state_->local.push_back(detail::register_memory(state_->pd.get(), local.data(), local.size(), IBV_ACCESS_LOCAL_WRITE,
+                                                  state_->subject + " (local memory)"));
+}
+
+void Connection::run_batch(std::span<const Transfer> transfers, std::chrono::milliseconds timeout) {
+  auto& s = *state_;
+  if (transfers.empty()) return;
+  if (transfers.size() > 64) throw Error("rdma batch", s.subject, E2BIG, "a batch holds at most 64 transfers");
+  std::vector<ibv_sge> sges(transfers.size());
+  std::vector<ibv_send_wr> wrs(transfers.size());
+  for (std::size_t i = 0; i < transfers.size(); ++i) {
+    const auto& t = transfers[i];
+    const bool is_read = t.kind == Transfer::Kind::read;
+    s.check(is_read ? "rdma read" : "rdma write", t.offset, t.local.size(), is_read ? Rights::read : Rights::write);
+    const ibv_mr* mr = s.region_of(t.local.data(), t.local.size());
+    if (mr == nullptr) {
+      throw Error("rdma batch", s.subject, EINVAL, "a batch's local memory must be given to register_local() first");
+    }
+    sges[i] = ibv_sge{reinterpret_cast<std::uint64_t>(t.local.data()), static_cast<std::uint32_t>(t.local.size()), mr->lkey};
+    wrs[i].sg_list = &sges[i];
+    wrs[i].num_sge = 1;
+    wrs[i].opcode = is_read ? IBV_WR_RDMA_READ : IBV_WR_RDMA_WRITE;
+    wrs[i].wr.rdma.remote_addr = s.remote.address + t.offset;
+    wrs[i].wr.rdma.rkey = s.remote.key;
+    wrs[i].next = i + 1 < transfers.size() ? &wrs[i + 1] : nullptr;
+  }
+  s.run(wrs.data(), wrs.size(), timeout, "rdma batch");
+}
+
+}  // namespace mapio::rdma

@@ -1,0 +1,118 @@
+// vm_rdma_check HOST PORT MODE: one-sided operations against a `mapio rdma serve` in the guest.
+//   MODE full       the server was started with --write --atomic on a file whose first 64 KiB
+//                   are known to the caller; checks READ, WRITE, CAS, FAA, a batch, and that
+//                   out-of-range and unaligned requests are refused before posting while the
+//                   connection stays usable. Prints one "ok NAME" line per check.
+//   MODE hold S     connects, reads once, then keeps reading every 100 ms for S seconds and
+//                   prints how the connection ended (the server is killed meanwhile).
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "mapio/core/error.hpp"
+#include "mapio/rdma/rdma.hpp"
+
+using namespace std::chrono_literals;
+
+namespace {
+
+int failures = 0;
+void check(bool ok, const char* name, const std::string& detail = {}) {
+  std::printf("%s %s%s%s\n", ok ? "ok" : "FAILED", name, detail.empty() ? "" : ": ", detail.c_str());
+  if (!ok) ++failures;
+}
+
+template <class F>
+int errno_of(F&& f, std::string* message = nullptr) {
+  try {
+    f();
+  } catch (const mapio::Error& e) {
+    if (message != nullptr) *message = e.what();
+    return e.errno_value();
+  }
+  return 0;
+}
+
+int full(mapio::rdma::Connection& remote) {
+  check(remote.remote().length == 65536, "advertised-length", std::to_string(remote.remote().length));
+  // WRITE then READ back through a registered (zero-copy) buffer.
+  std::vector<std::byte> pattern(4096);
+  for (std::size_t i = 0; i < pattern.size(); ++i) pattern[i] = static_cast<std::byte>(i * 7 + 3);
+  remote.write(16384, pattern, 2s);
+  std::vector<std::byte> back(4096);
+  remote.register_local(back);
+  remote.read(16384, back, 2s);
+  check(back == pattern, "write-read-back");
+
+  // Atomics on the word at 0 (the caller zeroed the first 8 bytes).
+  const auto old1 = remote.fetch_and_add(0, 5, 2s);
+  const auto old2 = remote.fetch_and_add(0, 7, 2s);
+  check(old1 == 0 && old2 == 5, "fetch-and-add", std::to_string(old1) + "," + std::to_string(old2));
+  const auto failed_cas = remote.compare_and_swap(0, 999, 1, 2s);
+  const auto done_cas = remote.compare_and_swap(0, 12, 42, 2s);
+  std::uint64_t word = 0;
+  remote.read(0, std::as_writable_bytes(std::span(&word, 1)), 2s);
+  check(failed_cas == 12 && done_cas == 12 && word == 42, "compare-and-swap", std::to_string(word));
+
+  // Refused before posting, and the connection still works afterwards.
+  std::string message;
+  std::vector<std::byte> buffer(100);
+  check(errno_of([&] { remote.read(65500, buffer, 2s); }, &message) == ERANGE, "out-of-range-refused", message);
+  check(errno_of([&] { remote.fetch_and_add(4, 1, 2s); }, &message) == EINVAL, "unaligned-atomic-refused", message);
+  remote.read(16384, buffer, 2s);
+  check(std::memcmp(buffer.data(), pattern.data(), buffer.size()) == 0, "usable-after-refusals");
+
+  // A batch of reads into registered memory.
+  std::vector<std::byte> a(512), b(512);
+  remote.register_local(a);
+  remote.register_local(b);
+  const mapio::rdma::Connection::Transfer transfers[] = {
+      {mapio::rdma::Connection::Transfer::Kind::read, 16384, a},
+      {mapio::rdma::Connection::Transfer::Kind::read, 16384 + 512, b}};
+  remote.run_batch(transfers, 2s);
+  check(std::memcmp(a.data(), pattern.data(), 512) == 0 && std::memcmp(b.data(), pattern.data() + 512, 512) == 0,
+        "batch");
+  return failures == 0 ? 0 : 1;
+}
+
+int hold(mapio::rdma::Connection& remote, int seconds) {
+  std::vector<std::byte> buffer(64);
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  std::printf("connected\n");
+  std::fflush(stdout);
+  while (std::chrono::steady_clock::now() < until) {
+    const auto start = std::chrono::steady_clock::now();
+    std::string message;
+    const int err = errno_of([&] { remote.read(0, buffer, 3s); }, &message);
+    if (err != 0) {
+      const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+      std::printf("ended errno=%d after %lld ms: %s\n", err, static_cast<long long>(ms.count()), message.c_str());
+      return 0;
+    }
+    std::this_thread::sleep_for(100ms);
+  }
+  std::printf("still connected after %d s\n", seconds);
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) try {
+  if (argc < 4) {
+    std::fprintf(stderr, "usage: vm_rdma_check HOST PORT full|hold SECONDS\n");
+    return 2;
+  }
+  auto remote = mapio::rdma::Connection::connect(argv[1], static_cast<std::uint16_t>(std::stoi(argv[2])), 5s);
+  const std::string mode = argv[3];
+  if (mode == "full") return full(remote);
+  if (mode == "hold" && argc == 5) return hold(remote, std::stoi(argv[4]));
+  return 2;
+} catch (const mapio::Error& e) {
+  std::printf("error errno=%d: %s\n", e.errno_value(), e.what());
+  return 1;
+}
