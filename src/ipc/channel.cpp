@@ -8,7 +8,9 @@
 
 #include <fmt/format.h>
 
+#include "ipc/endpoint.hpp"
 #include "ipc/guarded_step.hpp"
+#include "ipc/process_identity.hpp"
 #include "ipc/segment.hpp"
 #include "mapio/core/error.hpp"
 
@@ -141,6 +143,42 @@ Channel Channel::from_descriptor(int fd) {
     sealed = false;  // not a memfd: no seals at all
   }
   return attach(std::move(memory), !sealed);
+}
+
+ChannelStatus Channel::status() {
+  auto segment = detail::segment_of(*this, memory_.writable_data(), memory_.size(), named_, memory_.description());
+  std::uint64_t words[detail::max_senders];
+  std::uint64_t receiver = 0;
+  ChannelStatus out;
+  out.capacity = capacity_;
+  segment.touch("channel status", [&] {
+    const auto* h = segment.header;
+    auto& header = *const_cast<SegmentHeader*>(h);
+    out.head = detail::shared(header.head).load(std::memory_order_acquire);
+    out.tail = detail::shared(header.tail).load(std::memory_order_acquire);
+    out.next_sequence = header.next_sequence;
+    out.receiver_attached_once = detail::shared(header.receiver_ever).load(std::memory_order_acquire) != 0;
+    out.senders_attached_once = detail::shared(header.senders_ever).load(std::memory_order_acquire) != 0;
+    receiver = detail::shared(header.receiver).load(std::memory_order_acquire);
+    for (std::size_t i = 0; i < detail::max_senders; ++i) {
+      words[i] = detail::shared(header.senders[i]).load(std::memory_order_acquire);
+    }
+  });
+  if (out.head - out.tail > capacity_ || out.head % detail::record_alignment != 0) {
+    segment.corrupt("channel status", fmt::format("head {} and tail {} are not within one ring of {} bytes", out.head,
+                                                  out.tail, capacity_));
+  }
+  out.used = out.head - out.tail;
+  if (receiver != 0) {
+    const auto who = detail::Identity::from_word(receiver);
+    out.receiver = Peer{who.pid, detail::alive(who)};
+  }
+  for (const std::uint64_t word : words) {
+    if (word == 0) continue;
+    const auto who = detail::Identity::from_word(word);
+    out.senders.push_back(Peer{who.pid, detail::alive(who)});
+  }
+  return out;
 }
 
 void Channel::unlink(const std::string& name) {

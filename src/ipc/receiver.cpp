@@ -43,7 +43,8 @@ Receiver::Receiver(Receiver&& other) noexcept
     : channel_(std::move(other.channel_)),
       attached_(std::exchange(other.attached_, false)),
       held_size_(std::exchange(other.held_size_, 0)),
-      spin_(other.spin_) {}
+      spin_(other.spin_),
+      seen_sender_(other.seen_sender_) {}
 
 Receiver::~Receiver() { detach(); }
 
@@ -61,18 +62,20 @@ void Receiver::detach() noexcept {
 
 bool Receiver::senders_gone(const detail::Segment& s) {
   std::uint64_t words[detail::max_senders];
-  std::uint32_t ever = 0;
   s.touch("receive", [&] {
-    ever = shared(s.header->senders_ever).load(std::memory_order_acquire);
     for (std::size_t i = 0; i < detail::max_senders; ++i) {
       words[i] = shared(s.header->senders[i]).load(std::memory_order_acquire);
     }
   });
-  if (ever == 0) return false;  // nobody has sent yet: wait for the first sender, as a pipe's reader does
   for (const std::uint64_t word : words) {
-    if (word != 0 && detail::alive(detail::Identity::from_word(word))) return false;
+    if (word != 0 && detail::alive(detail::Identity::from_word(word))) {
+      seen_sender_ = true;
+      return false;
+    }
   }
-  return true;
+  // Like a FIFO's reader: gone only once a sender was there for this receiver (alive when it
+  // looked, or the author of a message it received), never before any came.
+  return seen_sender_;
 }
 
 std::optional<MessageView> Receiver::next(std::chrono::milliseconds timeout, bool wait) {
@@ -122,6 +125,7 @@ std::optional<MessageView> Receiver::next(std::chrono::milliseconds timeout, boo
         continue;
       }
       held_size_ = size;
+      seen_sender_ = true;
       return MessageView{{s.ring + at + sizeof(RecordHeader), record.size}, record.sequence};
     }
     if (!wait) return std::nullopt;

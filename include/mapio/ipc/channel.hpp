@@ -45,6 +45,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "mapio/core/shared_memory.hpp"
 
@@ -55,6 +56,25 @@ struct Segment;
 
 /// How often a blocked call checks that its peers are alive: the bound on noticing a dead peer.
 inline constexpr std::chrono::milliseconds liveness_interval{20};
+
+/// A process attached to a channel, and whether it is still running.
+struct Peer {
+  int pid = 0;
+  bool alive = false;
+};
+
+/// A channel's state as its segment tells it (`mapio chan stat`).
+struct ChannelStatus {
+  std::size_t capacity = 0;
+  std::uint64_t head = 0;       ///< bytes ever published
+  std::uint64_t tail = 0;       ///< bytes ever released
+  std::uint64_t used = 0;       ///< head - tail: bytes waiting in the ring
+  std::uint64_t next_sequence = 0;
+  bool receiver_attached_once = false;
+  bool senders_attached_once = false;
+  std::optional<Peer> receiver;  ///< the receiver's slot, when it holds one
+  std::vector<Peer> senders;     ///< the senders' slots that hold one
+};
 
 /// The shared segment of a channel. Create it once, then attach a Sender or a Receiver to it in
 /// each process (a process may hold both ends, e.g. to test).
@@ -85,6 +105,9 @@ class Channel {
   /// Ring bytes; the largest message is max_message_size().
   std::size_t capacity() const noexcept { return capacity_; }
   std::size_t max_message_size() const noexcept;
+  /// What the segment says now: fill, indices, and which peers are attached and alive. The
+  /// indices are checked as every other access checks them (EPROTO when they are corrupt).
+  ChannelStatus status();
   /// True for a named channel, whose every access is guarded against truncation.
   bool named() const noexcept { return named_; }
   const std::string& description() const noexcept { return memory_.description(); }
@@ -178,7 +201,9 @@ class Receiver {
   ~Receiver();
 
   /// The next message, in place, or std::nullopt when none came within `timeout`. EPIPE ("peer
-  /// gone") when the ring is empty and every sender that attached has died or left. The view is
+  /// gone") when the ring is empty and every sender this receiver has known (alive while it
+  /// waited, or the author of a message it received) has died or left — as a FIFO's reader sees
+  /// its end of file. Before any sender came, it waits. The view is
   /// valid until release(), which must come before the next receive.
   std::optional<MessageView> receive(std::chrono::milliseconds timeout);
   /// As receive(), but never waits.
@@ -207,6 +232,7 @@ class Receiver {
   bool attached_ = false;
   std::uint64_t held_size_ = 0;  // ring bytes of the message receive() returned, 0 when none
   std::chrono::microseconds spin_{0};
+  bool seen_sender_ = false;  // a sender was alive, or a message came, since this receiver attached
 };
 
 }  // namespace mapio::ipc
