@@ -222,14 +222,17 @@ void Mapping::advise(Advice advice, std::size_t offset, std::size_t length) {
   }
 }
 
-std::vector<bool> Mapping::residency() const {
-  if (size_ == 0) return {};
+std::vector<bool> Mapping::residency() const { return residency(0, size_); }
+
+std::vector<bool> Mapping::residency(std::size_t offset, std::size_t length) const {
+  check_range("mincore", offset, length);
+  if (length == 0) return {};
   const std::uint64_t page = page_size();
-  const auto first = align_down(reinterpret_cast<std::uintptr_t>(data_), page);
-  const auto end = align_up(reinterpret_cast<std::uintptr_t>(data_) + size_, page);
+  const auto first = align_down(reinterpret_cast<std::uintptr_t>(data_ + offset), page);
+  const auto end = align_up(reinterpret_cast<std::uintptr_t>(data_ + offset) + length, page);
   std::vector<unsigned char> in_core(static_cast<std::size_t>((end - first) / page));
   if (::mincore(reinterpret_cast<void*>(first), static_cast<std::size_t>(end - first), in_core.data()) != 0) {
-    throw Error("mincore", subject(0, size_), errno);
+    throw Error("mincore", subject(offset, length), errno);
   }
   std::vector<bool> pages(in_core.size());
   for (std::size_t i = 0; i < in_core.size(); ++i) pages[i] = (in_core[i] & 1) != 0;
@@ -270,25 +273,31 @@ std::size_t Mapping::huge_page_bytes() const {
   return std::min(bytes, size_);
 }
 
-void Mapping::populate(PopulateFor purpose) {
+void Mapping::populate(PopulateFor purpose) { populate(purpose, 0, size_); }
+
+void Mapping::populate(PopulateFor purpose, std::size_t offset, std::size_t length) {
   if (base_ == nullptr) return;
   if (purpose == PopulateFor::write) check_writable();
+  check_range("populate", offset, length);
+  if (length == 0) return;
+  std::byte* begin = base_ + align_down(static_cast<std::size_t>(data_ - base_) + offset, page_size());
+  const auto pages = static_cast<std::size_t>(align_up(static_cast<std::size_t>(data_ + offset + length - begin), page_size()));
   const int advice = purpose == PopulateFor::read ? MADV_POPULATE_READ : MADV_POPULATE_WRITE;
-  if (::madvise(base_, mapped_length_, advice) == 0) return;
+  if (::madvise(begin, pages, advice) == 0) return;
   const int err = errno;
   if (err != EINVAL) {
     // EFAULT: pages past the end of the file (truncated); ENOMEM: not enough memory; EPERM/EIO…
     std::string why = err == EFAULT ? "some pages cannot be provided: the file is shorter than the mapping" : "";
     throw Error(purpose == PopulateFor::read ? "populate(MADV_POPULATE_READ)" : "populate(MADV_POPULATE_WRITE)",
-                subject(0, size_), err, why);
+                subject(offset, length), err, why);
   }
   // Kernels before 5.14 do not know MADV_POPULATE_*: touch one byte of every page, under the guard.
   struct Touch {
     const std::byte* begin;
     std::size_t length;
-  } touch{base_, mapped_length_};
+  } touch{begin, pages};
   const void* fault = detail::run_guarded(
-      base_, mapped_length_,
+      begin, pages,
       [](void* context) {
         auto* t = static_cast<Touch*>(context);
         const std::size_t page = page_size();
@@ -298,7 +307,7 @@ void Mapping::populate(PopulateFor purpose) {
       },
       &touch);
   if (fault != nullptr) {
-    throw Error("populate", subject(0, size_), EFAULT, "a page is beyond the end of the file (SIGBUS caught)");
+    throw Error("populate", subject(offset, length), EFAULT, "a page is beyond the end of the file (SIGBUS caught)");
   }
 }
 
@@ -325,6 +334,16 @@ void Mapping::protect(Protection protection) {
     throw Error("mprotect", subject(0, size_), err, why);
   }
   protection_ = protection;
+}
+
+void Mapping::protect(Protection protection, std::size_t offset, std::size_t length) {
+  check_range("mprotect", offset, length);
+  if (length == 0 || base_ == nullptr) return;
+  std::byte* begin = base_ + align_down(static_cast<std::size_t>(data_ - base_) + offset, page_size());
+  std::byte* end = data_ + offset + length;
+  if (::mprotect(begin, static_cast<std::size_t>(end - begin), to_prot(protection)) != 0) {
+    throw_errno("mprotect", subject(offset, length));
+  }
 }
 
 void Mapping::remap(std::size_t new_size) {
