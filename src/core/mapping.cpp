@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "core/fault_guard.hpp"
+#include "core/smaps.hpp"
 #include "mapio/core/descriptor.hpp"
 #include "mapio/core/error.hpp"
 #include "mapio/core/page.hpp"
@@ -248,28 +249,7 @@ std::size_t Mapping::huge_page_bytes() const {
   // neighbour of the same kind (anonymous memory, same flags); smaps cannot tell whose huge pages
   // those are, so the answer is clamped to the mapping's size.
   const auto first = reinterpret_cast<std::uintptr_t>(data_);
-  const auto last = first + size_;
-  // Each region is a "start-end perms ..." header line, then "Name:   N kB" lines.
-  bool inside = false;
-  std::size_t bytes = 0;
-  for (std::size_t at = 0; at < text.size();) {
-    const std::size_t end = std::min(text.find('\n', at), text.size());
-    const std::string_view line(text.data() + at, end - at);
-    at = end + 1;
-    unsigned long long start = 0, stop = 0;
-    if (std::sscanf(std::string(line.substr(0, 40)).c_str(), "%llx-%llx ", &start, &stop) == 2 &&
-        line.find(' ') > line.find('-')) {
-      if (start >= last) break;  // regions are listed in address order
-      inside = stop > first;
-      continue;
-    }
-    if (!inside) continue;
-    for (const std::string_view name : {"AnonHugePages:", "ShmemPmdMapped:", "FilePmdMapped:"}) {
-      if (line.substr(0, name.size()) == name) {
-        bytes += static_cast<std::size_t>(std::strtoull(std::string(line.substr(name.size())).c_str(), nullptr, 10)) * 1024;
-      }
-    }
-  }
+  const std::size_t bytes = detail::huge_page_bytes(text, first, first + size_);
   return std::min(bytes, size_);
 }
 
