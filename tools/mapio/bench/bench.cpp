@@ -28,6 +28,7 @@
 #include "mapio/core/mapping.hpp"
 #include "mapio/core/page.hpp"
 #include "mapio/core/prefetch.hpp"
+#include "mapio/core/syscall.hpp"
 #include "mapio/scan/scan.hpp"
 
 namespace mapio::cli::bench {
@@ -82,7 +83,9 @@ class GeneratedFile {
     }
     for (std::uint64_t done = 0; done < bytes;) {
       const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(block.size(), bytes - done));
-      if (::write(file.get(), block.data(), n) != static_cast<ssize_t>(n)) throw_errno("write", path_);
+      if (sys::write(file.get(), std::as_bytes(std::span(block.data(), n))) != static_cast<ssize_t>(n)) {
+        throw_errno("write", path_);
+      }
       done += n;
     }
     ::fsync(file.get());
@@ -111,7 +114,7 @@ std::string page_cache_pieces(const std::string& path) {
 void warm_cache(const std::string& path) {
   auto fd = FileDescriptor::open(path, O_RDONLY);
   auto buffer = Mapping::anonymous(std::size_t{1} << 20);
-  while (::read(fd.get(), buffer.writable_data(), buffer.size()) > 0) {
+  while (sys::read(fd.get(), buffer.writable_bytes()) > 0) {
   }
 }
 
@@ -130,12 +133,9 @@ std::pair<double, double> measure_ceiling(const std::string& path, std::uint64_t
   auto buffer = Mapping::anonymous(static_cast<std::size_t>(size));
   {
     auto fd = FileDescriptor::open(path, O_RDONLY);
-    std::byte* to = buffer.writable_data();
-    for (std::uint64_t done = 0; done < size;) {
-      const ssize_t n = ::pread(fd.get(), to + done, static_cast<std::size_t>(size - done), static_cast<off_t>(done));
-      if (n <= 0) throw_errno("read", path);
-      done += static_cast<std::uint64_t>(n);
-    }
+    const auto got = sys::pread_exact(fd.get(), buffer.writable_bytes(), 0);
+    if (got.error != 0) throw_errno("read", path, got.error);
+    if (got.done < size) throw_errno("read", path, EIO, "the file ended before its size");
   }
   const auto bytes = buffer.bytes();
   double best1 = 1e30, bestn = 1e30;
@@ -199,7 +199,7 @@ std::vector<RandomSample> measure_random(const std::string& path, std::uint64_t 
     evict_caches();
     const double t = now();
     for (const auto& e : extents) {
-      if (::pread(fd.get(), b, 4096, static_cast<off_t>(e.offset)) != 4096) throw_errno("pread", path);
+      if (sys::pread(fd.get(), {b, 4096}, e.offset) != 4096) throw_errno("pread", path);
       lines += count_lines({b, 4096});
     }
     row("pread 4 KiB", now() - t);
