@@ -1,14 +1,15 @@
 #include "mapio/core/descriptor.hpp"
 
 #include <fcntl.h>
-#include <poll.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <span>
 
 #include <fmt/format.h>
 
 #include "mapio/core/error.hpp"
+#include "mapio/core/syscall.hpp"
 
 namespace mapio {
 
@@ -22,10 +23,7 @@ FileDescriptor& FileDescriptor::operator=(FileDescriptor&& other) noexcept {
 }
 
 FileDescriptor FileDescriptor::open(const std::filesystem::path& path, int flags, unsigned mode) {
-  int fd;
-  do {
-    fd = ::open(path.c_str(), flags | O_CLOEXEC, mode);
-  } while (fd < 0 && errno == EINTR);
+  const int fd = sys::open(path, flags, mode);
   if (fd < 0) throw_errno("open", path.string());
   return FileDescriptor(fd, path.string());
 }
@@ -40,8 +38,7 @@ std::string FileDescriptor::read_all() const {
   std::string text;
   char buffer[16384];
   for (;;) {
-    const ssize_t n = ::read(fd_, buffer, sizeof buffer);
-    if (n < 0 && errno == EINTR) continue;
+    const ssize_t n = sys::read(fd_, std::as_writable_bytes(std::span(buffer)));
     if (n < 0) throw_errno("read", description_);
     if (n == 0) return text;
     text.append(buffer, static_cast<std::size_t>(n));
@@ -49,17 +46,9 @@ std::string FileDescriptor::read_all() const {
 }
 
 bool FileDescriptor::wait_readable(std::chrono::milliseconds timeout) const {
-  pollfd entry{fd_, POLLIN, 0};
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    // Rounded up, and re-checked on wake-up: poll(2) may return a little before its timeout.
-    auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    int ready = ::poll(&entry, 1, static_cast<int>(std::max<std::int64_t>(left.count(), 0)));
-    if (ready < 0 && errno == EINTR) continue;
-    if (ready < 0) throw_errno("poll", description_);
-    if (ready > 0) return true;
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-  }
+  const int ready = sys::wait_readable(fd_, timeout);
+  if (ready < 0) throw_errno("poll", description_);
+  return ready > 0;
 }
 
 void FileDescriptor::reset() noexcept {

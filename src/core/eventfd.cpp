@@ -5,10 +5,12 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <span>
 
 #include <fmt/format.h>
 
 #include "mapio/core/error.hpp"
+#include "mapio/core/syscall.hpp"
 
 namespace mapio {
 
@@ -20,12 +22,9 @@ EventFd EventFd::create() {
 
 std::uint64_t EventFd::wait() const {
   std::uint64_t count = 0;
-  for (;;) {
-    ssize_t n = ::read(fd_.get(), &count, sizeof count);
-    if (n < 0 && errno == EINTR) continue;
-    if (n != static_cast<ssize_t>(sizeof count)) throw_errno("read", fd_.description());
-    return count;
-  }
+  const ssize_t n = sys::read(fd_.get(), std::as_writable_bytes(std::span(&count, 1)));
+  if (n != static_cast<ssize_t>(sizeof count)) throw_errno("read", fd_.description());
+  return count;
 }
 
 std::uint64_t EventFd::wait(std::chrono::milliseconds timeout) const {
@@ -36,10 +35,7 @@ std::uint64_t EventFd::wait(std::chrono::milliseconds timeout) const {
 }
 
 void EventFd::signal(std::uint64_t value) const {
-  ssize_t n;
-  do {
-    n = ::write(fd_.get(), &value, sizeof value);
-  } while (n < 0 && errno == EINTR);
+  const ssize_t n = sys::write(fd_.get(), std::as_bytes(std::span(&value, 1)));
   if (n != static_cast<ssize_t>(sizeof value)) throw_errno("write", fd_.description());
 }
 

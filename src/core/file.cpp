@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "mapio/core/error.hpp"
+#include "mapio/core/syscall.hpp"
 
 namespace mapio {
 namespace {
@@ -58,7 +59,7 @@ std::uint64_t mappable_size(int fd, const std::string& name) {
   }
   if (S_ISBLK(st.st_mode)) {
     std::uint64_t bytes = 0;
-    if (::ioctl(fd, BLKGETSIZE64, &bytes) != 0) throw_errno("ioctl(BLKGETSIZE64)", name);
+    if (sys::ioctl(fd, BLKGETSIZE64, &bytes) != 0) throw_errno("ioctl(BLKGETSIZE64)", name);
     return bytes;
   }
   const int err = S_ISDIR(st.st_mode) ? EISDIR : ENODEV;

@@ -1,7 +1,5 @@
 #include "mapio/core/guarded.hpp"
 
-#include <sys/mman.h>
-
 #include <fmt/format.h>
 
 #include "mapio/core/error.hpp"
@@ -18,8 +16,10 @@ GuardedBuffer::GuardedBuffer(std::size_t size, Placement placement, std::size_t 
   // not even for a moment.
   region_ = Mapping::anonymous(2 * guard_size_ + usable_pages_size_, Sharing::copy_on_write, Protection::none);
   std::byte* usable = const_cast<std::byte*>(region_.data()) + guard_size_;
-  if (::mprotect(usable, usable_pages_size_, PROT_READ | PROT_WRITE) != 0) {
-    throw_errno("mprotect", fmt::format("guarded buffer [size {}]", size));
+  try {
+    region_.protect(Protection::read_write, guard_size_, usable_pages_size_);
+  } catch (const Error& e) {
+    throw Error("mprotect", fmt::format("guarded buffer [size {}]", size), e.errno_value());
   }
   size_ = size;
   data_ = placement == Placement::detect_overrun ? usable + (usable_pages_size_ - size) : usable;

@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "core/fault_guard.hpp"
+#include "core/smaps.hpp"
 #include "mapio/core/descriptor.hpp"
 #include "mapio/core/error.hpp"
 #include "mapio/core/page.hpp"
@@ -222,14 +223,17 @@ void Mapping::advise(Advice advice, std::size_t offset, std::size_t length) {
   }
 }
 
-std::vector<bool> Mapping::residency() const {
-  if (size_ == 0) return {};
+std::vector<bool> Mapping::residency() const { return residency(0, size_); }
+
+std::vector<bool> Mapping::residency(std::size_t offset, std::size_t length) const {
+  check_range("mincore", offset, length);
+  if (length == 0) return {};
   const std::uint64_t page = page_size();
-  const auto first = align_down(reinterpret_cast<std::uintptr_t>(data_), page);
-  const auto end = align_up(reinterpret_cast<std::uintptr_t>(data_) + size_, page);
+  const auto first = align_down(reinterpret_cast<std::uintptr_t>(data_ + offset), page);
+  const auto end = align_up(reinterpret_cast<std::uintptr_t>(data_ + offset) + length, page);
   std::vector<unsigned char> in_core(static_cast<std::size_t>((end - first) / page));
   if (::mincore(reinterpret_cast<void*>(first), static_cast<std::size_t>(end - first), in_core.data()) != 0) {
-    throw Error("mincore", subject(0, size_), errno);
+    throw Error("mincore", subject(offset, length), errno);
   }
   std::vector<bool> pages(in_core.size());
   for (std::size_t i = 0; i < in_core.size(); ++i) pages[i] = (in_core[i] & 1) != 0;
@@ -245,50 +249,35 @@ std::size_t Mapping::huge_page_bytes() const {
   // neighbour of the same kind (anonymous memory, same flags); smaps cannot tell whose huge pages
   // those are, so the answer is clamped to the mapping's size.
   const auto first = reinterpret_cast<std::uintptr_t>(data_);
-  const auto last = first + size_;
-  // Each region is a "start-end perms ..." header line, then "Name:   N kB" lines.
-  bool inside = false;
-  std::size_t bytes = 0;
-  for (std::size_t at = 0; at < text.size();) {
-    const std::size_t end = std::min(text.find('\n', at), text.size());
-    const std::string_view line(text.data() + at, end - at);
-    at = end + 1;
-    unsigned long long start = 0, stop = 0;
-    if (std::sscanf(std::string(line.substr(0, 40)).c_str(), "%llx-%llx ", &start, &stop) == 2 &&
-        line.find(' ') > line.find('-')) {
-      if (start >= last) break;  // regions are listed in address order
-      inside = stop > first;
-      continue;
-    }
-    if (!inside) continue;
-    for (const std::string_view name : {"AnonHugePages:", "ShmemPmdMapped:", "FilePmdMapped:"}) {
-      if (line.substr(0, name.size()) == name) {
-        bytes += static_cast<std::size_t>(std::strtoull(std::string(line.substr(name.size())).c_str(), nullptr, 10)) * 1024;
-      }
-    }
-  }
+  const std::size_t bytes = detail::huge_page_bytes(text, first, first + size_);
   return std::min(bytes, size_);
 }
 
-void Mapping::populate(PopulateFor purpose) {
+void Mapping::populate(PopulateFor purpose) { populate(purpose, 0, size_); }
+
+void Mapping::populate(PopulateFor purpose, std::size_t offset, std::size_t length) {
   if (base_ == nullptr) return;
   if (purpose == PopulateFor::write) check_writable();
+  check_range("populate", offset, length);
+  if (length == 0) return;
+  std::byte* begin = base_ + align_down(static_cast<std::size_t>(data_ - base_) + offset, page_size());
+  const auto pages = static_cast<std::size_t>(align_up(static_cast<std::size_t>(data_ + offset + length - begin), page_size()));
   const int advice = purpose == PopulateFor::read ? MADV_POPULATE_READ : MADV_POPULATE_WRITE;
-  if (::madvise(base_, mapped_length_, advice) == 0) return;
+  if (::madvise(begin, pages, advice) == 0) return;
   const int err = errno;
   if (err != EINVAL) {
     // EFAULT: pages past the end of the file (truncated); ENOMEM: not enough memory; EPERM/EIO…
     std::string why = err == EFAULT ? "some pages cannot be provided: the file is shorter than the mapping" : "";
     throw Error(purpose == PopulateFor::read ? "populate(MADV_POPULATE_READ)" : "populate(MADV_POPULATE_WRITE)",
-                subject(0, size_), err, why);
+                subject(offset, length), err, why);
   }
   // Kernels before 5.14 do not know MADV_POPULATE_*: touch one byte of every page, under the guard.
   struct Touch {
     const std::byte* begin;
     std::size_t length;
-  } touch{base_, mapped_length_};
+  } touch{begin, pages};
   const void* fault = detail::run_guarded(
-      base_, mapped_length_,
+      begin, pages,
       [](void* context) {
         auto* t = static_cast<Touch*>(context);
         const std::size_t page = page_size();
@@ -298,7 +287,7 @@ void Mapping::populate(PopulateFor purpose) {
       },
       &touch);
   if (fault != nullptr) {
-    throw Error("populate", subject(0, size_), EFAULT, "a page is beyond the end of the file (SIGBUS caught)");
+    throw Error("populate", subject(offset, length), EFAULT, "a page is beyond the end of the file (SIGBUS caught)");
   }
 }
 
@@ -325,6 +314,16 @@ void Mapping::protect(Protection protection) {
     throw Error("mprotect", subject(0, size_), err, why);
   }
   protection_ = protection;
+}
+
+void Mapping::protect(Protection protection, std::size_t offset, std::size_t length) {
+  check_range("mprotect", offset, length);
+  if (length == 0 || base_ == nullptr) return;
+  std::byte* begin = base_ + align_down(static_cast<std::size_t>(data_ - base_) + offset, page_size());
+  std::byte* end = data_ + offset + length;
+  if (::mprotect(begin, static_cast<std::size_t>(end - begin), to_prot(protection)) != 0) {
+    throw_errno("mprotect", subject(offset, length));
+  }
 }
 
 void Mapping::remap(std::size_t new_size) {

@@ -10,7 +10,9 @@
 #include <string>
 #include <system_error>
 
+#include "mapio/core/descriptor.hpp"
 #include "mapio/core/shared_memory.hpp"
+#include "mapio/core/syscall.hpp"
 
 namespace mapio {
 namespace {
@@ -36,10 +38,9 @@ std::string command_of(const std::filesystem::path& process) {
 // F_GET_SEALS through a fresh open of the /proc link: it reaches the same object, and needs the
 // same permission as opening it by name would.
 bool read_seals(const std::filesystem::path& link, Seal& seals) {
-  const int fd = ::open(link.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  const int value = ::fcntl(fd, F_GET_SEALS);
-  ::close(fd);
+  const FileDescriptor fd(sys::open(link, O_RDONLY), link.string());
+  if (!fd) return false;
+  const int value = ::fcntl(fd.get(), F_GET_SEALS);
   if (value < 0) return false;
   seals = static_cast<Seal>(value);
   return true;

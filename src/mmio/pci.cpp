@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "mapio/core/error.hpp"
+#include "mapio/core/syscall.hpp"
 #include "mmio/pci_libpci.hpp"
 #include "mmio/pci_sysfs.hpp"
 
@@ -125,15 +126,11 @@ ConfigSpace ConfigSpace::open(const std::filesystem::path& config_file, bool wri
 }
 
 std::size_t ConfigSpace::read_bytes(std::size_t offset, std::span<std::byte> out) const {
-  std::size_t done = 0;
-  while (done < out.size()) {
-    ssize_t n = ::pread(fd_.get(), out.data() + done, out.size() - done, static_cast<off_t>(offset + done));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw_errno("read config", fmt::format("{} [offset {}]", path_.string(), hex(offset + done)));
-    if (n == 0) break;
-    done += static_cast<std::size_t>(n);
+  const auto got = sys::pread_exact(fd_.get(), out, offset);
+  if (got.error != 0) {
+    throw_errno("read config", fmt::format("{} [offset {}]", path_.string(), hex(offset + got.done)), got.error);
   }
-  return done;
+  return got.done;
 }
 
 void ConfigSpace::read_exact(std::size_t offset, std::span<std::byte> out) const {
@@ -152,18 +149,14 @@ void ConfigSpace::read_exact(std::size_t offset, std::span<std::byte> out) const
 }
 
 void ConfigSpace::write_bytes(std::size_t offset, std::span<const std::byte> in) {
-  std::size_t done = 0;
-  while (done < in.size()) {
-    ssize_t n = ::pwrite(fd_.get(), in.data() + done, in.size() - done, static_cast<off_t>(offset + done));
-    if (n < 0 && errno == EINTR) continue;
-    std::string subject = fmt::format("{} [offset {}]", path_.string(), hex(offset + done));
-    if (n < 0 && errno == EBADF) {
-      throw_errno("write config", subject, EBADF, "the configuration space was opened read-only");
-    }
-    if (n < 0) throw_errno("write config", subject);
-    if (n == 0) throw_errno("write config", subject, ERANGE, "past the end of configuration space");
-    done += static_cast<std::size_t>(n);
+  const auto put = sys::pwrite_exact(fd_.get(), in, offset);
+  if (put.done == in.size()) return;
+  std::string subject = fmt::format("{} [offset {}]", path_.string(), hex(offset + put.done));
+  if (put.error == EBADF) {
+    throw_errno("write config", subject, EBADF, "the configuration space was opened read-only");
   }
+  if (put.error != 0) throw_errno("write config", subject, put.error);
+  throw_errno("write config", subject, ERANGE, "past the end of configuration space");
 }
 
 std::size_t ConfigSpace::size() const {

@@ -10,6 +10,7 @@
 
 #include "mapio/core/error.hpp"
 #include "mapio/core/page.hpp"
+#include "mapio/core/syscall.hpp"
 #include "mmio/pci_sysfs.hpp"
 
 namespace mapio::mmio {
@@ -104,15 +105,12 @@ Mapping UioDevice::map(unsigned index, Protection protection) const {
 
 std::uint32_t UioDevice::wait() const {
   std::uint32_t count = 0;
-  for (;;) {
-    ssize_t n = ::read(fd_.get(), &count, sizeof count);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw_errno("wait for interrupt", fd_.description());
-    if (n != static_cast<ssize_t>(sizeof count)) {
-      throw_errno("wait for interrupt", fd_.description(), EIO, fmt::format("read gave {} bytes, not 4", n));
-    }
-    return count;
+  const ssize_t n = sys::read(fd_.get(), std::as_writable_bytes(std::span(&count, 1)));
+  if (n < 0) throw_errno("wait for interrupt", fd_.description());
+  if (n != static_cast<ssize_t>(sizeof count)) {
+    throw_errno("wait for interrupt", fd_.description(), EIO, fmt::format("read gave {} bytes, not 4", n));
   }
+  return count;
 }
 
 std::uint32_t UioDevice::wait(std::chrono::milliseconds timeout) const {
@@ -124,10 +122,7 @@ std::uint32_t UioDevice::wait(std::chrono::milliseconds timeout) const {
 
 void UioDevice::enable_interrupts(const TraceSink& trace) const {
   std::uint32_t one = 1;
-  ssize_t n;
-  do {
-    n = ::write(fd_.get(), &one, sizeof one);
-  } while (n < 0 && errno == EINTR);
+  const ssize_t n = sys::write(fd_.get(), std::as_bytes(std::span(&one, 1)));
   if (n == static_cast<ssize_t>(sizeof one)) {
     if (trace) trace(TraceEvent{fd_.description(), 0, 32, one, Direction::write, Ordering::ordered});
     return;

@@ -15,6 +15,7 @@
 
 #include "mapio/core/error.hpp"
 #include "mapio/core/page.hpp"
+#include "mapio/core/syscall.hpp"
 #include "mmio/pci_sysfs.hpp"
 
 namespace mapio::mmio {
@@ -25,22 +26,6 @@ T load(std::span<const std::byte> buffer, std::size_t offset) {
   T value;
   std::memcpy(&value, buffer.data() + offset, sizeof value);
   return value;
-}
-
-// One ioctl(2) wrapper for all of VFIO: retries EINTR, returns the result or -1 with errno set.
-int control(int fd, unsigned long request, void* argument) {
-  int result;
-  do {
-    result = ::ioctl(fd, request, argument);
-  } while (result < 0 && errno == EINTR);
-  return result;
-}
-int control(int fd, unsigned long request, unsigned long argument) {
-  int result;
-  do {
-    result = ::ioctl(fd, request, argument);
-  } while (result < 0 && errno == EINTR);
-  return result;
 }
 
 std::string group_members(const std::filesystem::path& sysfs_root, unsigned group) {
@@ -132,7 +117,7 @@ void DmaMapping::reset() noexcept {
     unmap.argsz = sizeof unmap;
     unmap.iova = iova_;
     unmap.size = size_;
-    control(container_.get(), VFIO_IOMMU_UNMAP_DMA, &unmap);
+    sys::ioctl(container_.get(), VFIO_IOMMU_UNMAP_DMA, &unmap);
   }
   container_.reset();
   size_ = 0;
@@ -171,17 +156,17 @@ VfioDevice VfioDevice::open(PciAddress address, const VfioPaths& paths) {
                 e.errno_value() == ENOENT ? "the vfio module is not loaded (modprobe vfio-pci, or insmod vfio.ko ...)"
                                           : "VFIO needs root or a udev rule granting access");
   }
-  int version = control(device.container_.get(), VFIO_GET_API_VERSION, 0ul);
+  int version = sys::ioctl(device.container_.get(), VFIO_GET_API_VERSION, 0ul);
   if (version != VFIO_API_VERSION) {
     throw Error("open VFIO container", container_path.string(), EPROTO,
                 fmt::format("kernel VFIO API version {}, mapio speaks {}", version, VFIO_API_VERSION));
   }
   unsigned long type = VFIO_TYPE1v2_IOMMU;
   device.iommu_type_ = "VFIO_TYPE1v2_IOMMU";
-  if (control(device.container_.get(), VFIO_CHECK_EXTENSION, type) <= 0) {
+  if (sys::ioctl(device.container_.get(), VFIO_CHECK_EXTENSION, type) <= 0) {
     type = VFIO_TYPE1_IOMMU;
     device.iommu_type_ = "VFIO_TYPE1_IOMMU";
-    if (control(device.container_.get(), VFIO_CHECK_EXTENSION, type) <= 0) {
+    if (sys::ioctl(device.container_.get(), VFIO_CHECK_EXTENSION, type) <= 0) {
       throw Error("open VFIO container", container_path.string(), ENOTSUP,
                   "no type1 IOMMU backend: load vfio_iommu_type1 (insmod vfio_iommu_type1.ko)");
     }
@@ -198,7 +183,7 @@ VfioDevice VfioDevice::open(PciAddress address, const VfioPaths& paths) {
   }
   vfio_group_status status{};
   status.argsz = sizeof status;
-  if (control(device.group_.get(), VFIO_GROUP_GET_STATUS, &status) != 0) {
+  if (sys::ioctl(device.group_.get(), VFIO_GROUP_GET_STATUS, &status) != 0) {
     throw_errno("VFIO_GROUP_GET_STATUS", group_path.string());
   }
   if (!(status.flags & VFIO_GROUP_FLAGS_VIABLE)) {
@@ -208,23 +193,23 @@ VfioDevice VfioDevice::open(PciAddress address, const VfioPaths& paths) {
                             device.group_number_, group_members(paths.sysfs_root, device.group_number_)));
   }
   int container_fd = device.container_.get();
-  if (control(device.group_.get(), VFIO_GROUP_SET_CONTAINER, &container_fd) != 0) {
+  if (sys::ioctl(device.group_.get(), VFIO_GROUP_SET_CONTAINER, &container_fd) != 0) {
     throw_errno("VFIO_GROUP_SET_CONTAINER", group_path.string());
   }
-  if (control(device.container_.get(), VFIO_SET_IOMMU, type) != 0) {
+  if (sys::ioctl(device.container_.get(), VFIO_SET_IOMMU, type) != 0) {
     int error = errno;
     throw Error("VFIO_SET_IOMMU", fmt::format("{} ({})", container_path.string(), device.iommu_type_), error,
                 error == EPERM ? "the IOMMU has no interrupt remapping; enable it, or load vfio_iommu_type1 with "
                                  "allow_unsafe_interrupts=1 (insmod vfio_iommu_type1.ko allow_unsafe_interrupts=1)"
                                : "");
   }
-  int fd = control(device.group_.get(), VFIO_GROUP_GET_DEVICE_FD, reinterpret_cast<unsigned long>(name.c_str()));
+  int fd = sys::ioctl(device.group_.get(), VFIO_GROUP_GET_DEVICE_FD, reinterpret_cast<unsigned long>(name.c_str()));
   if (fd < 0) throw_errno("VFIO_GROUP_GET_DEVICE_FD", fmt::format("{} in {}", name, group_path.string()));
   device.device_ = FileDescriptor(fd, fmt::format("VFIO device {}", name));
 
   vfio_device_info info{};
   info.argsz = sizeof info;
-  if (control(device.device_.get(), VFIO_DEVICE_GET_INFO, &info) != 0) {
+  if (sys::ioctl(device.device_.get(), VFIO_DEVICE_GET_INFO, &info) != 0) {
     throw_errno("VFIO_DEVICE_GET_INFO", name);
   }
   device.region_count_ = info.num_regions;
@@ -239,7 +224,7 @@ VfioRegion VfioDevice::region(unsigned index) const {
     info.argsz = static_cast<std::uint32_t>(buffer.size());
     info.index = index;
     std::memcpy(buffer.data(), &info, sizeof info);
-    if (control(device_.get(), VFIO_DEVICE_GET_REGION_INFO, buffer.data()) != 0) {
+    if (sys::ioctl(device_.get(), VFIO_DEVICE_GET_REGION_INFO, buffer.data()) != 0) {
       int error = errno;
       std::string why;
       if (error == EINVAL) {
@@ -288,11 +273,8 @@ void VfioDevice::region_io(bool write, unsigned index, std::size_t offset, void*
   // vfio-pci places region N at N << 40 in the device fd; asking the kernel keeps that its business.
   VfioRegion r = region(index);
   std::string subject = fmt::format("{} region {} [offset {}]", address_.to_string(), index, hex(offset));
-  ssize_t n;
-  do {
-    n = write ? ::pwrite(device_.get(), data, size, static_cast<off_t>(r.offset + offset))
-              : ::pread(device_.get(), data, size, static_cast<off_t>(r.offset + offset));
-  } while (n < 0 && errno == EINTR);
+  const ssize_t n = write ? sys::pwrite(device_.get(), {static_cast<const std::byte*>(data), size}, r.offset + offset)
+                          : sys::pread(device_.get(), {static_cast<std::byte*>(data), size}, r.offset + offset);
   if (n < 0) throw_errno(write ? "write" : "read", subject);
   if (static_cast<std::size_t>(n) != size) {
     throw_errno(write ? "write" : "read", subject, EIO, fmt::format("{} of {} bytes", n, size));
@@ -327,7 +309,7 @@ DmaMapping VfioDevice::map_dma(std::span<std::byte> buffer, std::uint64_t iova, 
   map.vaddr = start;
   map.iova = iova;
   map.size = buffer.size();
-  if (control(container_.get(), VFIO_IOMMU_MAP_DMA, &map) != 0) {
+  if (sys::ioctl(container_.get(), VFIO_IOMMU_MAP_DMA, &map) != 0) {
     int error = errno;
     std::string why;
     if (error == ENOMEM) {
@@ -346,7 +328,7 @@ VfioIrqInfo VfioDevice::irq_info(VfioIrq kind) const {
   vfio_irq_info info{};
   info.argsz = sizeof info;
   info.index = static_cast<std::uint32_t>(kind);
-  if (control(device_.get(), VFIO_DEVICE_GET_IRQ_INFO, &info) != 0) {
+  if (sys::ioctl(device_.get(), VFIO_DEVICE_GET_IRQ_INFO, &info) != 0) {
     const int error = errno;
     throw Error("VFIO_DEVICE_GET_IRQ_INFO", fmt::format("{} irq index {}", address_.to_string(), info.index), error,
                 error != EINVAL            ? ""
@@ -371,7 +353,7 @@ void set_irqs(int device_fd, const std::string& subject, std::uint32_t flags, Vf
   set.count = count;
   std::memcpy(buffer, &set, sizeof set);
   if (eventfd) std::memcpy(buffer + sizeof set, eventfd, sizeof *eventfd);
-  if (control(device_fd, VFIO_DEVICE_SET_IRQS, buffer) != 0) throw_errno("VFIO_DEVICE_SET_IRQS", subject);
+  if (sys::ioctl(device_fd, VFIO_DEVICE_SET_IRQS, buffer) != 0) throw_errno("VFIO_DEVICE_SET_IRQS", subject);
 }
 
 }  // namespace
@@ -398,7 +380,7 @@ void VfioDevice::disable_interrupts(VfioIrq kind) const {
 }
 
 void VfioDevice::reset() const {
-  if (control(device_.get(), VFIO_DEVICE_RESET, 0ul) != 0) throw_errno("VFIO_DEVICE_RESET", address_.to_string());
+  if (sys::ioctl(device_.get(), VFIO_DEVICE_RESET, 0ul) != 0) throw_errno("VFIO_DEVICE_RESET", address_.to_string());
 }
 
 }  // namespace mapio::mmio

@@ -3,7 +3,6 @@
 
 
 #include <fcntl.h>
-#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -19,6 +18,7 @@
 
 #include "mapio/core/error.hpp"
 #include "mapio/core/page.hpp"
+#include "mapio/core/syscall.hpp"
 
 namespace mapio {
 namespace {
@@ -99,19 +99,17 @@ void scan_slice(const Mapping& map, std::size_t offset, std::size_t length, cons
       offset, length, mapped_piece);
 }
 
-// Is the range in the page cache? mincore(2) on a few pages spread over it (it answers for file
-// pages whether this process mapped them yet or not).
+// Is the range in the page cache? The residency (mincore(2)) of a few pages spread over it (it
+// answers for file pages whether this process mapped them yet or not).
 bool mostly_resident(const Mapping& map, std::size_t offset, std::size_t length) {
   constexpr std::size_t probes = 64;
-  const std::size_t page = page_size();
-  const auto* base = map.data() + offset;
   std::size_t resident = 0;
-  for (std::size_t i = 0; i < probes; ++i) {
-    const auto* at = base + (length / probes) * i;
-    auto* aligned = reinterpret_cast<void*>(align_down(reinterpret_cast<std::uintptr_t>(at), page));
-    unsigned char in_core = 0;
-    if (::mincore(aligned, 1, &in_core) != 0) return true;  // cannot tell: assume hot
-    resident += in_core & 1;
+  try {
+    for (std::size_t i = 0; i < probes; ++i) {
+      resident += map.residency(offset + (length / probes) * i, 1)[0] ? 1 : 0;
+    }
+  } catch (const Error&) {
+    return true;  // cannot tell: assume hot
   }
   return resident * 10 >= probes * 9;
 }
@@ -124,7 +122,7 @@ bool mostly_resident(const Mapping& map, std::size_t offset, std::size_t length)
 // quarter of the mapping (readahead starts a file with small folios, so not at its start) and
 // counts the faults each took: one when it maps whole, tens otherwise. The windows are then
 // mapped already, so the probe's work is not lost.
-bool maps_in_huge_pieces(const Mapping& map) {
+bool maps_in_huge_pieces(Mapping& map) {
   constexpr std::size_t huge = std::size_t{2} << 20;
   constexpr std::size_t windows = 4;
   if (map.size() < 4 * windows * huge) return false;
@@ -134,7 +132,11 @@ bool maps_in_huge_pieces(const Mapping& map) {
     const auto at = align_up(begin + map.size() / windows * i + map.size() / windows / 2, huge);
     rusage before{}, after{};
     if (::getrusage(RUSAGE_THREAD, &before) != 0) return false;
-    if (::madvise(reinterpret_cast<void*>(at), huge, MADV_POPULATE_READ) != 0) return false;
+    try {
+      map.populate(PopulateFor::read, static_cast<std::size_t>(at - begin), huge);
+    } catch (const Error&) {
+      return false;
+    }
     if (::getrusage(RUSAGE_THREAD, &after) != 0) return false;
     whole += (after.ru_minflt - before.ru_minflt) + (after.ru_majflt - before.ru_majflt) <= 1 ? 1 : 0;
   }
@@ -217,8 +219,7 @@ void read_slice(int fd, const std::string& name, std::uint64_t file_size, std::u
   std::byte* data = buffer.writable_data();
   for (std::size_t done = 0; done < length;) {
     const std::size_t want = std::min(buffer_size, length - done);
-    const ssize_t n = ::pread(fd, data, want, static_cast<off_t>(offset + done));
-    if (n < 0 && errno == EINTR) continue;
+    const ssize_t n = sys::pread(fd, {data, want}, offset + done);
     if (n < 0) throw_errno("read", name);
     if (n == 0) {
       check_not_shrunk(fd, name, offset + done, file_size);
@@ -362,11 +363,9 @@ void Scanner::run_mapped(Input& input, const Operations& ops, const void* counte
 
 std::size_t Scanner::read_buffer(Input& input) {
   if (buffer_.size() < options_.buffer_size) buffer_ = Mapping::anonymous(options_.buffer_size);
-  for (;;) {
-    const ssize_t n = ::read(input.descriptor(), buffer_.writable_data(), options_.buffer_size);
-    if (n >= 0) return static_cast<std::size_t>(n);
-    if (errno != EINTR) throw_errno("read", input.name());
-  }
+  const ssize_t n = sys::read(input.descriptor(), buffer_.writable_bytes().first(options_.buffer_size));
+  if (n < 0) throw_errno("read", input.name());
+  return static_cast<std::size_t>(n);
 }
 
 void Scanner::run_read(Input& input, const Operations& ops, const void* counter, void* result, std::size_t buffered) {
@@ -378,12 +377,9 @@ void Scanner::run_read(Input& input, const Operations& ops, const void* counter,
   ops.identity(counter, result);
 
   auto read_some = [&](std::uint64_t* at, std::size_t want) -> std::size_t {
-    for (;;) {
-      const ssize_t n = at != nullptr ? ::pread(fd, buffer.data(), want, static_cast<off_t>(*at))
-                                      : ::read(fd, buffer.data(), want);
-      if (n >= 0) return static_cast<std::size_t>(n);
-      if (errno != EINTR) throw_errno("read", input.name());
-    }
+    const ssize_t n = at != nullptr ? sys::pread(fd, buffer.first(want), *at) : sys::read(fd, buffer.first(want));
+    if (n < 0) throw_errno("read", input.name());
+    return static_cast<std::size_t>(n);
   };
   auto consume = [&](std::size_t n) {
     ops.summarize(counter, buffer.first(n), piece.get());

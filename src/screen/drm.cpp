@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "mapio/core/error.hpp"
+#include "mapio/core/syscall.hpp"
 
 namespace mapio::screen {
 namespace {
@@ -26,12 +27,13 @@ std::uint64_t pointer_to(T* p) noexcept {
   return reinterpret_cast<std::uintptr_t>(p);
 }
 
-// ioctl(2) retried on EINTR and EAGAIN, as the DRM core may ask.
+// ioctl(2) through core's wrapper (which retries EINTR), and retried on EAGAIN too, as the DRM
+// core may ask.
 int drm_ioctl(int fd, unsigned long request, void* argument) noexcept {
   int result = 0;
   do {
-    result = ::ioctl(fd, request, argument);
-  } while (result == -1 && (errno == EINTR || errno == EAGAIN));
+    result = sys::ioctl(fd, request, argument);
+  } while (result == -1 && errno == EAGAIN);
   return result;
 }
 

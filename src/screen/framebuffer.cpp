@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "mapio/core/error.hpp"
+#include "mapio/core/syscall.hpp"
 
 namespace mapio::screen {
 namespace {
@@ -29,13 +30,13 @@ FileDescriptor open_device(const std::filesystem::path& device) {
 FramebufferInfo read_info(const FileDescriptor& fd, const std::filesystem::path& device) {
   fb_var_screeninfo var{};
   fb_fix_screeninfo fix{};
-  if (::ioctl(fd.get(), FBIOGET_VSCREENINFO, &var) != 0) {
+  if (sys::ioctl(fd.get(), FBIOGET_VSCREENINFO, &var) != 0) {
     if (errno == ENOTTY || errno == EINVAL) {
       throw_errno("FBIOGET_VSCREENINFO", device.string(), errno, "this is not a framebuffer device (fb(4))");
     }
     throw_errno("FBIOGET_VSCREENINFO", device.string());
   }
-  if (::ioctl(fd.get(), FBIOGET_FSCREENINFO, &fix) != 0) throw_errno("FBIOGET_FSCREENINFO", device.string());
+  if (sys::ioctl(fd.get(), FBIOGET_FSCREENINFO, &fix) != 0) throw_errno("FBIOGET_FSCREENINFO", device.string());
   return framebuffer_info(var, fix, device);
 }
 

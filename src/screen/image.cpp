@@ -11,6 +11,7 @@
 #include "mapio/core/descriptor.hpp"
 #include "mapio/core/error.hpp"
 #include "mapio/core/file.hpp"
+#include "mapio/core/syscall.hpp"
 
 namespace mapio::screen {
 namespace {
@@ -121,14 +122,10 @@ std::vector<std::byte> encode_ppm(const Image& image) {
 void write_ppm(const std::filesystem::path& path, const Image& image) {
   auto bytes = encode_ppm(image);
   auto fd = FileDescriptor::open(path, O_WRONLY | O_CREAT | O_TRUNC);
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    auto n = ::write(fd.get(), bytes.data() + done, bytes.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw_errno("write", path.string());
-    }
-    done += static_cast<std::size_t>(n);
+  const auto put = sys::write_exact(fd.get(), std::as_bytes(std::span(bytes)));
+  if (put.error != 0) throw_errno("write", path.string(), put.error);
+  if (put.done < bytes.size()) {
+    throw_errno("write", path.string(), EIO, fmt::format("only {} of {} bytes were taken", put.done, bytes.size()));
   }
 }
 

@@ -129,12 +129,18 @@ class Mapping {
   /// Prefaults every page: MADV_POPULATE_READ/WRITE where the kernel has it (5.14+), else touches
   /// each page (read). Throws EFAULT-based errors when pages cannot be provided (file truncated).
   void populate(PopulateFor purpose = PopulateFor::read);
+  /// The same for the pages that hold [offset, offset + length) only, e.g. to fault in a window
+  /// of a large file ahead of its use.
+  void populate(PopulateFor purpose, std::size_t offset, std::size_t length);
   /// Which pages under bytes() are in memory now (mincore(2)): one entry per page, from the page
   /// that holds data() to the one that holds the last byte. For a file mapping that is the page
   /// cache, whoever read the pages; for anonymous memory, whether a page has been touched.
   ///
   ///     auto in_memory = std::count(pages.begin(), pages.end(), true);   // pages = m.residency()
   std::vector<bool> residency() const;
+  /// The same for the pages that hold [offset, offset + length) only: a few probes over a large
+  /// mapping cost a few bytes where the whole answer costs one per page.
+  std::vector<bool> residency(std::size_t offset, std::size_t length) const;
   /// How many bytes of the mapping the kernel maps with huge-page entries now (2 MiB on x86_64),
   /// from /proc/self/smaps: AnonHugePages, ShmemPmdMapped and FilePmdMapped of its region. A file
   /// maps so where its page cache holds 2 MiB folios at 2 MiB-aligned offsets — typically a file
@@ -150,6 +156,9 @@ class Mapping {
   void unlock();
   /// mprotect(2) of the whole mapping.
   void protect(Protection protection);
+  /// mprotect(2) of the pages that hold [offset, offset + length) only, for types that fence parts
+  /// of one mapping (GuardedBuffer's guard pages); protection() goes on describing the mapping.
+  void protect(Protection protection, std::size_t offset, std::size_t length);
   Protection protection() const noexcept { return protection_; }
   bool writable() const noexcept { return allows(protection_, Protection::write); }
   Sharing sharing() const noexcept { return sharing_; }

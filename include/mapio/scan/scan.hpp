@@ -84,16 +84,15 @@ class LineCounter : public ByteCounter {
 };
 
 /// How text bytes make characters, for counting words: as in the C locale, where each byte is one
-/// character, or as UTF-8. A program picks the one its locale uses; mapio never asks the locale
-/// itself. mapio wc does, as GNU wc does:
+/// character, or as UTF-8. The counters never ask the locale; a program that counts as its locale
+/// does (as GNU wc does) asks locale_encoding() in mapio/scan/locale.hpp:
 ///
 ///     std::setlocale(LC_ALL, "");  // LC_ALL, LC_CTYPE or LANG
-///     const bool utf8 = std::string_view(nl_langinfo(CODESET)) == "UTF-8";
-///     const mapio::WordCounter words(utf8 ? mapio::TextEncoding::utf8 : mapio::TextEncoding::c);
+///     const mapio::WordCounter words(mapio::locale_encoding());
 ///     std::uint64_t n = words.summarize(file.bytes()).words;   // as `wc -w` in that locale
 ///
 /// (Other multibyte encodings, and single-byte locales whose classes of bytes are not the C
-/// locale's, have no TextEncoding: mapio wc refuses to count words there.)
+/// locale's, have no TextEncoding: locale_encoding() refuses them, and so does mapio wc.)
 enum class TextEncoding : std::uint8_t {
   c,     ///< C/POSIX locale: words are runs of printable bytes 0x21–0x7e
   utf8,  ///< UTF-8 locales (C.UTF-8, en_US.UTF-8, ...)

@@ -28,6 +28,7 @@
 #include "mapio/core/mapping.hpp"
 #include "mapio/core/page.hpp"
 #include "mapio/core/prefetch.hpp"
+#include "mapio/core/syscall.hpp"
 #include "mapio/scan/scan.hpp"
 
 namespace mapio::cli::bench {
@@ -82,7 +83,9 @@ class GeneratedFile {
     }
     for (std::uint64_t done = 0; done < bytes;) {
       const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(block.size(), bytes - done));
-      if (::write(file.get(), block.data(), n) != static_cast<ssize_t>(n)) throw_errno("write", path_);
+      if (sys::write(file.get(), std::as_bytes(std::span(block.data(), n))) != static_cast<ssize_t>(n)) {
+        throw_errno("write", path_);
+      }
       done += n;
     }
     ::fsync(file.get());
@@ -111,7 +114,7 @@ std::string page_cache_pieces(const std::string& path) {
 void warm_cache(const std::string& path) {
   auto fd = FileDescriptor::open(path, O_RDONLY);
   auto buffer = Mapping::anonymous(std::size_t{1} << 20);
-  while (::read(fd.get(), buffer.writable_data(), buffer.size()) > 0) {
+  while (sys::read(fd.get(), buffer.writable_bytes()) > 0) {
   }
 }
 
@@ -130,12 +133,9 @@ std::pair<double, double> measure_ceiling(const std::string& path, std::uint64_t
   auto buffer = Mapping::anonymous(static_cast<std::size_t>(size));
   {
     auto fd = FileDescriptor::open(path, O_RDONLY);
-    std::byte* to = buffer.writable_data();
-    for (std::uint64_t done = 0; done < size;) {
-      const ssize_t n = ::pread(fd.get(), to + done, static_cast<std::size_t>(size - done), static_cast<off_t>(done));
-      if (n <= 0) throw_errno("read", path);
-      done += static_cast<std::uint64_t>(n);
-    }
+    const auto got = sys::pread_exact(fd.get(), buffer.writable_bytes(), 0);
+    if (got.error != 0) throw_errno("read", path, got.error);
+    if (got.done < size) throw_errno("read", path, EIO, "the file ended before its size");
   }
   const auto bytes = buffer.bytes();
   double best1 = 1e30, bestn = 1e30;
@@ -199,7 +199,7 @@ std::vector<RandomSample> measure_random(const std::string& path, std::uint64_t 
     evict_caches();
     const double t = now();
     for (const auto& e : extents) {
-      if (::pread(fd.get(), b, 4096, static_cast<off_t>(e.offset)) != 4096) throw_errno("pread", path);
+      if (sys::pread(fd.get(), {b, 4096}, e.offset) != 4096) throw_errno("pread", path);
       lines += count_lines({b, 4096});
     }
     row("pread 4 KiB", now() - t);
@@ -256,129 +256,147 @@ std::uint64_t regular_file_size(const std::string& path) {
   return static_cast<std::uint64_t>(st.st_size);
 }
 
-int run_bench(BenchArgs& args) {
-  const unsigned threads = args.threads != 0 ? args.threads : std::max(1u, std::thread::hardware_concurrency());
+// Where generated files go: --dir, else $TMPDIR or /tmp.
+std::filesystem::path scratch_directory(const BenchArgs& args) {
+  return args.dir.empty() ? std::filesystem::temp_directory_path() : std::filesystem::path(args.dir);
+}
+
+// The file measured: the one named, or a text file generated for the run, removed with `generated`.
+struct FileUnderTest {
   std::unique_ptr<GeneratedFile> generated;
-  std::string path = args.file;
-  if (path.empty()) {
-    const auto dir = args.dir.empty() ? std::filesystem::temp_directory_path() : std::filesystem::path(args.dir);
+  std::string path;
+};
+
+FileUnderTest file_under_test(const BenchArgs& args) {
+  FileUnderTest file{nullptr, args.file};
+  if (file.path.empty()) {
+    const auto dir = scratch_directory(args);
     if (!args.quiet) fmt::print(stderr, "generating a {} MiB text file in {}\n", args.size_mib, dir.string());
-    generated = std::make_unique<GeneratedFile>(dir, args.size_mib << 20);
-    path = generated->path();
+    file.generated = std::make_unique<GeneratedFile>(dir, args.size_mib << 20);
+    file.path = file.generated->path();
   }
-  const std::uint64_t size = regular_file_size(path);
-  if (size == 0) throw Error("bench", path, EINVAL, "the file is empty");
+  return file;
+}
 
-  Report report;
-  report.file = args.file.empty() ? "(generated) " + path : path;
-  report.size = size;
-  report.reps = args.reps;
-  report.environment = describe_environment(path);
-  std::uint64_t lines = 0;
-  std::tie(report.ceiling_gbps, report.parallel_ceiling_gbps) = measure_ceiling(path, size, threads, args.reps, lines);
-  report.parallel_threads = threads;
-
+// The sequential methods, or those whose name contains one of --only's comma-separated words.
+std::vector<Method> chosen_methods(unsigned threads, const std::string& only) {
   auto methods = sequential_methods(threads);
-  if (!args.only.empty()) {
-    std::vector<std::string> wanted;
-    for (std::size_t from = 0; from <= args.only.size();) {
-      const std::size_t comma = std::min(args.only.find(',', from), args.only.size());
-      wanted.push_back(args.only.substr(from, comma - from));
-      from = comma + 1;
-    }
-    std::erase_if(methods, [&](const Method& m) {
-      return std::none_of(wanted.begin(), wanted.end(), [&](const std::string& w) { return m.name.find(w) != std::string::npos; });
-    });
+  if (only.empty()) return methods;
+  std::vector<std::string> wanted;
+  for (std::size_t from = 0; from <= only.size();) {
+    const std::size_t comma = std::min(only.find(',', from), only.size());
+    wanted.push_back(only.substr(from, comma - from));
+    from = comma + 1;
   }
-  bool cold = args.cold;
-  if (cold && ::geteuid() != 0) {
-    cold = false;
+  std::erase_if(methods, [&](const Method& m) {
+    return std::none_of(wanted.begin(), wanted.end(), [&](const std::string& w) { return m.name.find(w) != std::string::npos; });
+  });
+  return methods;
+}
+
+// Whether the cold-cache runs happen; when not, the report says why.
+bool cold_runs_wanted(const BenchArgs& args, Report& report) {
+  if (args.cold && ::geteuid() != 0) {
     report.cold_note = "cold-cache runs skipped: dropping the page cache needs root";
-  } else if (!cold) {
-    report.cold_note = "cold-cache runs skipped (--no-cold)";
+    return false;
   }
-  for (const char* cache : {"hot", "cold"}) {
-    const bool is_cold = std::string(cache) == "cold";
-    if (is_cold && !cold) continue;
-    std::vector<Sample> samples;
-    for (const auto& m : methods) {
-      if (is_cold && !m.cold) continue;
-      Sample s;
-      s.method = m.name;
-      s.cache = cache;
-      s.threads = m.threads;
-      s.bytes = size;
-      samples.push_back(s);
-    }
-    if (!is_cold) {
-      // As written, the page cache holds what the writer's write() calls left; read back from the
-      // disk, what readahead allocates (often 2 MiB folios). --reread measures the second.
-      if (args.reread) evict_from_page_cache(path);
-      warm_cache(path);
-      report.environment.facts.emplace_back(args.reread ? "page cache, hot runs (read back)" : "page cache, hot runs",
-                                            page_cache_pieces(path));
-    }
-    std::vector<Faults> fault_sums(samples.size());
-    for (unsigned rep = 0; rep < args.reps; ++rep) {
-      std::size_t i = 0;
-      for (const auto& m : methods) {
-        if (is_cold && !m.cold) continue;
-        if (is_cold && !drop_caches()) {
-          throw Error("drop caches", "/proc/sys/vm/drop_caches", EACCES, "cannot write it; use --no-cold");
-        }
-        if (!args.quiet) fmt::print(stderr, "\r{} cache, repetition {}/{}: {:<28}", cache, rep + 1, args.reps, m.name);
-        const int who = m.peer ? RUSAGE_CHILDREN : RUSAGE_SELF;
-        const Faults before = faults(who);
-        const double t = now();
-        const std::uint64_t counted = m.run(path);
-        samples[i].seconds.push_back(now() - t);
-        const Faults after = faults(who);
-        fault_sums[i].minor += after.minor - before.minor;
-        fault_sums[i].major += after.major - before.major;
-        if (counted != not_found) {
-          samples[i].lines = counted;
-          if (counted != lines) samples[i].lines_agree = false;
-        }
-        ++i;
+  if (!args.cold) report.cold_note = "cold-cache runs skipped (--no-cold)";
+  return args.cold;
+}
+
+// Puts the file in the page cache for the hot runs and records how the cache holds it. As written,
+// the page cache holds what the writer's write() calls left; read back from the disk, what
+// readahead allocates (often 2 MiB folios). --reread measures the second.
+void warm_for_hot_runs(const BenchArgs& args, const std::string& path, Report& report) {
+  if (args.reread) evict_from_page_cache(path);
+  warm_cache(path);
+  report.environment.facts.emplace_back(args.reread ? "page cache, hot runs (read back)" : "page cache, hot runs",
+                                        page_cache_pieces(path));
+}
+
+// Every method that runs in this cache state, `reps` times, interleaved: one sample each, with its
+// times, its line count (checked against the ceiling's `lines`) and its page faults per GiB.
+void measure_sequential(const BenchArgs& args, const std::vector<Method>& methods, const char* cache,
+                        const std::string& path, std::uint64_t size, std::uint64_t lines, Report& report) {
+  const bool is_cold = std::string(cache) == "cold";
+  std::vector<const Method*> runs;
+  std::vector<Sample> samples;
+  for (const auto& m : methods) {
+    if (is_cold && !m.cold) continue;
+    runs.push_back(&m);
+    Sample s;
+    s.method = m.name;
+    s.cache = cache;
+    s.threads = m.threads;
+    s.bytes = size;
+    samples.push_back(s);
+  }
+  if (!is_cold) warm_for_hot_runs(args, path, report);
+  std::vector<Faults> fault_sums(samples.size());
+  for (unsigned rep = 0; rep < args.reps; ++rep) {
+    for (std::size_t i = 0; i < runs.size(); ++i) {
+      const Method& m = *runs[i];
+      if (is_cold && !drop_caches()) {
+        throw Error("drop caches", "/proc/sys/vm/drop_caches", EACCES, "cannot write it; use --no-cold");
+      }
+      if (!args.quiet) fmt::print(stderr, "\r{} cache, repetition {}/{}: {:<28}", cache, rep + 1, args.reps, m.name);
+      const int who = m.peer ? RUSAGE_CHILDREN : RUSAGE_SELF;
+      const Faults before = faults(who);
+      const double t = now();
+      const std::uint64_t counted = m.run(path);
+      samples[i].seconds.push_back(now() - t);
+      const Faults after = faults(who);
+      fault_sums[i].minor += after.minor - before.minor;
+      fault_sums[i].major += after.major - before.major;
+      if (counted != not_found) {
+        samples[i].lines = counted;
+        if (counted != lines) samples[i].lines_agree = false;
       }
     }
-    const double gib_total = static_cast<double>(size) * args.reps / (1 << 30);
-    for (std::size_t i = 0; i < samples.size(); ++i) {
-      samples[i].minor_faults_per_gib = static_cast<double>(fault_sums[i].minor) / gib_total;
-      samples[i].major_faults_per_gib = static_cast<double>(fault_sums[i].major) / gib_total;
-      report.sequential.push_back(samples[i]);
-    }
   }
+  const double gib_total = static_cast<double>(size) * args.reps / (1 << 30);
+  for (std::size_t i = 0; i < samples.size(); ++i) {
+    samples[i].minor_faults_per_gib = static_cast<double>(fault_sums[i].minor) / gib_total;
+    samples[i].major_faults_per_gib = static_cast<double>(fault_sums[i].major) / gib_total;
+    report.sequential.push_back(samples[i]);
+  }
+}
+
+// Random 4 KiB reads over the whole file, then within a window the size of a last-level cache:
+// there the bytes come from cache, and what is left to compare is the cost of the system call and
+// the copy against none.
+void measure_random_reads(const BenchArgs& args, const std::string& path, std::uint64_t size, Report& report) {
   if (!args.quiet) fmt::print(stderr, "\r{:72}\rrandom 4 KiB reads...", "");
   warm_cache(path);
   report.environment.facts.emplace_back("page cache, random reads", page_cache_pieces(path));
   report.random = measure_random(path, size, args.random_reads, size, ", whole file");
-  // A window the size of a last-level cache: the bytes come from cache, and what is left to
-  // compare is the cost of the system call and the copy against none.
   for (auto& s : measure_random(path, size, args.random_reads, std::uint64_t{16} << 20, ", 16 MiB window")) {
     report.random.push_back(s);
   }
-  if (args.small_files > 0) {
-    if (!args.quiet) fmt::print(stderr, "\r{:72}\rwriting {} small files...", "", args.small_files);
-    const auto dir = (args.dir.empty() ? std::filesystem::temp_directory_path() : std::filesystem::path(args.dir)) /
-                     fmt::format("mapio-bench-small-{}", ::getpid());
-    std::filesystem::create_directories(dir);
-    std::vector<std::string> paths;
-    std::mt19937 rng(3);
-    std::uniform_int_distribution<std::size_t> length(1024, 16384);
-    std::string content;
-    while (content.size() < 16384) content += "small file line of text, about forty b\n";
-    for (unsigned i = 0; i < args.small_files; ++i) {
-      paths.push_back((dir / fmt::format("f{}", i)).string());
-      std::ofstream(paths.back(), std::ios::binary).write(content.data(), static_cast<std::streamsize>(length(rng)));
-    }
-    if (!args.quiet) fmt::print(stderr, "\r{:72}\rsmall files...", "");
-    report.small_file_count = paths.size();
-    report.small_files = measure_small_files(paths, args.reps);
-    std::filesystem::remove_all(dir);
-  }
-  if (!args.quiet) fmt::print(stderr, "\r{:72}\r", "");
+}
 
+// --small-files: that many 1-16 KiB files written, counted by a read() loop and by mapio, removed.
+void measure_small_file_set(const BenchArgs& args, Report& report) {
+  if (!args.quiet) fmt::print(stderr, "\r{:72}\rwriting {} small files...", "", args.small_files);
+  const auto dir = scratch_directory(args) / fmt::format("mapio-bench-small-{}", ::getpid());
+  std::filesystem::create_directories(dir);
+  std::vector<std::string> paths;
+  std::mt19937 rng(3);
+  std::uniform_int_distribution<std::size_t> length(1024, 16384);
+  std::string content;
+  while (content.size() < 16384) content += "small file line of text, about forty b\n";
+  for (unsigned i = 0; i < args.small_files; ++i) {
+    paths.push_back((dir / fmt::format("f{}", i)).string());
+    std::ofstream(paths.back(), std::ios::binary).write(content.data(), static_cast<std::streamsize>(length(rng)));
+  }
+  if (!args.quiet) fmt::print(stderr, "\r{:72}\rsmall files...", "");
+  report.small_file_count = paths.size();
+  report.small_files = measure_small_files(paths, args.reps);
+  std::filesystem::remove_all(dir);
+}
+
+// The report as a table, JSON or CSV on standard output, and as SVG to --plot.
+void print_report(const BenchArgs& args, const Report& report) {
   if (args.json) {
     fmt::print("{}", render_json(report));
   } else if (args.csv) {
@@ -391,10 +409,41 @@ int run_bench(BenchArgs& args) {
     out << render_svg(report);
     if (!out) throw Error("write", args.plot, EIO);
   }
+}
+
+// 1 when a method counted other lines than the ceiling did: its numbers measure something else.
+int exit_status(const Report& report) {
   for (const auto& s : report.sequential) {
     if (!s.lines_agree) return 1;
   }
   return 0;
+}
+
+int run_bench(BenchArgs& args) {
+  const unsigned threads = args.threads != 0 ? args.threads : std::max(1u, std::thread::hardware_concurrency());
+  const FileUnderTest file = file_under_test(args);
+  const std::string& path = file.path;
+  const std::uint64_t size = regular_file_size(path);
+  if (size == 0) throw Error("bench", path, EINVAL, "the file is empty");
+
+  Report report;
+  report.file = args.file.empty() ? "(generated) " + path : path;
+  report.size = size;
+  report.reps = args.reps;
+  report.environment = describe_environment(path);
+  std::uint64_t lines = 0;
+  std::tie(report.ceiling_gbps, report.parallel_ceiling_gbps) = measure_ceiling(path, size, threads, args.reps, lines);
+  report.parallel_threads = threads;
+
+  const auto methods = chosen_methods(threads, args.only);
+  const bool cold = cold_runs_wanted(args, report);
+  measure_sequential(args, methods, "hot", path, size, lines, report);
+  if (cold) measure_sequential(args, methods, "cold", path, size, lines, report);
+  measure_random_reads(args, path, size, report);
+  if (args.small_files > 0) measure_small_file_set(args, report);
+  if (!args.quiet) fmt::print(stderr, "\r{:72}\r", "");
+  print_report(args, report);
+  return exit_status(report);
 }
 
 Registration bench{"bench", "Measure read(), pread, fread, mmap, io_uring, O_DIRECT against the memory ceiling",

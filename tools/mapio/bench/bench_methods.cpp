@@ -15,8 +15,9 @@
 #include "bench_common.hpp"
 #include "mapio/core/descriptor.hpp"
 #include "mapio/core/error.hpp"
-#include "mapio/scan/input.hpp"
 #include "mapio/core/mapping.hpp"
+#include "mapio/core/syscall.hpp"
+#include "mapio/scan/input.hpp"
 #include "mapio/scan/scan.hpp"
 
 extern char** environ;
@@ -36,11 +37,8 @@ std::uint64_t with_read(const std::string& path, std::size_t block) {
   std::byte* data = buffer.writable_data();
   std::uint64_t lines = 0;
   for (;;) {
-    const ssize_t n = ::read(fd.get(), data, block);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw_errno("read", path);
-    }
+    const ssize_t n = sys::read(fd.get(), {data, block});
+    if (n < 0) throw_errno("read", path);
     if (n == 0) break;
     lines += count_lines({data, static_cast<std::size_t>(n)});
   }
@@ -53,7 +51,7 @@ std::uint64_t with_pread(const std::string& path, std::size_t block) {
   std::byte* data = buffer.writable_data();
   std::uint64_t lines = 0;
   for (off_t at = 0;;) {
-    const ssize_t n = ::pread(fd.get(), data, block, at);
+    const ssize_t n = sys::pread(fd.get(), {data, block}, static_cast<std::uint64_t>(at));
     if (n < 0) throw_errno("pread", path);
     if (n == 0) break;
     lines += count_lines({data, static_cast<std::size_t>(n)});
@@ -84,7 +82,7 @@ std::uint64_t with_direct(const std::string& path, std::size_t block) {
   std::byte* data = buffer.writable_data();
   std::uint64_t lines = 0;
   for (off_t at = 0;;) {
-    const ssize_t n = ::pread(fd.get(), data, block, at);
+    const ssize_t n = sys::pread(fd.get(), {data, block}, static_cast<std::uint64_t>(at));
     if (n < 0) throw_errno("pread(O_DIRECT)", path);
     if (n == 0) break;
     lines += count_lines({data, static_cast<std::size_t>(n)});
@@ -170,7 +168,7 @@ std::vector<RandomSample> measure_small_files(const std::vector<std::string>& pa
     for (const auto& p : paths) {
       auto fd = FileDescriptor::open(p, O_RDONLY);
       ssize_t n;
-      while ((n = ::read(fd.get(), data, buffer.size())) > 0) lines[0] += count_lines({data, static_cast<std::size_t>(n)});
+      while ((n = sys::read(fd.get(), {data, buffer.size()})) > 0) lines[0] += count_lines({data, static_cast<std::size_t>(n)});
       if (n < 0) throw_errno("read", p);
     }
     out[0].seconds += seconds_now() - t;

@@ -11,6 +11,7 @@
 #include "mapio/core/descriptor.hpp"
 #include "mapio/core/error.hpp"
 #include "mapio/core/mapping.hpp"
+#include "mapio/core/syscall.hpp"
 #include "mapio/scan/scan.hpp"
 
 namespace mapio::cli::bench {
@@ -39,9 +40,14 @@ class Ring {
   std::pair<std::uint64_t, int> wait() {
     io_uring_cqe* cqe = nullptr;
     for (;;) {
-      const int r = ::io_uring_submit_and_wait(&ring_, 1);
-      if (r == -EINTR) continue;
-      if (r < 0) throw_errno("io_uring_submit_and_wait", "io_uring", -r);
+      // liburing answers -errno; the retry wants the C library's -1 and errno.
+      const int r = sys::retry_interrupted([&] {
+        const int result = ::io_uring_submit_and_wait(&ring_, 1);
+        if (result >= 0) return result;
+        errno = -result;
+        return -1;
+      });
+      if (r < 0) throw_errno("io_uring_submit_and_wait", "io_uring", errno);
       if (::io_uring_peek_cqe(&ring_, &cqe) == 0 && cqe != nullptr) break;
     }
     const std::pair<std::uint64_t, int> done{::io_uring_cqe_get_data64(cqe), cqe->res};

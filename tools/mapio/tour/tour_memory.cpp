@@ -13,6 +13,7 @@
 #include "mapio/core/error.hpp"
 #include "mapio/core/guarded.hpp"
 #include "mapio/core/mapping.hpp"
+#include "mapio/core/syscall.hpp"
 #include "tour_step.hpp"
 
 namespace mapio::cli::tour {
@@ -28,8 +29,8 @@ int in_child(const std::function<void()>& body) {
     ::_exit(0);  // never return into the parent's code (or run its destructors) in the child
   }
   int status = 0;
-  while (::waitpid(child, &status, 0) < 0) {
-    if (errno != EINTR) throw_errno("waitpid", std::to_string(child));
+  if (sys::retry_interrupted([&] { return ::waitpid(child, &status, 0); }) < 0) {
+    throw_errno("waitpid", std::to_string(child));
   }
   return status;
 }

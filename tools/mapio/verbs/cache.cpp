@@ -26,6 +26,7 @@
 #include "command.hpp"
 #include "mapio/core/error.hpp"
 #include "mapio/core/file.hpp"
+#include "mapio/core/syscall.hpp"
 
 namespace mapio::cli {
 namespace {
@@ -90,8 +91,7 @@ void hold_until_signal(double seconds) {
   timespec limit{};
   limit.tv_sec = static_cast<time_t>(seconds);
   limit.tv_nsec = static_cast<long>((seconds - static_cast<double>(limit.tv_sec)) * 1e9);
-  while (sigtimedwait(&stop, nullptr, &limit) < 0 && errno == EINTR) {
-  }
+  sys::retry_interrupted([&] { return ::sigtimedwait(&stop, nullptr, &limit); });
 }
 
 int run_cache(const CacheArgs& args) {

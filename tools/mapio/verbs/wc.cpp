@@ -2,18 +2,12 @@
 // memory. Large files are mapped and counted by all CPUs; small files and pipes are read. Words are
 // counted as GNU wc counts them in the locale it runs in (LC_ALL, LC_CTYPE, LANG): the C/POSIX
 // locale and UTF-8 locales; other encodings are refused for -w.
-#include <langinfo.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cctype>
 #include <clocale>
-#include <cstdlib>
-#include <cwchar>
-#include <cwctype>
 #include <memory>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include <fmt/format.h>
@@ -21,6 +15,7 @@
 #include "command.hpp"
 #include "mapio/core/error.hpp"
 #include "mapio/scan/input.hpp"
+#include "mapio/scan/locale.hpp"
 #include "mapio/scan/scan.hpp"
 #include "progress.hpp"
 
@@ -61,35 +56,6 @@ int column_width(const WcArgs& args, int counts) {
     }
   }
   return std::max(minimum, static_cast<int>(fmt::formatted_size("{}", regular)));
-}
-
-// Whether each byte is a word byte, a space or neither exactly as in the C locale, by GNU wc's rule
-// for single-byte locales: " \t\n\v\f\r" separate; other printable bytes separate when isspace()
-// or a no-break space (btowc), and are word bytes otherwise; the rest are neither.
-bool bytes_classified_as_in_c_locale() {
-  for (int b = 0; b < 256; ++b) {
-    const auto c = static_cast<unsigned char>(b);
-    bool space = c == ' ' || (c >= '\t' && c <= '\r');
-    bool word = false;
-    if (!space && std::isprint(c) != 0) {
-      const std::wint_t w = std::btowc(b);
-      space = std::isspace(c) != 0 || w == 0xA0 || w == 0x2007 || w == 0x202F || w == 0x2060;
-      word = !space;
-    }
-    if (space != (c == ' ' || (c >= '\t' && c <= '\r')) || word != (c > 0x20 && c < 0x7f)) return false;
-  }
-  return true;
-}
-
-// What a word is depends on the locale, as with GNU wc: its encoding makes bytes into characters.
-TextEncoding locale_encoding() {
-  const std::string_view codeset = nl_langinfo(CODESET);
-  if (codeset == "UTF-8") return TextEncoding::utf8;
-  if (MB_CUR_MAX == 1 && bytes_classified_as_in_c_locale()) return TextEncoding::c;
-  const char* name = std::setlocale(LC_CTYPE, nullptr);
-  throw Error("count words", fmt::format("in locale {} ({})", name != nullptr ? name : "?", codeset), ENOTSUP,
-              "words are counted in the C/POSIX locale and in UTF-8 locales; run with LC_ALL=C or a UTF-8 "
-              "locale (-l and -c count the same in every locale)");
 }
 
 void print_counts(const WcArgs& args, int width, const TextCounter::Summary& s, const std::string* name) {
