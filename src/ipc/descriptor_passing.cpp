@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "mapio/core/error.hpp"
+#include "mapio/core/syscall.hpp"
 
 namespace mapio::ipc {
 
@@ -27,24 +28,15 @@ void send_descriptor(int socket, int fd) {
   header->cmsg_type = SCM_RIGHTS;
   header->cmsg_len = CMSG_LEN(sizeof(int));
   std::memcpy(CMSG_DATA(header), &fd, sizeof fd);
-  ssize_t sent;
-  do sent = ::sendmsg(socket, &message, MSG_NOSIGNAL);
-  while (sent < 0 && errno == EINTR);
+  const ssize_t sent = sys::retry_interrupted([&] { return ::sendmsg(socket, &message, MSG_NOSIGNAL); });
   if (sent < 0) throw_errno("sendmsg(SCM_RIGHTS)", fmt::format("socket {}", socket));
 }
 
 FileDescriptor receive_descriptor(int socket, std::chrono::milliseconds timeout) {
   const std::string subject = fmt::format("socket {}", socket);
-  FileDescriptor borrowed(socket, subject);
-  bool ready = false;
-  try {
-    ready = borrowed.wait_readable(timeout);
-  } catch (...) {
-    borrowed.release();
-    throw;
-  }
-  borrowed.release();  // the caller keeps owning the socket
-  if (!ready) throw Error("recvmsg(SCM_RIGHTS)", subject, ETIMEDOUT, "no descriptor came in time");
+  const int ready = sys::wait_readable(socket, timeout);
+  if (ready < 0) throw_errno("poll", subject);
+  if (ready == 0) throw Error("recvmsg(SCM_RIGHTS)", subject, ETIMEDOUT, "no descriptor came in time");
 
   char byte = 0;
   iovec data{&byte, 1};
@@ -55,9 +47,7 @@ FileDescriptor receive_descriptor(int socket, std::chrono::milliseconds timeout)
   message.msg_iovlen = 1;
   message.msg_control = control;
   message.msg_controllen = sizeof control;
-  ssize_t got;
-  do got = ::recvmsg(socket, &message, MSG_CMSG_CLOEXEC);
-  while (got < 0 && errno == EINTR);
+  const ssize_t got = sys::retry_interrupted([&] { return ::recvmsg(socket, &message, MSG_CMSG_CLOEXEC); });
   if (got < 0) throw_errno("recvmsg(SCM_RIGHTS)", subject);
   if (got == 0) throw Error("recvmsg(SCM_RIGHTS)", subject, EPIPE, "the peer closed the socket");
 

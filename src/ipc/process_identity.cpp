@@ -5,10 +5,13 @@
 
 #include <cerrno>
 #include <charconv>
+#include <cstdio>
 #include <cstring>
+#include <span>
 #include <string_view>
 
 #include "mapio/core/error.hpp"
+#include "mapio/core/syscall.hpp"
 
 namespace mapio::ipc::detail {
 namespace {
@@ -24,12 +27,10 @@ struct StatFields {
 bool read_stat(std::int32_t pid, StatFields& out) noexcept {
   char path[32];
   std::snprintf(path, sizeof path, "/proc/%d/stat", pid);
-  const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+  const int fd = sys::open(path, O_RDONLY);
   if (fd < 0) return false;
   char text[1024];
-  ssize_t n;
-  do n = ::read(fd, text, sizeof text - 1);
-  while (n < 0 && errno == EINTR);
+  const ssize_t n = sys::read(fd, std::as_writable_bytes(std::span(text, sizeof text - 1)));
   ::close(fd);
   if (n <= 0) return false;
   const std::string_view line(text, static_cast<std::size_t>(n));

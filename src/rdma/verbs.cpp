@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "mapio/core/error.hpp"
+#include "mapio/core/syscall.hpp"
 
 namespace mapio::rdma::detail {
 
@@ -22,16 +23,9 @@ EventChannel make_event_channel(const std::string& subject) {
 }
 
 bool next_event(rdma_event_channel* channel, std::chrono::milliseconds timeout, Event& out, const std::string& subject) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  pollfd entry{channel->fd, POLLIN, 0};
-  for (;;) {
-    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    const int ready = ::poll(&entry, 1, static_cast<int>(std::max<std::int64_t>(left.count(), 0)));
-    if (ready < 0 && errno == EINTR) continue;
-    if (ready < 0) throw_errno("poll", subject);
-    if (ready == 0) return false;
-    break;
-  }
+  const int ready = sys::wait_readable(channel->fd, timeout);
+  if (ready < 0) throw_errno("poll", subject);
+  if (ready == 0) return false;
   rdma_cm_event* event = nullptr;
   if (rdma_get_cm_event(channel, &event) != 0) throw_errno("rdma_get_cm_event", subject);
   out.type = event->event;

@@ -23,6 +23,7 @@
 #include "mapio/core/error.hpp"
 #include "mapio/core/file.hpp"
 #include "mapio/core/shared_memory.hpp"
+#include "mapio/core/syscall.hpp"
 #include "mapio/rdma/rdma.hpp"
 
 namespace mapio::cli {
@@ -164,8 +165,7 @@ int write(const Options& o) {
   std::vector<std::byte> data;
   std::byte chunk[65536];
   for (;;) {
-    const ssize_t n = ::read(STDIN_FILENO, chunk, sizeof chunk);
-    if (n < 0 && errno == EINTR) continue;
+    const ssize_t n = sys::read(STDIN_FILENO, chunk);
     if (n < 0) throw_errno("read", "standard input");
     if (n == 0) break;
     data.insert(data.end(), chunk, chunk + n);
