@@ -16,7 +16,7 @@ namespace {
 
 namespace mmio = mapio::mmio;
 
-struct Counter : mmio::Register<std::uint32_t, 0x40, mmio::Access::read_write> {
+struct Counter : mmio::Register<std::uint32_t, 0x40, mmio::RegisterAccess::read_write> {
   static constexpr field<8, 8> low{};
 };
 inline constexpr Counter counter{};

@@ -28,13 +28,13 @@ cat >"$work/codegen.cpp" <<'EOF'
 
 namespace mmio = mapio::mmio;
 enum class Mode : std::uint32_t { idle = 0, run = 1, test = 3 };
-struct Control : mmio::Register<std::uint32_t, 0x08, mmio::Access::read_write> {
+struct Control : mmio::Register<std::uint32_t, 0x08, mmio::RegisterAccess::read_write> {
   static constexpr field<4, 2, Mode> mode{};
   static constexpr field<7, 1> irq{};
 };
-struct Address : mmio::Register<std::uint64_t, 0x80, mmio::Access::read_write> {};
-struct Flags : mmio::Register<std::uint8_t, 0x10, mmio::Access::read_write> {};
-struct Count : mmio::Register<std::uint16_t, 0x12, mmio::Access::read_write> {};
+struct Address : mmio::Register<std::uint64_t, 0x80, mmio::RegisterAccess::read_write> {};
+struct Flags : mmio::Register<std::uint8_t, 0x10, mmio::RegisterAccess::read_write> {};
+struct Count : mmio::Register<std::uint16_t, 0x12, mmio::RegisterAccess::read_write> {};
 inline constexpr Control control{};
 inline constexpr Address address{};
 inline constexpr Flags flags{};

@@ -60,45 +60,45 @@ inline constexpr std::uint32_t dma_interrupt = 0x100;
 enum class DmaDirection : std::uint64_t { to_device = 0, to_ram = 1 };
 
 namespace regs {
-using mmio::Access;
+using mmio::RegisterAccess;
 using mmio::Register;
 
-struct Identification : Register<std::uint32_t, 0x00, Access::read_only> {
+struct Identification : Register<std::uint32_t, 0x00, RegisterAccess::read_only> {
   static constexpr std::string_view name = "identification";
   static constexpr field<24, 8> major{};
   static constexpr field<16, 8> minor{};
   static constexpr field<0, 8> magic{};
 };
-struct Liveness : Register<std::uint32_t, 0x04, Access::read_write> {
+struct Liveness : Register<std::uint32_t, 0x04, RegisterAccess::read_write> {
   static constexpr std::string_view name = "liveness";
 };
-struct Factorial : Register<std::uint32_t, 0x08, Access::read_write> {
+struct Factorial : Register<std::uint32_t, 0x08, RegisterAccess::read_write> {
   static constexpr std::string_view name = "factorial";
 };
-struct Status : Register<std::uint32_t, 0x20, Access::read_write> {
+struct Status : Register<std::uint32_t, 0x20, RegisterAccess::read_write> {
   static constexpr std::string_view name = "status";
   static constexpr field<0, 1> busy{};
   static constexpr field<7, 1> interrupt_when_done{};
 };
-struct InterruptStatus : Register<std::uint32_t, 0x24, Access::read_only> {
+struct InterruptStatus : Register<std::uint32_t, 0x24, RegisterAccess::read_only> {
   static constexpr std::string_view name = "interrupt status";
 };
-struct InterruptRaise : Register<std::uint32_t, 0x60, Access::write_only> {
+struct InterruptRaise : Register<std::uint32_t, 0x60, RegisterAccess::write_only> {
   static constexpr std::string_view name = "interrupt raise";
 };
-struct InterruptAcknowledge : Register<std::uint32_t, 0x64, Access::write_only> {
+struct InterruptAcknowledge : Register<std::uint32_t, 0x64, RegisterAccess::write_only> {
   static constexpr std::string_view name = "interrupt acknowledge";
 };
-struct DmaSource : Register<std::uint64_t, 0x80, Access::read_write> {
+struct DmaSource : Register<std::uint64_t, 0x80, RegisterAccess::read_write> {
   static constexpr std::string_view name = "dma source";
 };
-struct DmaDestination : Register<std::uint64_t, 0x88, Access::read_write> {
+struct DmaDestination : Register<std::uint64_t, 0x88, RegisterAccess::read_write> {
   static constexpr std::string_view name = "dma destination";
 };
-struct DmaCount : Register<std::uint64_t, 0x90, Access::read_write> {
+struct DmaCount : Register<std::uint64_t, 0x90, RegisterAccess::read_write> {
   static constexpr std::string_view name = "dma count";
 };
-struct DmaCommand : Register<std::uint64_t, 0x98, Access::read_write> {
+struct DmaCommand : Register<std::uint64_t, 0x98, RegisterAccess::read_write> {
   static constexpr std::string_view name = "dma command";
   static constexpr field<0, 1> start{};
   static constexpr field<1, 1, DmaDirection> direction{};

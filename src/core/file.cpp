@@ -105,10 +105,59 @@ MappedFile MappedFile::open(int fd, const FileOptions& options, std::string desc
 
 MappedFile MappedFile::create(const std::filesystem::path& path, std::uint64_t size, unsigned mode) {
   auto file = FileDescriptor::open(path, O_RDWR | O_CREAT | O_TRUNC, mode);
+  return map_created(std::move(file), path, size);
+}
+
+MappedFile MappedFile::create_new(const std::filesystem::path& path, std::uint64_t size, unsigned mode) {
+  FileDescriptor file;
+  try {
+    file = FileDescriptor::open(path, O_RDWR | O_CREAT | O_EXCL, mode);
+  } catch (const Error& e) {
+    if (e.errno_value() != EEXIST) throw;
+    throw Error("create", path.string(), EEXIST,
+                "a file is there already and create_new() leaves it alone; open_or_create() keeps it, "
+                "create() truncates it");
+  }
+  return map_created(std::move(file), path, size);
+}
+
+MappedFile MappedFile::open_or_create(const std::filesystem::path& path, std::uint64_t size, unsigned mode) {
+  // O_EXCL first, to know whether this call made the file (its directory then needs an fsync in
+  // sync()); a file that is there is opened as it is. Another process may create or remove it in
+  // between: a few tries settle that race.
+  for (int attempt = 0;; ++attempt) {
+    try {
+      return map_created(FileDescriptor::open(path, O_RDWR | O_CREAT | O_EXCL, mode), path, size);
+    } catch (const Error& e) {
+      if (e.errno_value() != EEXIST) throw;
+    }
+    try {
+      auto file = FileDescriptor::open(path, O_RDWR | O_NONBLOCK);
+      const int flags = ::fcntl(file.get(), F_GETFL);
+      if (flags >= 0) ::fcntl(file.get(), F_SETFL, flags & ~O_NONBLOCK);
+      if (mappable_size(file.get(), file.description()) < size &&
+          ::ftruncate(file.get(), static_cast<off_t>(size)) != 0) {
+        throw_errno("ftruncate", fmt::format("{} [size {}]", path.string(), size));
+      }
+      return map_open_file(std::move(file), FileOptions().access(Access::read_write));
+    } catch (const Error& e) {
+      if (e.errno_value() != ENOENT || attempt >= 3) throw;
+    }
+  }
+}
+
+MappedFile MappedFile::map_created(FileDescriptor file, const std::filesystem::path& path, std::uint64_t size) {
   if (::ftruncate(file.get(), static_cast<off_t>(size)) != 0) {
     throw_errno("ftruncate", fmt::format("{} [size {}]", path.string(), size));
   }
-  return map_open_file(std::move(file), FileOptions().access(Access::read_write));
+  auto mapped = map_open_file(std::move(file), FileOptions().access(Access::read_write));
+  // Absolute, so that a chdir() before sync() does not send the fsync elsewhere.
+  std::error_code error;
+  const auto absolute = std::filesystem::absolute(path, error);
+  mapped.unsynced_directory_ = !error ? absolute.parent_path()
+                               : path.has_parent_path() ? path.parent_path()
+                                                        : std::filesystem::path(".");
+  return mapped;
 }
 
 MappedFile MappedFile::map_open_file(FileDescriptor file, const FileOptions& options) {
@@ -128,7 +177,10 @@ MappedFile MappedFile::map_open_file(FileDescriptor file, const FileOptions& opt
     }
     if (offset + length > file_size) {
       throw Error("map", fmt::format("{} [offset {}, length {}]", name, offset, length), ERANGE,
-                  fmt::format("the range ends past the end of the file ({} bytes); resize() grows a file", file_size));
+                  fmt::format("the range ends past the end of the file ({} bytes); {}", file_size,
+                              options.access() == Access::read_write
+                                  ? "resize() grows a file"
+                                  : "a reader maps what is there and calls refresh() when the file has grown"));
     }
   }
   if (length > std::numeric_limits<std::size_t>::max()) {
@@ -170,6 +222,53 @@ void MappedFile::resize(std::uint64_t new_file_size) {
                                                            Protection::read_write, Sharing::shared, description());
   } else {
     remap(static_cast<std::size_t>(new_view));
+  }
+}
+
+void MappedFile::refresh() {
+  const std::uint64_t now = mappable_size(file_.get(), description());
+  map_length("refresh", now > offset() ? now - offset() : 0);
+}
+
+void MappedFile::refresh(std::uint64_t length) {
+  const std::uint64_t now = mappable_size(file_.get(), description());
+  if (length > std::numeric_limits<std::uint64_t>::max() - offset()) {
+    throw Error("refresh", fmt::format("{} [offset {}, length {}]", description(), offset(), length), EOVERFLOW,
+                "offset + length overflows");
+  }
+  if (offset() + length > now) {
+    throw Error("refresh", fmt::format("{} [offset {}, length {}]", description(), offset(), length), ERANGE,
+                fmt::format("the file holds {} bytes: the range would end past its end", now));
+  }
+  map_length("refresh", length);
+}
+
+void MappedFile::map_length(const char* operation, std::uint64_t length) {
+  if (length > std::numeric_limits<std::size_t>::max()) {
+    throw Error(operation, fmt::format("{} [offset {}, length {}]", description(), offset(), length), EOVERFLOW,
+                "the length does not fit in the address space");
+  }
+  const auto bytes = static_cast<std::size_t>(length);
+  if (bytes == size()) return;
+  if (empty()) {
+    // Nothing is mapped (the file was empty, or shorter than the offset): map afresh, as before.
+    static_cast<Mapping&>(*this) =
+        Mapping::map_descriptor(file_.get(), offset(), bytes, protection(), sharing(), description());
+  } else {
+    remap(bytes);
+  }
+}
+
+void MappedFile::sync() const {
+  flush(FlushMode::sync);
+  // fdatasync reaches the device (and flushes its write cache); msync alone stops at the file.
+  // EINVAL: an object that has nothing to sync (some special files).
+  if (::fdatasync(file_.get()) != 0 && errno != EINVAL) throw_errno("fdatasync", description());
+  if (!unsynced_directory_.empty()) {
+    // A new file's name lives in its directory: without this a power cut can lose the file whole.
+    auto directory = FileDescriptor::open(unsynced_directory_, O_RDONLY | O_DIRECTORY);
+    if (::fsync(directory.get()) != 0) throw_errno("fsync", unsynced_directory_.string());
+    unsynced_directory_.clear();
   }
 }
 

@@ -193,9 +193,9 @@ void Mapping::check_range(const char* operation, std::size_t offset, std::size_t
   }
 }
 
-void Mapping::flush(FlushMode mode) { flush(0, size_, mode); }
+void Mapping::flush(FlushMode mode) const { flush(0, size_, mode); }
 
-void Mapping::flush(std::size_t offset, std::size_t length, FlushMode mode) {
+void Mapping::flush(std::size_t offset, std::size_t length, FlushMode mode) const {
   if (length == whole) length = offset <= size_ ? size_ - offset : 0;
   check_range("msync", offset, length);
   if (length == 0 || base_ == nullptr) return;
@@ -208,6 +208,20 @@ void Mapping::flush(std::size_t offset, std::size_t length, FlushMode mode) {
 }
 
 void Mapping::advise(Advice advice, std::size_t offset, std::size_t length) {
+  apply_advice(advice, offset, length);
+}
+
+void Mapping::advise(Advice advice, std::size_t offset, std::size_t length) const {
+  if (advice == Advice::dont_need && sharing_ == Sharing::copy_on_write) {
+    throw Error("madvise(MADV_DONTNEED)", subject(offset, length == whole ? size_ - std::min(offset, size_) : length),
+                EPERM,
+                "on a copy-on-write mapping it throws away this process's changes, which a const mapping "
+                "must not do; call it on a non-const one");
+  }
+  apply_advice(advice, offset, length);
+}
+
+void Mapping::apply_advice(Advice advice, std::size_t offset, std::size_t length) const {
   if (length == whole) length = offset <= size_ ? size_ - offset : 0;
   check_range("madvise", offset, length);
   if (length == 0 || base_ == nullptr) return;
@@ -253,9 +267,9 @@ std::size_t Mapping::huge_page_bytes() const {
   return std::min(bytes, size_);
 }
 
-void Mapping::populate(PopulateFor purpose) { populate(purpose, 0, size_); }
+void Mapping::populate(PopulateFor purpose) const { populate(purpose, 0, size_); }
 
-void Mapping::populate(PopulateFor purpose, std::size_t offset, std::size_t length) {
+void Mapping::populate(PopulateFor purpose, std::size_t offset, std::size_t length) const {
   if (base_ == nullptr) return;
   if (purpose == PopulateFor::write) check_writable();
   check_range("populate", offset, length);
@@ -291,7 +305,7 @@ void Mapping::populate(PopulateFor purpose, std::size_t offset, std::size_t leng
   }
 }
 
-void Mapping::lock() {
+void Mapping::lock() const {
   if (base_ == nullptr) return;
   if (::mlock(base_, mapped_length_) != 0) {
     int err = errno;
@@ -300,7 +314,7 @@ void Mapping::lock() {
   }
 }
 
-void Mapping::unlock() {
+void Mapping::unlock() const {
   if (base_ == nullptr) return;
   if (::munlock(base_, mapped_length_) != 0) throw_errno("munlock", subject(0, size_));
 }

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <system_error>
 
 #include <fmt/format.h>
 
@@ -132,6 +133,50 @@ Seal SharedMemory::seals() const {
     throw_errno("fcntl(F_GET_SEALS)", object_.description());
   }
   return from_fcntl_seals(bits);
+}
+
+void SharedMemory::freeze() {
+  const int bits = ::fcntl(object_.get(), F_GET_SEALS);
+  if (bits < 0) {
+    const int err = errno;
+    throw Error("freeze", object_.description(), err,
+                err == EINVAL ? "only a memfd takes seals; a POSIX shared memory object cannot be frozen" : "");
+  }
+  constexpr int frozen = F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW;
+  // A POSIX shm object (tmpfs) answers F_GET_SEALS with F_SEAL_SEAL: no seal can ever be added.
+  // Its /proc/self/fd link tells it from a memfd, whose target reads "/memfd:NAME (deleted)".
+  std::error_code unreadable;
+  const auto target = std::filesystem::read_symlink(fmt::format("/proc/self/fd/{}", object_.get()), unreadable);
+  if (!unreadable && target.string().rfind("/memfd:", 0) != 0) {
+    throw Error("freeze", object_.description(), EINVAL,
+                "only a memfd takes seals; a POSIX shared memory object cannot be frozen");
+  }
+  if ((bits & F_SEAL_SEAL) != 0 && (bits & frozen) != frozen) {
+    throw Error("freeze", object_.description(), EPERM,
+                "the memfd takes no more seals (F_SEAL_SEAL, or created without MFD_ALLOW_SEALING) and lacks "
+                "the write, shrink and grow seals; it cannot be frozen");
+  }
+  // The read-only descriptor first: if it cannot be had, nothing has changed yet.
+  FileDescriptor read_only(FileDescriptor::open(fmt::format("/proc/self/fd/{}", object_.get()), O_RDONLY).release(),
+                           object_.description());
+  const Protection protection_before = protection();
+  const Sharing sharing_before = sharing();
+  const std::size_t size_before = size();
+  // F_SEAL_WRITE is refused while a writable shared mapping exists, and this object's is one.
+  unmap();
+  if ((bits & frozen) != frozen && ::fcntl(object_.get(), F_ADD_SEALS, frozen) != 0) {
+    const int err = errno;
+    // Put back what was there, so that a refused freeze leaves the object usable as before.
+    static_cast<Mapping&>(*this) = Mapping::map_descriptor(object_.get(), 0, size_before, protection_before,
+                                                           sharing_before, object_.description());
+    throw Error("freeze", object_.description(), err,
+                err == EBUSY ? "another writable shared mapping of it is alive (in this process or another); "
+                               "unmap it first"
+                             : "");
+  }
+  static_cast<Mapping&>(*this) = Mapping::map_descriptor(read_only.get(), 0, object_size(read_only), Protection::read,
+                                                         Sharing::shared, read_only.description());
+  object_ = std::move(read_only);
 }
 
 void SharedMemory::resize(std::size_t new_size) {

@@ -281,10 +281,34 @@ Scanner::Scanner(InputOptions options) : options_(options) {
   if (options_.buffer_size == 0) options_.buffer_size = std::size_t{256} << 10;
 }
 
+bool Scanner::starts_mapped(const Input& input) const {
+  if (!input.is_regular() || input.size() == 0) return false;  // nothing else can be mapped
+  if (options_.method != InputMethod::automatic) return options_.method == InputMethod::map;
+  return input.size() >= options_.map_threshold;
+}
+
+Scanner::Route Scanner::mapped_route(const Mapping& map) const {
+  // Where the file is in the page cache, the automatic policy copies it out with pread(2) instead
+  // of faulting it in: mapping costs a page-table entry and a reference per 4 KiB page, which on a
+  // hot file is more than the copy (measured, docs/benchmarks.md) — unless the cache holds it in
+  // 2 MiB pieces that map whole, where the mapping wins. Cold files stay mapped, where
+  // MADV_SEQUENTIAL readahead is what sets the pace.
+  if (options_.method != InputMethod::automatic || map.empty()) return Route::mapped;
+  return mostly_resident(map, 0, map.size()) && !maps_in_huge_pieces(map) ? Route::copied_out : Route::mapped;
+}
+
+Scanner::Route Scanner::route_for(const Input& input) const {
+  if (input.is_directory() || !starts_mapped(input)) return Route::read;
+  const off_t here = ::lseek(input.descriptor(), 0, SEEK_CUR);
+  const std::uint64_t start = here > 0 ? static_cast<std::uint64_t>(here) : 0;
+  if (start >= input.size()) return Route::mapped;  // run_mapped() finds nothing to scan
+  const Mapping map = Mapping::map_descriptor(input.descriptor(), start, static_cast<std::size_t>(input.size() - start),
+                                              Protection::read, Sharing::shared, input.name());
+  return mapped_route(map);
+}
+
 InputMethod Scanner::method_for(const Input& input) const {
-  if (!input.is_regular() || input.size() == 0) return InputMethod::read;  // nothing else can be mapped
-  if (options_.method != InputMethod::automatic) return options_.method;
-  return input.size() >= options_.map_threshold ? InputMethod::map : InputMethod::read;
+  return route_for(input) == Route::mapped ? InputMethod::map : InputMethod::read;
 }
 
 void Scanner::run(Input& input, const Operations& ops, const void* counter, void* result) {
@@ -300,7 +324,7 @@ void Scanner::run(Input& input, const Operations& ops, const void* counter, void
     // A large regular file: start again from where it was, with the whole policy.
   }
   if (input.is_directory()) throw Error("read", input.name(), EISDIR);
-  if (method_for(input) == InputMethod::map) {
+  if (starts_mapped(input)) {
     run_mapped(input, ops, counter, result);
   } else {
     run_read(input, ops, counter, result);
@@ -318,16 +342,12 @@ void Scanner::run_mapped(Input& input, const Operations& ops, const void* counte
   Mapping map = Mapping::map_descriptor(input.descriptor(), start, static_cast<std::size_t>(input.size() - start),
                                         Protection::read, Sharing::shared, input.name());
   map.advise(Advice::sequential);
-  // Where the file is in the page cache, the automatic policy copies it out with pread(2) instead
-  // of faulting it in: mapping costs a page-table entry and a reference per 4 KiB page, which on a
-  // hot file is more than the copy (measured, docs/benchmarks.md) — unless the cache holds it in
-  // 2 MiB pieces that map whole, where the mapping wins. Cold files stay mapped, where
-  // MADV_SEQUENTIAL readahead is what sets the pace.
-  // (The probe is a few dozen mincore calls: only worth it when its answer changes something.)
-  const bool hot = (options_.method == InputMethod::automatic || map.size() >= options_.parallel_threshold) &&
-                   mostly_resident(map, 0, map.size());
-  const bool copy_out = options_.method == InputMethod::automatic && hot && !maps_in_huge_pieces(map);
-  last_route_ = copy_out ? Route::copied_out : Route::mapped;
+  // The route (see mapped_route()). The residency probe is a few dozen mincore calls: only worth
+  // it when its answer changes something.
+  last_route_ = mapped_route(map);
+  const bool copy_out = last_route_ == Route::copied_out;
+  const bool hot = copy_out || ((options_.method == InputMethod::automatic || map.size() >= options_.parallel_threshold) &&
+                                mostly_resident(map, 0, map.size()));
   const unsigned cpus = options_.threads != 0 ? options_.threads : std::max(1u, std::thread::hardware_concurrency());
   const std::size_t buffer_size = options_.buffer_size;
   const int fd = input.descriptor();

@@ -8,13 +8,13 @@
 
 namespace mmio = mapio::mmio;
 
-struct Control : mmio::Register<std::uint32_t, 0x00, mmio::Access::read_write> {
+struct Control : mmio::Register<std::uint32_t, 0x00, mmio::RegisterAccess::read_write> {
   static constexpr field<0, 1> enable{};
 };
-struct Status : mmio::Register<std::uint32_t, 0x04, mmio::Access::read_only> {
+struct Status : mmio::Register<std::uint32_t, 0x04, mmio::RegisterAccess::read_only> {
   static constexpr field<0, 1> busy{};
 };
-struct Doorbell : mmio::Register<std::uint32_t, 0x08, mmio::Access::write_only> {};
+struct Doorbell : mmio::Register<std::uint32_t, 0x08, mmio::RegisterAccess::write_only> {};
 inline constexpr Control control{};
 inline constexpr Status status{};
 inline constexpr Doorbell doorbell{};

@@ -121,17 +121,30 @@ class Mapping {
   template <class T>
   T& writable_object(std::size_t offset) { return writable_view<T>(offset, 1)[0]; }
 
+  // The calls below change no byte of the mapping, so a `const` Mapping takes them too.
+
   /// msync(2) of the whole mapping or of [offset, offset + length); page alignment is handled here.
-  void flush(FlushMode mode = FlushMode::sync);
-  void flush(std::size_t offset, std::size_t length, FlushMode mode = FlushMode::sync);
+  /// MS_SYNC writes the range's dirty pages back to the file and waits for them. How far that
+  /// reaches is the file system's business (Linux also syncs the range's data, not the name of a
+  /// file just created): the call mapio documents as surviving a power loss is MappedFile::sync(),
+  /// which adds fdatasync(2) of the whole file and fsync(2) of the directory after a create.
+  void flush(FlushMode mode = FlushMode::sync) const;
+  void flush(std::size_t offset, std::size_t length, FlushMode mode = FlushMode::sync) const;
   /// madvise(2) over [offset, offset + length), default all.
   void advise(Advice advice, std::size_t offset = 0, std::size_t length = whole);
+  /// The same on a `const` Mapping, for every advice that leaves the bytes as they are: it refuses
+  /// (EPERM) Advice::dont_need on a copy-on-write mapping, which would throw away this process's
+  /// changes (the page reads back from the file, or as zeros).
+  ///
+  ///     const auto log = mapio::MappedFile::open("big.log");
+  ///     log.advise(mapio::Advice::sequential);
+  void advise(Advice advice, std::size_t offset = 0, std::size_t length = whole) const;
   /// Prefaults every page: MADV_POPULATE_READ/WRITE where the kernel has it (5.14+), else touches
   /// each page (read). Throws EFAULT-based errors when pages cannot be provided (file truncated).
-  void populate(PopulateFor purpose = PopulateFor::read);
+  void populate(PopulateFor purpose = PopulateFor::read) const;
   /// The same for the pages that hold [offset, offset + length) only, e.g. to fault in a window
   /// of a large file ahead of its use.
-  void populate(PopulateFor purpose, std::size_t offset, std::size_t length);
+  void populate(PopulateFor purpose, std::size_t offset, std::size_t length) const;
   /// Which pages under bytes() are in memory now (mincore(2)): one entry per page, from the page
   /// that holds data() to the one that holds the last byte. For a file mapping that is the page
   /// cache, whoever read the pages; for anonymous memory, whether a page has been touched.
@@ -152,8 +165,8 @@ class Mapping {
   ///     bool huge = m.huge_page_bytes() * 2 > m.size();
   std::size_t huge_page_bytes() const;
   /// mlock(2) / munlock(2). A failure explains RLIMIT_MEMLOCK and how to raise it.
-  void lock();
-  void unlock();
+  void lock() const;
+  void unlock() const;
   /// mprotect(2) of the whole mapping.
   void protect(Protection protection);
   /// mprotect(2) of the pages that hold [offset, offset + length) only, for types that fence parts
@@ -211,6 +224,7 @@ class Mapping {
                     std::size_t chunk) const;
   void check_view(std::size_t offset, std::size_t count, std::size_t element_size, std::size_t alignment) const;
   void check_writable() const;
+  void apply_advice(Advice advice, std::size_t offset, std::size_t length) const;
   [[noreturn]] void throw_lost_page(const char* operation, std::size_t offset, std::size_t length,
                                     const void* fault) const;
   void check_range(const char* operation, std::size_t offset, std::size_t length) const;

@@ -16,6 +16,11 @@
 //     auto blob = mapio::SharedMemory::create_memfd("blob", 4096);
 //     blob.seal(mapio::Seal::shrink | mapio::Seal::grow | mapio::Seal::seal);
 //     send_descriptor(socket, blob.descriptor());
+//
+//     // Fill it, then freeze it: nobody (this process included) can change its bytes or size.
+//     auto table = mapio::SharedMemory::create_memfd("table", 4096);
+//     fill(table.writable_bytes());
+//     table.freeze();                                        // table.writable() == false
 #pragma once
 
 #include <cstdint>
@@ -73,6 +78,19 @@ class SharedMemory : public Mapping {
   Seal seals() const;
   /// ftruncate + mremap, like MappedFile::resize. Refused (EPERM) by shrink/grow seals.
   void resize(std::size_t new_size);
+  /// Makes a memfd's contents final in one call: seals it against writes and size changes
+  /// (F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW), and maps it again read-only, through a read-only
+  /// descriptor that replaces this object's own (so descriptor() hands out no write access either).
+  /// A reader that checks seals() for write, shrink and grow can trust the bytes not to change under
+  /// it. F_SEAL_WRITE waits for every writable shared mapping of the object to go, this one
+  /// included (freeze() unmaps it first): another one still alive, here or in another process, is
+  /// EBUSY, and then this object is left as it was. A POSIX shm object takes no seals: EINVAL.
+  ///
+  ///     auto table = mapio::SharedMemory::create_memfd("table", 4096);
+  ///     std::ranges::fill(table.writable_bytes(), std::byte{7});
+  ///     table.freeze();
+  ///     send_descriptor(socket, table.descriptor());       // a read-only descriptor of sealed bytes
+  void freeze();
 
   int descriptor() const noexcept { return object_.get(); }
 

@@ -6,12 +6,12 @@
 //
 //     namespace regs {
 //     enum class Mode : std::uint32_t { idle = 0, run = 1, test = 3 };
-//     struct Control : mapio::mmio::Register<std::uint32_t, 0x00, mapio::mmio::Access::read_write> {
+//     struct Control : mapio::mmio::Register<std::uint32_t, 0x00, mapio::mmio::RegisterAccess::read_write> {
 //       static constexpr std::string_view name = "control";
 //       static constexpr field<0, 1> enable{};          // bit 0, read and written as bool
 //       static constexpr field<4, 2, Mode> mode{};      // bits 4-5 as a Mode
 //     };
-//     struct Status : mapio::mmio::Register<std::uint32_t, 0x04, mapio::mmio::Access::read_only> {
+//     struct Status : mapio::mmio::Register<std::uint32_t, 0x04, mapio::mmio::RegisterAccess::read_only> {
 //       static constexpr std::string_view name = "status";
 //       static constexpr field<0, 1> busy{};
 //     };
@@ -49,8 +49,8 @@
 
 namespace mapio::mmio {
 
-/// What software may do with a register.
-enum class Access { read_only, write_only, read_write };
+/// What software may do with a register (not `mapio::Access`, which says how a file or memory is mapped).
+enum class RegisterAccess { read_only, write_only, read_write };
 
 template <Word T, unsigned Shift, unsigned Width, class V, class Owner>
 struct Field;
@@ -60,13 +60,13 @@ struct Field;
 /// Fields declared with the member template `field<Shift, Width[, V]>` belong to the register:
 /// using one with another register does not compile. (A free-standing `Field<T, Shift, Width>` has
 /// no owner and fits any register of its width.)
-template <Word T, std::size_t Offset, Access A>
+template <Word T, std::size_t Offset, RegisterAccess A>
 struct Register {
   static_assert(Offset % sizeof(T) == 0, "a register must be naturally aligned");
   using value_type = T;
   using register_type = Register;
   static constexpr std::size_t offset = Offset;
-  static constexpr Access access = A;
+  static constexpr RegisterAccess access = A;
   template <unsigned Shift, unsigned Width, class V = std::conditional_t<Width == 1, bool, T>>
   using field = Field<T, Shift, Width, V, Register>;
 };
@@ -75,7 +75,7 @@ template <class R>
 concept RegisterSpec = requires {
   typename R::value_type;
   { R::offset } -> std::convertible_to<std::size_t>;
-  { R::access } -> std::convertible_to<Access>;
+  { R::access } -> std::convertible_to<RegisterAccess>;
 } && Word<typename R::value_type>;
 
 /// The register's `name` if it declares one, else "register".
@@ -181,8 +181,8 @@ concept field_of = std::same_as<Owner, void> || std::same_as<Owner, typename reg
 template <class Handle, class B, RegisterSpec R>
 class RegisterRef {
   using T = typename R::value_type;
-  static constexpr bool readable = R::access != Access::write_only;
-  static constexpr bool writable = R::access != Access::read_only;
+  static constexpr bool readable = R::access != RegisterAccess::write_only;
+  static constexpr bool writable = R::access != RegisterAccess::read_only;
 
  public:
   using value_type = T;
@@ -209,7 +209,7 @@ class RegisterRef {
   void write(FieldValue<T, O> fields) const { write(fields.bits); }
   /// Read-modify-write: reads, replaces the given fields, writes back (not atomic against the device).
   template <class O>
-    requires(R::access == Access::read_write && detail::field_of<O, R>)
+    requires(R::access == RegisterAccess::read_write && detail::field_of<O, R>)
   void modify(FieldValue<T, O> fields) const { write(fields.apply(read())); }
 
   /// "edu status (0x20)": how errors name this register.

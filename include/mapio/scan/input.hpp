@@ -111,19 +111,27 @@ class Scanner {
   explicit Scanner(InputOptions options = {});
 
   const InputOptions& options() const noexcept { return options_; }
-  /// Whether a scan of `input` starts by mapping it (map) or by reading it (read). A mapped file that
-  /// turns out to be in the page cache in small pieces is then copied out with pread under the
-  /// automatic policy (see above): the mapping is what tells.
-  InputMethod method_for(const Input& input) const;
-
-  /// How the last scan got at the bytes — for tools that report it, and for tests of the policy.
+  /// How a scan gets at the bytes.
   enum class Route {
     none,        ///< no scan yet
     read,        ///< read(2) into the reused buffer
     mapped,      ///< through a mapping (several threads when hot and large)
     copied_out,  ///< mapped to find out, then copied out with pread(2): a hot file in small pieces
   };
+  /// How the last scan got at the bytes — for tools that report it, and for tests of the policy.
   Route last_route() const noexcept { return last_route_; }
+
+  /// The route a scan of `input` from its current offset would take now: the same decision the scan
+  /// makes, page-cache probe included (it maps the file and asks mincore(2), and for a large hot
+  /// file faults four 2 MiB windows in, as the scan would). The cache can change before the scan
+  /// runs; last_route() says what it then did.
+  ///
+  ///     if (scanner.route_for(input) == mapio::Scanner::Route::copied_out) { /* hot, in small pages */ }
+  Route route_for(const Input& input) const;
+  /// The method a scan of `input` gets its bytes with: map when it reads them through a mapping,
+  /// read when it copies them (read(2), or pread(2) for a hot file in small pieces: route_for()
+  /// tells which). Probes the page cache as route_for() does.
+  InputMethod method_for(const Input& input) const;
 
   /// The counter's Summary of the whole input (from its current position for pipes).
   template <class Counter>
@@ -162,6 +170,10 @@ class Scanner {
  private:
   void run(Input& input, const Operations& ops, const void* counter, void* result);
   void run_mapped(Input& input, const Operations& ops, const void* counter, void* result);
+  /// Whether the policy maps `input` to scan it (it may then copy it out: mapped_route()).
+  bool starts_mapped(const Input& input) const;
+  /// Mapped or copied out, for a mapping of the whole range to scan.
+  Route mapped_route(const Mapping& map) const;
   /// Reads up to one buffer into buffer_; returns the bytes read (0 at the end).
   std::size_t read_buffer(Input& input);
   /// `buffered` bytes already sit at the start of buffer_, read but not yet counted.

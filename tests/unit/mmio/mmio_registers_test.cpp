@@ -21,26 +21,26 @@ namespace regs {
 
 enum class Mode : std::uint32_t { idle = 0, run = 1, test = 3 };
 
-struct Control : mmio::Register<std::uint32_t, 0x00, mmio::Access::read_write> {
+struct Control : mmio::Register<std::uint32_t, 0x00, mmio::RegisterAccess::read_write> {
   static constexpr std::string_view name = "control";
   static constexpr field<0, 1> enable{};
   static constexpr field<4, 2, Mode> mode{};
   static constexpr field<8, 8> divider{};
   static constexpr field<31, 1> top{};
 };
-struct Status : mmio::Register<std::uint32_t, 0x04, mmio::Access::read_only> {
+struct Status : mmio::Register<std::uint32_t, 0x04, mmio::RegisterAccess::read_only> {
   static constexpr std::string_view name = "status";
   static constexpr field<0, 1> busy{};
   static constexpr field<1, 3> count{};
 };
-struct Doorbell : mmio::Register<std::uint32_t, 0x08, mmio::Access::write_only> {
+struct Doorbell : mmio::Register<std::uint32_t, 0x08, mmio::RegisterAccess::write_only> {
   static constexpr std::string_view name = "doorbell";
 };
-struct Address : mmio::Register<std::uint64_t, 0x10, mmio::Access::read_write> {
+struct Address : mmio::Register<std::uint64_t, 0x10, mmio::RegisterAccess::read_write> {
   static constexpr std::string_view name = "address";
   static constexpr field<32, 32> high{};
 };
-struct Byte : mmio::Register<std::uint8_t, 0x18, mmio::Access::read_write> {
+struct Byte : mmio::Register<std::uint8_t, 0x18, mmio::RegisterAccess::read_write> {
   static constexpr field<6, 2> top2{};
 };
 
@@ -97,7 +97,7 @@ static_assert(!can_modify_fields<ControlRef, decltype(regs::Status::count(1))>);
 static_assert(can_read_field<ControlRef, mmio::Field<std::uint32_t, 0, 4>>);
 static_assert(can_read_field<StatusRef, mmio::Field<std::uint32_t, 0, 4>>);
 // A register that is not in the map cannot be reached through it.
-struct Stranger : mmio::Register<std::uint32_t, 0x0c, mmio::Access::read_write> {};
+struct Stranger : mmio::Register<std::uint32_t, 0x0c, mmio::RegisterAccess::read_write> {};
 static_assert(can_index<SimMap, regs::Control> && !can_index<SimMap, Stranger>);
 // Fields are plain constants.
 static_assert(regs::Control::mode.mask == 0x30u);

@@ -98,8 +98,20 @@ TEST(Scanner, PolicyMapsLargeRegularFilesAndReadsTheRest) {
   auto large = Input::open(dir.write("large", std::string(scanner.options().map_threshold, 'x')));
   auto empty = Input::open(dir.write("empty", ""));
   EXPECT_EQ(scanner.method_for(small), InputMethod::read);
-  EXPECT_EQ(scanner.method_for(large), InputMethod::map);
   EXPECT_EQ(scanner.method_for(empty), InputMethod::read);
+  // Just written, the large file is in the page cache in small pieces: the scan maps it to find
+  // that out and then copies it out with pread, and method_for says read, as it is.
+  EXPECT_EQ(scanner.route_for(large), Scanner::Route::copied_out);
+  EXPECT_EQ(scanner.method_for(large), InputMethod::read);
+  EXPECT_EQ(scanner.scan(large, mapio::LineCounter{}).count, 0u);
+  EXPECT_EQ(scanner.last_route(), Scanner::Route::copied_out);
+  struct statfs fs {};
+  if (::statfs(dir.path().c_str(), &fs) == 0 && fs.f_type != TMPFS_MAGIC) {
+    mapio::evict_from_page_cache(dir / "large");  // cold: read through the mapping
+    auto cold = Input::open(dir / "large");
+    EXPECT_EQ(scanner.route_for(cold), Scanner::Route::mapped);
+    EXPECT_EQ(scanner.method_for(cold), InputMethod::map);
+  }
   int fds[2];
   ASSERT_EQ(::pipe(fds), 0);
   auto pipe_in = Input::open("/proc/self/fd/" + std::to_string(fds[0]));
@@ -122,7 +134,7 @@ TEST(Scanner, SmallFilesAreScannedWithoutAskingFstatLargeOnesAreMappedFromTheSta
   ::lseek(large.descriptor(), 5, SEEK_SET);  // scans start where the descriptor is, as read() would
   const auto lines = scanner.scan(large, mapio::LineCounter{}).count;
   EXPECT_TRUE(large.status_known());
-  EXPECT_EQ(scanner.method_for(large), InputMethod::map);
+  EXPECT_NE(scanner.last_route(), Scanner::Route::read) << "a large file is mapped, to scan or to probe";
   EXPECT_EQ(lines, static_cast<std::uint64_t>(std::count(text.begin() + 5, text.end(), '\n')));
 
   auto directory = Input::open(dir.path());
@@ -397,6 +409,18 @@ TEST(Scanner, AHotFileIsMappedWhenItsPageCacheMapsIn2MiBPiecesAndCopiedOutOtherw
     evict_from_page_cache(path);
     ASSERT_EQ(test::read_with_read(path).size(), text.size());
     check_hot(path, "read back from disk");
+  }
+
+  // What route_for() and method_for() say is what the scan then does, hot or cold.
+  for (const auto& path : {one_write, small_writes}) {
+    for (const bool cold : {false, true}) {
+      if (cold) evict_from_page_cache(path);
+      auto input = Input::open(path);
+      const auto predicted = scanner.route_for(input);
+      EXPECT_EQ(scanner.method_for(input), predicted == Scanner::Route::mapped ? InputMethod::map : InputMethod::read);
+      if (cold) evict_from_page_cache(path);  // the prediction's probe reads nothing in; be sure
+      EXPECT_EQ(route_of(path), predicted) << path << (cold ? " cold" : " hot");
+    }
   }
 
   // Small inputs are read, whatever the cache holds.

@@ -4,6 +4,10 @@
 //
 //     vm_durable_writer write  PATH RECORDS_PER_BATCH BATCHES   prints "MAPIO-FLUSHED <records>"
 //                                                             after each batch's flush
+//     vm_durable_writer sync   PATH RECORDS_PER_BATCH BATCHES   the same as a journal grows: a
+//                                  new file (create_new, empty), resized for each batch, made
+//                                  durable with sync() (msync + fdatasync, and fsync of the
+//                                  directory after the create) before "MAPIO-FLUSHED"
 //     vm_durable_writer verify PATH COUNT                       checks records [0, COUNT)
 //     vm_durable_writer write-unflushed PATH RECORDS_PER_BATCH BATCHES
 //                                  the same without the flush: it reports records that are only in
@@ -62,6 +66,25 @@ int write_records(const std::string& path, std::uint64_t per_batch, std::uint64_
   return 0;
 }
 
+// Appends batches to a file that starts empty and grows with each one: the file's size and its
+// name are new at every step, and sync() is what must make them durable with the bytes.
+int sync_records(const std::string& path, std::uint64_t per_batch, std::uint64_t batches) {
+  auto file = mapio::MappedFile::create_new(path, 0);
+  std::uint64_t written = 0;
+  for (std::uint64_t batch = 0; batch < batches; ++batch) {
+    file.resize((written + per_batch) * record_size);
+    auto bytes = file.writable_bytes();  // resize() may move the mapping
+    for (std::uint64_t i = 0; i < per_batch; ++i, ++written) {
+      make_record(written, bytes.data() + written * record_size);
+    }
+    file.sync();
+    std::printf("MAPIO-FLUSHED %llu\n", static_cast<unsigned long long>(written));
+    std::fflush(stdout);
+  }
+  std::printf("MAPIO-WRITER-DONE %llu\n", static_cast<unsigned long long>(written));
+  return 0;
+}
+
 int verify_records(const std::string& path, std::uint64_t count) {
   auto file = mapio::MappedFile::open(path);
   const std::uint64_t present = file.size() / record_size;
@@ -89,10 +112,13 @@ int main(int argc, char** argv) {
     if ((verb == "write" || verb == "write-unflushed") && argc == 5) {
       return write_records(argv[2], std::stoull(argv[3]), std::stoull(argv[4]), verb == "write");
     }
+    if (verb == "sync" && argc == 5) {
+      return sync_records(argv[2], std::stoull(argv[3]), std::stoull(argv[4]));
+    }
     if (verb == "verify" && argc == 4) {
       return verify_records(argv[2], std::stoull(argv[3]));
     }
-    std::fputs("usage: vm_durable_writer write PATH RECORDS_PER_BATCH BATCHES | verify PATH COUNT\n", stderr);
+    std::fputs("usage: vm_durable_writer write|sync|write-unflushed PATH RECORDS_PER_BATCH BATCHES | verify PATH COUNT\n", stderr);
     return 2;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "vm_durable_writer: %s\n", e.what());

@@ -13,20 +13,20 @@ namespace {
 
 // A tiny "multiplier" device: write two operands, set start; busy stays up for three status reads.
 namespace regs {
-struct Operand : mmio::Register<std::uint32_t, 0x00, mmio::Access::write_only> {
+struct Operand : mmio::Register<std::uint32_t, 0x00, mmio::RegisterAccess::write_only> {
   static constexpr std::string_view name = "operand";
   static constexpr field<0, 16> a{};
   static constexpr field<16, 16> b{};
 };
-struct Control : mmio::Register<std::uint32_t, 0x04, mmio::Access::read_write> {
+struct Control : mmio::Register<std::uint32_t, 0x04, mmio::RegisterAccess::read_write> {
   static constexpr std::string_view name = "control";
   static constexpr field<0, 1> start{};
 };
-struct Status : mmio::Register<std::uint32_t, 0x08, mmio::Access::read_only> {
+struct Status : mmio::Register<std::uint32_t, 0x08, mmio::RegisterAccess::read_only> {
   static constexpr std::string_view name = "status";
   static constexpr field<0, 1> busy{};
 };
-struct Result : mmio::Register<std::uint32_t, 0x0c, mmio::Access::read_only> {
+struct Result : mmio::Register<std::uint32_t, 0x0c, mmio::RegisterAccess::read_only> {
   static constexpr std::string_view name = "result";
 };
 inline constexpr Operand operand{};
