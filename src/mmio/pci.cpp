@@ -121,7 +121,7 @@ std::string describe_bar(const Bar& bar) {
 // ---- ConfigSpace ----------------------------------------------------------------------------
 
 ConfigSpace ConfigSpace::open(const std::filesystem::path& config_file, bool writable) {
-  return ConfigSpace(FileDescriptor::open(config_file, writable ? O_RDWR : O_RDONLY), config_file);
+  return ConfigSpace(FileDescriptor::open(config_file, writable ? O_RDWR : O_RDONLY), config_file, writable);
 }
 
 std::size_t ConfigSpace::read_bytes(std::size_t offset, std::span<std::byte> out) const {
@@ -152,14 +152,15 @@ void ConfigSpace::read_exact(std::size_t offset, std::span<std::byte> out) const
 }
 
 void ConfigSpace::write_bytes(std::size_t offset, std::span<const std::byte> in) {
+  if (!writable_) {
+    throw Error("write config", fmt::format("{} [offset {}]", path_.string(), hex(offset)), EACCES,
+                "the configuration space was opened read-only; open it writable (config(true)) to change it");
+  }
   std::size_t done = 0;
   while (done < in.size()) {
     ssize_t n = ::pwrite(fd_.get(), in.data() + done, in.size() - done, static_cast<off_t>(offset + done));
     if (n < 0 && errno == EINTR) continue;
     std::string subject = fmt::format("{} [offset {}]", path_.string(), hex(offset + done));
-    if (n < 0 && errno == EBADF) {
-      throw_errno("write config", subject, EBADF, "the configuration space was opened read-only");
-    }
     if (n < 0) throw_errno("write config", subject);
     if (n == 0) throw_errno("write config", subject, ERANGE, "past the end of configuration space");
     done += static_cast<std::size_t>(n);

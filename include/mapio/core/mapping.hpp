@@ -69,6 +69,9 @@ enum class PopulateFor { read, write };
 struct MapFlags {
   bool populate = false;  ///< MAP_POPULATE: fault everything in before returning
   bool no_reserve = false;  ///< MAP_NORESERVE: no swap reserved (overcommit)
+  /// The object was opened read-only, though the descriptor could write (a VFIO device's): protect()
+  /// refuses write access to the shared mapping for good. Only with a protection without write.
+  bool read_only_object = false;
 };
 
 class Mapping {
@@ -148,7 +151,10 @@ class Mapping {
   /// mlock(2) / munlock(2). A failure explains RLIMIT_MEMLOCK and how to raise it.
   void lock();
   void unlock();
-  /// mprotect(2) of the whole mapping.
+  /// mprotect(2) of the whole mapping. A shared mapping of an object opened read-only (its
+  /// descriptor was O_RDONLY when mapped, or MapFlags::read_only_object) or sealed against writes
+  /// (F_SEAL_WRITE, F_SEAL_FUTURE_WRITE) never becomes writable: asking is mapio::Error (EACCES)
+  /// saying which. A copy-on-write mapping may always become writable: its writes stay private.
   void protect(Protection protection);
   Protection protection() const noexcept { return protection_; }
   bool writable() const noexcept { return allows(protection_, Protection::write); }
@@ -215,6 +221,9 @@ class Mapping {
   Protection protection_ = Protection::none;
   Sharing sharing_ = Sharing::copy_on_write;
   std::string description_;
+  // Why a shared mapping may never become writable (bits of WriteBar in mapping.cpp), learnt when
+  // it was mapped: the kernel decides that at mmap time too.
+  unsigned char write_bar_ = 0;
 };
 
 }  // namespace mapio
