@@ -24,6 +24,7 @@
 #include "mapio/core/file.hpp"
 #include "mapio/core/page.hpp"
 #include "mapio/core/shared_memory.hpp"
+#include "read_only_support.hpp"
 #include "test_support.hpp"
 
 namespace mapio {
@@ -31,82 +32,11 @@ namespace {
 
 using test::as_text;
 using test::error_of;
-
-/// The access mode /proc/self/fdinfo/N shows for descriptor `fd` (O_RDONLY, O_WRONLY or O_RDWR), or
-/// -1 when the file has no flags line. The kernel's own word, not fcntl's.
-int fdinfo_access(int fd) {
-  std::ifstream info(fmt::format("/proc/self/fdinfo/{}", fd));
-  for (std::string line; std::getline(info, line);) {
-    if (line.starts_with("flags:")) return static_cast<int>(std::stoul(line.substr(6), nullptr, 8)) & O_ACCMODE;
-  }
-  return -1;
-}
-
-/// Collects what went wrong in a forked child, one line per failed expectation.
-struct Findings {
-  std::string text;
-  void expect(bool ok, const std::string& what) {
-    if (!ok) text += what + "\n";
-  }
-  /// `call` must throw mapio::Error with `errno_value` and `words` in its message.
-  void refused(const char* name, const std::function<void()>& call, int errno_value, const std::string& words) {
-    try {
-      call();
-      text += fmt::format("{}: succeeded\n", name);
-    } catch (const Error& e) {
-      const std::string what = e.what();
-      expect(e.errno_value() == errno_value, fmt::format("{}: errno {} ({})", name, e.errno_value(), what));
-      expect(what.find(words) != std::string::npos, fmt::format("{}: no '{}' in: {}", name, words, what));
-    } catch (const std::exception& e) {
-      text += fmt::format("{}: threw {}\n", name, e.what());
-    }
-  }
-};
-
-/// Runs `body(findings)` in a forked child and returns what it found ("" when all held), or a line
-/// saying how the child died.
-std::string in_reader(const std::function<void(Findings&)>& body) {
-  int pipe_fds[2];
-  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
-  const pid_t child = ::fork();
-  if (child < 0) throw std::runtime_error("fork failed");
-  if (child == 0) {
-    ::close(pipe_fds[0]);
-    Findings findings;
-    try {
-      body(findings);
-    } catch (const std::exception& e) {
-      findings.text += std::string("unexpected exception: ") + e.what() + "\n";
-    }
-    const auto& t = findings.text;
-    const bool sent = t.empty() || ::write(pipe_fds[1], t.data(), t.size()) == static_cast<ssize_t>(t.size());
-    ::_exit(sent ? 0 : 4);
-  }
-  ::close(pipe_fds[1]);
-  std::string message;
-  char buffer[1024];
-  ssize_t n;
-  while ((n = ::read(pipe_fds[0], buffer, sizeof buffer)) > 0) message.append(buffer, static_cast<std::size_t>(n));
-  ::close(pipe_fds[0]);
-  int status = 0;
-  ::waitpid(child, &status, 0);
-  if (WIFSIGNALED(status)) message += fmt::format("the reader died of signal {}\n", WTERMSIG(status));
-  if (WIFEXITED(status) && WEXITSTATUS(status) != 0) message += fmt::format("the reader exited {}\n", WEXITSTATUS(status));
-  return message;
-}
-
-/// Whether a plain store to `address` kills a forked grandchild with SIGSEGV (or, under ASan, whose
-/// handler reports the fault and exits, with a failure).
-bool store_faults(const std::byte* address) {
-  const pid_t child = ::fork();
-  if (child == 0) {
-    *const_cast<volatile std::byte*>(address) = std::byte{'!'};
-    ::_exit(0);
-  }
-  int status = 0;
-  ::waitpid(child, &status, 0);
-  return test::KilledBy{SIGSEGV}(status);
-}
+using test::fdinfo_access;
+using test::Findings;
+using test::in_reader;
+using test::kernel_may_write;
+using test::store_faults;
 
 /// Every mutating call a read-only holder could try through a shared memory object, each refused.
 void try_to_change(Findings& f, SharedMemory& reader, std::size_t size) {
@@ -159,6 +89,7 @@ TEST(ReadOnlySharedMemory, AReaderGivenAWritableMemfdCannotChangeIt) {
     f.refused("protect(write)", [&] { reader.protect(Protection::write); }, EACCES, "opened read-only");
     f.refused("writable_bytes()", [&] { reader.writable_bytes(); }, EACCES, "read-only");
     f.expect(store_faults(reader.data()), "a plain store through the read-only mapping did not fault");
+    f.expect(!kernel_may_write(reader.data()), "the kernel would let the reader's mapping become writable (mw)");
     // Read access may still change: what does not write is allowed.
     reader.protect(Protection::none);
     reader.protect(Protection::read);
@@ -267,6 +198,7 @@ TEST(ReadOnlyFile, AReaderByPathOrByAWritableDescriptorCannotChangeTheFile) {
     f.refused("protect(read_write) by descriptor", [&] { by_descriptor.protect(Protection::read_write); }, EACCES,
               "opened read-only");
     f.expect(store_faults(by_descriptor.data()), "a plain store through the read-only mapping did not fault");
+    f.expect(!kernel_may_write(by_descriptor.data()), "the kernel would let the reader's mapping become writable (mw)");
     f.expect(as_text(by_descriptor.bytes()) == pattern, "the reader does not see the writer's bytes");
   });
   EXPECT_EQ(found, "");
