@@ -15,6 +15,11 @@
 //
 // An empty Mapping (size 0, data() == nullptr) is valid: mapping an empty file or an empty range
 // gives one, and every operation on it is a no-op.
+//
+// A shared mapping of an object opened read-only stays read-only: writable_bytes() and
+// populate(write) are EACCES, and so is protect() to anything writable. What changes no bytes is
+// allowed on it: flush() (nothing is dirty, so msync writes nothing), advise() (dont_need drops only
+// this process's pages; the object keeps its bytes), lock(), residency(), read_safely().
 #pragma once
 
 #include <cstddef>
