@@ -87,6 +87,8 @@ inline std::string in_reader(const std::function<void(Findings&)>& body) {
 inline bool store_faults(const std::byte* address) {
   const pid_t child = ::fork();
   if (child == 0) {
+    // The fault is expected: under ASan its report would only be noise on the test's output.
+    if (const int null = ::open("/dev/null", O_WRONLY | O_CLOEXEC); null >= 0) ::dup2(null, STDERR_FILENO);
     *const_cast<volatile std::byte*>(address) = std::byte{'!'};
     ::_exit(0);
   }
