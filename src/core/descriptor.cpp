@@ -34,6 +34,34 @@ FileDescriptor FileDescriptor::duplicate(int fd, std::string description) {
   return FileDescriptor(copy, std::move(description));
 }
 
+FileDescriptor FileDescriptor::duplicate_read_only(int fd, std::string description) {
+  if (description.empty()) description = fmt::format("fd {}", fd);
+  const int flags = ::fcntl(fd, F_GETFL);
+  if (flags < 0) throw_errno("fcntl(F_GETFL)", description);
+  if ((flags & O_ACCMODE) == O_RDONLY) return duplicate(fd, std::move(description));
+  if ((flags & O_ACCMODE) == O_WRONLY) {
+    // Reopening for reading would grant an access the descriptor never had.
+    throw Error("reopen read-only", description, EACCES, "the descriptor was opened write-only (O_WRONLY)");
+  }
+  // A duplicate shares the open file description, write access included. The magic link opens the
+  // same object anew (even one that is unlinked, like a memfd), with only the access asked for.
+  // O_NONBLOCK so that a FIFO given by mistake cannot block the open; it is cleared again below.
+  const std::string link = fmt::format("/proc/self/fd/{}", fd);
+  FileDescriptor reopened;
+  try {
+    reopened = open(link, O_RDONLY | O_NONBLOCK);
+  } catch (const Error& e) {
+    throw Error("reopen read-only", description, e.errno_value(),
+                fmt::format("the descriptor has write access, which a read-only holder must not keep, and "
+                            "reopening it read-only through {} failed{}; pass a descriptor opened O_RDONLY",
+                            link,
+                            e.errno_value() == ENXIO ? " (a socket or an anonymous inode cannot be reopened)" : ""));
+  }
+  if (const int now = ::fcntl(reopened.get(), F_GETFL); now >= 0) ::fcntl(reopened.get(), F_SETFL, now & ~O_NONBLOCK);
+  reopened.description_ = std::move(description);
+  return reopened;
+}
+
 std::string FileDescriptor::read_all() const {
   std::string text;
   char buffer[16384];

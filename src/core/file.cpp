@@ -100,6 +100,14 @@ MappedFile MappedFile::open(int fd, const FileOptions& options, std::string desc
   if (mode == O_WRONLY) {
     throw Error("map", file.description(), EACCES, "a mapping needs a readable descriptor (not O_WRONLY)");
   }
+  // Read-only and copy-on-write holders keep no write access to the file: a duplicate of an O_RDWR
+  // descriptor would let descriptor() write and a shared mapping be made writable. What cannot be
+  // mapped at all (a socket, a pipe) is left to map_open_file, which says why.
+  struct stat st {};
+  if (options.access() != Access::read_write && mode == O_RDWR && ::fstat(file.get(), &st) == 0 &&
+      (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode))) {
+    file = FileDescriptor::duplicate_read_only(file.get(), file.description());
+  }
   return map_open_file(std::move(file), options);
 }
 
@@ -201,7 +209,11 @@ std::uint64_t MappedFile::file_size() const {
 
 void MappedFile::resize(std::uint64_t new_file_size) {
   if (access_ != Access::read_write) {
-    throw Error("resize", description(), EACCES, "only a read-write (shared) file mapping can resize its file");
+    throw Error("resize", description(), EACCES,
+                access_ == Access::read_only
+                    ? "the file was opened read-only; only a read-write (shared) file mapping can resize its file"
+                    : "the file was opened read-only for a copy-on-write mapping; only a read-write (shared) file "
+                      "mapping can resize its file");
   }
   if (new_file_size < offset()) {
     throw Error("resize", fmt::format("{} [size {}]", description(), new_file_size), EINVAL,

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <stdexcept>
 #include <string_view>
 
 #include <fmt/format.h>
@@ -74,6 +75,51 @@ std::string memlock_explanation(std::size_t wanted) {
       wanted, current);
 }
 
+// Why a shared mapping can never be made writable (Mapping::write_bar_).
+enum WriteBar : unsigned char {
+  opened_read_only = 1,  // the descriptor was O_RDONLY (or MapFlags::read_only_object)
+  sealed = 2,            // a memfd sealed with F_SEAL_WRITE or F_SEAL_FUTURE_WRITE
+};
+
+// The write seals on the object behind `fd`, named; empty when it has none (or takes no seals).
+std::string write_seals(int fd) {
+  const int seals = ::fcntl(fd, F_GET_SEALS);
+  if (seals < 0) return {};
+  if ((seals & F_SEAL_WRITE) && (seals & F_SEAL_FUTURE_WRITE)) return "F_SEAL_WRITE and F_SEAL_FUTURE_WRITE";
+  if (seals & F_SEAL_WRITE) return "F_SEAL_WRITE";
+  if (seals & F_SEAL_FUTURE_WRITE) return "F_SEAL_FUTURE_WRITE";
+  return {};
+}
+
+std::string write_bar_explanation(unsigned char bar) {
+  const char* seal_text = "sealed against writes (F_SEAL_WRITE or F_SEAL_FUTURE_WRITE)";
+  if ((bar & sealed) && (bar & opened_read_only)) {
+    return fmt::format("the object was opened read-only and is {}: its shared mapping cannot be made writable",
+                       seal_text);
+  }
+  if (bar & sealed) return fmt::format("the object is {}: its shared mapping cannot be made writable", seal_text);
+  return "the object was opened read-only: its shared mapping cannot be made writable";
+}
+
+// Why mmap(2) of `fd` refused `protection`, in words, when the reason is the descriptor's access
+// or the object's seals; empty otherwise.
+std::string explain_map_refusal(int err, int fd, Protection protection, Sharing sharing) {
+  if (fd < 0) return {};
+  const int flags = ::fcntl(fd, F_GETFL);
+  const int mode = flags < 0 ? -1 : flags & O_ACCMODE;
+  if (err == EACCES && mode == O_WRONLY) return "a mapping needs a readable descriptor (not O_WRONLY)";
+  if (!allows(protection, Protection::write) || sharing != Sharing::shared) return {};
+  if (err == EACCES && mode == O_RDONLY) {
+    return "the object was opened read-only: a writable shared mapping needs a descriptor opened O_RDWR";
+  }
+  if (err == EPERM) {
+    if (const std::string seals = write_seals(fd); !seals.empty()) {
+      return fmt::format("the object is sealed against writes ({}): map it read-only", seals);
+    }
+  }
+  return {};
+}
+
 }  // namespace
 
 Mapping& Mapping::operator=(Mapping&& other) noexcept {
@@ -93,6 +139,7 @@ void Mapping::take(Mapping& other) noexcept {
   protection_ = std::exchange(other.protection_, Protection::none);
   sharing_ = other.sharing_;
   description_ = std::move(other.description_);
+  write_bar_ = std::exchange(other.write_bar_, 0);
 }
 
 std::string Mapping::subject(std::size_t offset, std::size_t length) const {
@@ -101,6 +148,17 @@ std::string Mapping::subject(std::size_t offset, std::size_t length) const {
 
 Mapping Mapping::map_descriptor(int fd, std::uint64_t offset, std::size_t length, Protection protection,
                                 Sharing sharing, std::string description, MapFlags flags) {
+  if (flags.read_only_object && allows(protection, Protection::write)) {
+    throw std::invalid_argument("Mapping::map_descriptor: MapFlags::read_only_object with a writable protection");
+  }
+  // What the kernel decides at mmap time, kept for protect(): a shared mapping of a read-only
+  // descriptor or of a write-sealed memfd can never become writable.
+  unsigned char bar = 0;
+  if (sharing == Sharing::shared) {
+    const int access = ::fcntl(fd, F_GETFL);
+    if (flags.read_only_object || (access >= 0 && (access & O_ACCMODE) == O_RDONLY)) bar |= opened_read_only;
+    if (!write_seals(fd).empty()) bar |= sealed;
+  }
   const std::uint64_t page = page_size();
   const std::uint64_t start = align_down(offset, page);
   const std::size_t lead = static_cast<std::size_t>(offset - start);
@@ -111,6 +169,7 @@ Mapping Mapping::map_descriptor(int fd, std::uint64_t offset, std::size_t length
     empty.protection_ = protection;
     empty.sharing_ = sharing;
     empty.description_ = std::move(description);
+    empty.write_bar_ = bar;
     return empty;
   }
   if (length > std::numeric_limits<std::size_t>::max() - lead - page) {
@@ -123,10 +182,14 @@ Mapping Mapping::map_descriptor(int fd, std::uint64_t offset, std::size_t length
   if (flags.no_reserve) mmap_flags |= MAP_NORESERVE;
   void* base = ::mmap(nullptr, mapped_length, to_prot(protection), mmap_flags, fd, static_cast<off_t>(start));
   if (base == MAP_FAILED) {
-    throw_errno("map", fmt::format("{} [offset {}, length {}]", description, offset, length));
+    const int err = errno;
+    throw Error("map", fmt::format("{} [offset {}, length {}]", description, offset, length), err,
+                explain_map_refusal(err, fd, protection, sharing));
   }
-  return Mapping(static_cast<std::byte*>(base), mapped_length, lead, length, offset, protection, sharing,
-                 std::move(description));
+  Mapping mapping(static_cast<std::byte*>(base), mapped_length, lead, length, offset, protection, sharing,
+                  std::move(description));
+  mapping.write_bar_ = bar;
+  return mapping;
 }
 
 Mapping Mapping::anonymous(std::size_t length, Sharing sharing, Protection protection, MapFlags flags) {
@@ -320,10 +383,14 @@ void Mapping::unlock() const {
 }
 
 void Mapping::protect(Protection protection) {
+  if (write_bar_ != 0 && sharing_ == Sharing::shared && allows(protection, Protection::write)) {
+    throw Error("mprotect", subject(0, size_), EACCES, write_bar_explanation(write_bar_));
+  }
   if (base_ != nullptr && ::mprotect(base_, mapped_length_, to_prot(protection)) != 0) {
     int err = errno;
     std::string why = err == EACCES
-                          ? "the object was opened without the access asked for (e.g. write on a read-only file)"
+                          ? "the object was opened without the access asked for (e.g. write on a read-only file), "
+                            "or is sealed against writes"
                           : "";
     throw Error("mprotect", subject(0, size_), err, why);
   }
@@ -332,6 +399,10 @@ void Mapping::protect(Protection protection) {
 
 void Mapping::protect(Protection protection, std::size_t offset, std::size_t length) {
   check_range("mprotect", offset, length);
+  // The same bar as for the whole mapping: part of a read-only object is read-only too.
+  if (write_bar_ != 0 && sharing_ == Sharing::shared && allows(protection, Protection::write)) {
+    throw Error("mprotect", subject(offset, length), EACCES, write_bar_explanation(write_bar_));
+  }
   if (length == 0 || base_ == nullptr) return;
   std::byte* begin = base_ + align_down(static_cast<std::size_t>(data_ - base_) + offset, page_size());
   std::byte* end = data_ + offset + length;

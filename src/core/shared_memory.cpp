@@ -50,6 +50,34 @@ void set_size(const FileDescriptor& object, std::size_t size) {
   }
 }
 
+// What /proc/self/fd/N names the object behind `fd` ("/memfd:blob (deleted)", "/dev/shm/x"); empty
+// when it cannot be read.
+std::string link_target(int fd) {
+  char target[512];
+  const ssize_t n = ::readlink(fmt::format("/proc/self/fd/{}", fd).c_str(), target, sizeof target);
+  return n <= 0 ? std::string() : std::string(target, static_cast<std::size_t>(n));
+}
+
+bool is_memfd(int fd) { return link_target(fd).starts_with("/memfd:"); }
+
+// "fd 3 (memfd:blob)": a received descriptor named by its number and, when /proc says, its object.
+std::string describe_descriptor(int fd) {
+  std::string target = link_target(fd);
+  if (target.starts_with("/memfd:")) {
+    target = target.substr(1);
+    if (target.ends_with(" (deleted)")) target.resize(target.size() - 10);
+  }
+  return target.empty() ? fmt::format("fd {}", fd) : fmt::format("fd {} ({})", fd, target);
+}
+
+[[noreturn]] void throw_opened_read_only(const char* operation, const std::string& subject, Access access) {
+  throw Error(operation, subject, EACCES,
+              access == Access::read_only
+                  ? "the object was opened read-only; only a read-write holder may change it"
+                  : "the object was opened read-only for a copy-on-write mapping; only a read-write holder may "
+                    "change it");
+}
+
 std::size_t object_size(const FileDescriptor& object) {
   struct stat st {};
   if (::fstat(object.get(), &st) != 0) throw_errno("stat", object.description());
@@ -65,7 +93,7 @@ SharedMemory SharedMemory::map_object(FileDescriptor object, Access access) {
                                          access == Access::read_only ? Protection::read : Protection::read_write,
                                          access == Access::copy_on_write ? Sharing::copy_on_write : Sharing::shared,
                                          std::move(name));
-  return SharedMemory(std::move(mapping), std::move(object));
+  return SharedMemory(std::move(mapping), std::move(object), access);
 }
 
 SharedMemory SharedMemory::create_memfd(const std::string& name, std::size_t size) {
@@ -104,8 +132,12 @@ SharedMemory SharedMemory::open(const std::string& name, Access access) {
 }
 
 SharedMemory SharedMemory::from_descriptor(int fd, Access access, std::string description) {
-  if (description.empty()) description = fmt::format("fd {}", fd);
-  return map_object(FileDescriptor::duplicate(fd, std::move(description)), access);
+  if (description.empty()) description = describe_descriptor(fd);
+  // A read-only (or copy-on-write) holder keeps no write access: a duplicate of a writable
+  // descriptor would let it resize, seal or pwrite the object, and make its mapping writable.
+  return map_object(access == Access::read_write ? FileDescriptor::duplicate(fd, std::move(description))
+                                                 : FileDescriptor::duplicate_read_only(fd, std::move(description)),
+                    access);
 }
 
 void SharedMemory::check_name(const std::string& name) { check_shm_name(name, "check shared memory name"); }
@@ -116,11 +148,19 @@ void SharedMemory::unlink(const std::string& name) {
 }
 
 void SharedMemory::seal(Seal seals) {
+  if (access_ != Access::read_write) throw_opened_read_only("fcntl(F_ADD_SEALS)", object_.description(), access_);
   if (::fcntl(object_.get(), F_ADD_SEALS, static_cast<int>(to_fcntl_seals(seals))) != 0) {
     int err = errno;
     std::string why;
+    const bool memfd = is_memfd(object_.get());
     if (err == EINVAL) why = "only a memfd created with sealing allowed can be sealed";
-    if (err == EPERM) why = "the object is sealed with F_SEAL_SEAL: no more seals";
+    // The kernel creates every tmpfs file but a sealable memfd with F_SEAL_SEAL already set, so a
+    // POSIX object (shm_open) answers as if someone had sealed it.
+    if (err == EPERM) {
+      why = memfd ? "the memfd is sealed with F_SEAL_SEAL (or was created without MFD_ALLOW_SEALING): no more seals"
+                  : "only a memfd takes seals (create_memfd); a POSIX shared memory object (shm_open) cannot be "
+                    "sealed";
+    }
     if (err == EBUSY) why = "F_SEAL_WRITE needs every writable shared mapping gone; unmap them or use future_write";
     throw Error("fcntl(F_ADD_SEALS)", object_.description(), err, why);
   }
@@ -180,6 +220,9 @@ void SharedMemory::freeze() {
 }
 
 void SharedMemory::resize(std::size_t new_size) {
+  if (access_ != Access::read_write) {
+    throw_opened_read_only("resize", fmt::format("{} [size {}]", object_.description(), new_size), access_);
+  }
   // Size first: if the object refuses (a seal), nothing has changed. In between, the mapping may
   // extend past the end for a moment; nothing reads it inside resize().
   set_size(object_, new_size);

@@ -122,7 +122,7 @@ std::string describe_bar(const Bar& bar) {
 // ---- ConfigSpace ----------------------------------------------------------------------------
 
 ConfigSpace ConfigSpace::open(const std::filesystem::path& config_file, bool writable) {
-  return ConfigSpace(FileDescriptor::open(config_file, writable ? O_RDWR : O_RDONLY), config_file);
+  return ConfigSpace(FileDescriptor::open(config_file, writable ? O_RDWR : O_RDONLY), config_file, writable);
 }
 
 std::size_t ConfigSpace::read_bytes(std::size_t offset, std::span<std::byte> out) const {
@@ -149,6 +149,10 @@ void ConfigSpace::read_exact(std::size_t offset, std::span<std::byte> out) const
 }
 
 void ConfigSpace::write_bytes(std::size_t offset, std::span<const std::byte> in) {
+  if (!writable_) {
+    throw Error("write config", fmt::format("{} [offset {}]", path_.string(), hex(offset)), EACCES,
+                "the configuration space was opened read-only; open it writable (config(true)) to change it");
+  }
   const auto put = sys::pwrite_exact(fd_.get(), in, offset);
   if (put.done == in.size()) return;
   std::string subject = fmt::format("{} [offset {}]", path_.string(), hex(offset + put.done));

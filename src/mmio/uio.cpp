@@ -99,6 +99,13 @@ Mapping UioDevice::map(unsigned index, Protection protection) const {
   }
   // The kernel picks the map from the page offset of the mmap call: map N lives at N pages.
   std::uint64_t offset = std::uint64_t{index} * page_size() + it->offset;
+  if (!allows(protection, Protection::write)) {
+    // The device stays open read-write (interrupts are enabled by writing to it); a read-only map is
+    // made through a read-only descriptor of its own, so the kernel too refuses to make it writable.
+    auto reader = FileDescriptor::duplicate_read_only(fd_.get(), fd_.description());
+    return Mapping::map_descriptor(reader.get(), offset, static_cast<std::size_t>(it->size), protection,
+                                   Sharing::shared, fd_.description());
+  }
   return Mapping::map_descriptor(fd_.get(), offset, static_cast<std::size_t>(it->size), protection, Sharing::shared,
                                  fd_.description());
 }

@@ -265,8 +265,12 @@ Mapping VfioDevice::map_region(unsigned index, std::uint64_t offset, std::size_t
     throw Error("map", fmt::format("{} [offset {}, length {}]", subject, hex(offset), size), EINVAL,
                 fmt::format("outside the mmap-able areas of the region (sparse mmap): {}", areas));
   }
+  // The device descriptor is read-write and cannot be reopened (an anonymous inode): a read-only
+  // map is marked so, and protect() refuses to make it writable.
+  MapFlags flags;
+  flags.read_only_object = !allows(protection, Protection::write);
   return Mapping::map_descriptor(device_.get(), r.offset + offset, static_cast<std::size_t>(size), protection,
-                                 Sharing::shared, subject);
+                                 Sharing::shared, subject, flags);
 }
 
 void VfioDevice::region_io(bool write, unsigned index, std::size_t offset, void* data, std::size_t size) const {

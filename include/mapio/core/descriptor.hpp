@@ -31,6 +31,15 @@ class FileDescriptor {
   static FileDescriptor open(const std::filesystem::path& path, int flags, unsigned mode = 0644);
   /// A close-on-exec duplicate of a descriptor the caller keeps owning (fcntl F_DUPFD_CLOEXEC).
   static FileDescriptor duplicate(int fd, std::string description);
+  /// A close-on-exec, read-only (O_RDONLY) descriptor for the object behind `fd`, for a holder that
+  /// asked for read-only access: a duplicate when `fd` is read-only already, else a fresh open of
+  /// /proc/self/fd/N, since a duplicate would share `fd`'s write access. Throws mapio::Error
+  /// (EACCES from a descriptor opened O_WRONLY, or the reopen's errno: ENXIO for a socket or an
+  /// anonymous inode, ENOENT without /proc) with a sentence saying why.
+  ///
+  ///     auto reader = mapio::FileDescriptor::duplicate_read_only(memfd, "memfd:blob");
+  ///     ::pwrite(reader.get(), "x", 1, 0);                    // -1, EBADF: no write access
+  static FileDescriptor duplicate_read_only(int fd, std::string description);
 
   int get() const noexcept { return fd_; }
   bool valid() const noexcept { return fd_ >= 0; }

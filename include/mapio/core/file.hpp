@@ -83,7 +83,9 @@ class MappedFile : public Mapping {
   /// Opens `path` and maps it as `options` say.
   static MappedFile open(const std::filesystem::path& path, const FileOptions& options = {});
   /// Maps an open descriptor the caller keeps owning (mapio keeps its own duplicate, so the
-  /// caller may close theirs). `description` names it in errors; default "fd N".
+  /// caller may close theirs). `description` names it in errors; default "fd N". For read-only and
+  /// copy-on-write access mapio keeps a read-only descriptor even when `fd` can write (reopened
+  /// through /proc/self/fd/N; mapio::Error when that is impossible).
   static MappedFile open(int fd, const FileOptions& options = {}, std::string description = {});
   /// Creates `path` with `size` bytes of zeros and maps it read-write. Destructive: an existing
   /// file at `path` is truncated, its contents lost (O_TRUNC). To keep an existing file use
@@ -102,7 +104,8 @@ class MappedFile : public Mapping {
   static MappedFile open_or_create(const std::filesystem::path& path, std::uint64_t size, unsigned mode = 0644);
 
   /// Sets the file's size to `new_file_size` and remaps so the mapping again reaches the end of the
-  /// file; contents up to the smaller size are kept. Read-write mappings only. data() may move:
+  /// file; contents up to the smaller size are kept. Read-write mappings only: a file opened
+  /// read-only (or copy-on-write) is refused with mapio::Error (EACCES). data() may move:
   /// take spans afresh after a resize. ftruncate runs first, so a refused size change (ENOSPC, a
   /// seal, a lease) leaves file and mapping as they were.
   void resize(std::uint64_t new_file_size);
@@ -140,6 +143,8 @@ class MappedFile : public Mapping {
   /// The file's current size (fstat), which another process may have changed.
   std::uint64_t file_size() const;
   Access access() const noexcept { return access_; }
+  /// The descriptor mapio keeps: O_RDONLY unless the access is read_write, so that nothing done
+  /// through it by a read-only holder changes the file.
   int descriptor() const noexcept { return file_.get(); }
 
  private:

@@ -15,6 +15,11 @@
 //
 // An empty Mapping (size 0, data() == nullptr) is valid: mapping an empty file or an empty range
 // gives one, and every operation on it is a no-op.
+//
+// A shared mapping of an object opened read-only stays read-only: writable_bytes() and
+// populate(write) are EACCES, and so is protect() to anything writable. What changes no bytes is
+// allowed on it: flush() (nothing is dirty, so msync writes nothing), advise() (dont_need drops only
+// this process's pages; the object keeps its bytes), lock(), residency(), read_safely().
 #pragma once
 
 #include <cstddef>
@@ -69,6 +74,9 @@ enum class PopulateFor { read, write };
 struct MapFlags {
   bool populate = false;  ///< MAP_POPULATE: fault everything in before returning
   bool no_reserve = false;  ///< MAP_NORESERVE: no swap reserved (overcommit)
+  /// The object was opened read-only, though the descriptor could write (a VFIO device's): protect()
+  /// refuses write access to the shared mapping for good. Only with a protection without write.
+  bool read_only_object = false;
 };
 
 class Mapping {
@@ -167,7 +175,10 @@ class Mapping {
   /// mlock(2) / munlock(2). A failure explains RLIMIT_MEMLOCK and how to raise it.
   void lock() const;
   void unlock() const;
-  /// mprotect(2) of the whole mapping.
+  /// mprotect(2) of the whole mapping. A shared mapping of an object opened read-only (its
+  /// descriptor was O_RDONLY when mapped, or MapFlags::read_only_object) or sealed against writes
+  /// (F_SEAL_WRITE, F_SEAL_FUTURE_WRITE) never becomes writable: asking is mapio::Error (EACCES)
+  /// saying which. A copy-on-write mapping may always become writable: its writes stay private.
   void protect(Protection protection);
   /// mprotect(2) of the pages that hold [offset, offset + length) only, for types that fence parts
   /// of one mapping (GuardedBuffer's guard pages); protection() goes on describing the mapping.
@@ -238,6 +249,9 @@ class Mapping {
   Protection protection_ = Protection::none;
   Sharing sharing_ = Sharing::copy_on_write;
   std::string description_;
+  // Why a shared mapping may never become writable (bits of WriteBar in mapping.cpp), learnt when
+  // it was mapped: the kernel decides that at mmap time too.
+  unsigned char write_bar_ = 0;
 };
 
 }  // namespace mapio

@@ -63,7 +63,12 @@ class SharedMemory : public Mapping {
   /// shm_open(3) of an existing object; its size comes from fstat.
   static SharedMemory open(const std::string& name, Access access = Access::read_write);
   /// Maps a shared memory descriptor received from elsewhere (e.g. a memfd over a UNIX socket);
-  /// mapio keeps its own duplicate.
+  /// mapio keeps its own duplicate. With read-only (or copy-on-write) access that duplicate is
+  /// read-only even when `fd` can write (reopened through /proc/self/fd/N; mapio::Error when that
+  /// is impossible). `description` names it in errors; default "fd N (memfd:NAME)".
+  ///
+  ///     auto view = mapio::SharedMemory::from_descriptor(received, mapio::Access::read_only);
+  ///     view.resize(0);                                   // mapio::Error (EACCES): opened read-only
   static SharedMemory from_descriptor(int fd, Access access = Access::read_write, std::string description = {});
   /// shm_unlink(3). Mappings stay valid until unmapped.
   static void unlink(const std::string& name);
@@ -72,11 +77,13 @@ class SharedMemory : public Mapping {
   /// name it was given before it does anything else.
   static void check_name(const std::string& name);
 
-  /// Adds seals (F_ADD_SEALS); EPERM when the object was not created sealable or is sealed against it.
+  /// Adds seals (F_ADD_SEALS); EPERM when the object is not a sealable memfd (a POSIX object) or is
+  /// sealed against it; EACCES when this holder opened it read-only (a seal restricts the writers).
   void seal(Seal seals);
   /// The seals in force (F_GET_SEALS).
   Seal seals() const;
-  /// ftruncate + mremap, like MappedFile::resize. Refused (EPERM) by shrink/grow seals.
+  /// ftruncate + mremap, like MappedFile::resize. Refused (EPERM) by shrink/grow seals, and by
+  /// mapio (EACCES) when this holder opened the object read-only or copy-on-write.
   void resize(std::size_t new_size);
   /// Makes a memfd's contents final in one call: seals it against writes and size changes
   /// (F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW), and maps it again read-only, through a read-only
@@ -92,13 +99,18 @@ class SharedMemory : public Mapping {
   ///     send_descriptor(socket, table.descriptor());       // a read-only descriptor of sealed bytes
   void freeze();
 
+  /// The descriptor mapio keeps: O_RDONLY unless the access is read_write, so that a read-only
+  /// holder can neither write nor resize the object through it.
   int descriptor() const noexcept { return object_.get(); }
+  Access access() const noexcept { return access_; }
 
  private:
-  SharedMemory(Mapping mapping, FileDescriptor object) : Mapping(std::move(mapping)), object_(std::move(object)) {}
+  SharedMemory(Mapping mapping, FileDescriptor object, Access access)
+      : Mapping(std::move(mapping)), object_(std::move(object)), access_(access) {}
   static SharedMemory map_object(FileDescriptor object, Access access);
 
   FileDescriptor object_;
+  Access access_ = Access::read_write;
 };
 
 /// A process that has a shared memory object open: `pid`'s descriptor `fd`.

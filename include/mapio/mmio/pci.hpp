@@ -100,6 +100,8 @@ std::string describe_bar(const Bar& bar);
 ///     config.write<std::uint16_t>(0x04, command | 0x4);    // bus master on
 class ConfigSpace {
  public:
+  /// Opens `config_file` O_RDONLY, or O_RDWR when `writable`. Writes to one opened read-only are
+  /// refused by mapio (EACCES) before any reach the file.
   static ConfigSpace open(const std::filesystem::path& config_file, bool writable = false);
 
   /// Reads up to out.size() bytes from `offset`; returns how many the kernel gave (may be short).
@@ -124,11 +126,13 @@ class ConfigSpace {
   const std::filesystem::path& path() const noexcept { return path_; }
 
  private:
-  ConfigSpace(FileDescriptor fd, std::filesystem::path path) : fd_(std::move(fd)), path_(std::move(path)) {}
+  ConfigSpace(FileDescriptor fd, std::filesystem::path path, bool writable)
+      : fd_(std::move(fd)), path_(std::move(path)), writable_(writable) {}
   void read_exact(std::size_t offset, std::span<std::byte> out) const;
 
   FileDescriptor fd_;
   std::filesystem::path path_;
+  bool writable_ = false;
 };
 
 /// Command register (offset 0x04) bits that user-space drivers touch.
@@ -170,6 +174,8 @@ struct PciDevice {
   /// BAR `index` (0..5); throws mapio::Error (EINVAL) for a bad index, (ENODEV) for an absent BAR.
   const Bar& bar(unsigned index) const;
   /// Maps the whole BAR through sysfs `resource<index>` (MAP_SHARED). I/O BARs: mapio::Error (EINVAL).
+  /// A protection without write opens the file O_RDONLY, and the mapping can never be made
+  /// writable (protect() is EACCES).
   MappedBar map_bar(unsigned index, BarMapOptions options = {}) const;
   /// Opens `config` (read-only unless `writable`).
   ConfigSpace config(bool writable = false) const;

@@ -2,7 +2,9 @@
 //
 // Maps any physical address and length: the page alignment mmap(2) needs happens inside, and the
 // Mapping hands back exactly the bytes asked for. /dev/mem is opened with O_SYNC, which makes the
-// kernel map device memory uncached, and read-only unless the window is writable.
+// kernel map device memory uncached, and read-only unless the window is writable. A read-only
+// window keeps no descriptor and can never be made writable: mapping().protect(read_write) is
+// mapio::Error (EACCES), as the kernel would refuse it too.
 //
 //     auto window = mapio::mmio::PhysicalWindow::map(0xfea00000, 0x100);             // read-only
 //     mapio::mmio::VolatileBus bus(window.mapping());

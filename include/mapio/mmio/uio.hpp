@@ -69,7 +69,9 @@ class UioDevice {
 
   const UioDeviceInfo& info() const noexcept { return info_; }
   /// Maps map `index` whole (mmap of /dev/uioN at index × page size, MAP_SHARED); the returned
-  /// bytes start at the device's first byte (the map's `offset` inside the page is applied).
+  /// bytes start at the device's first byte (the map's `offset` inside the page is applied). A
+  /// protection without write maps through a read-only descriptor of its own (/proc/self/fd/N), so
+  /// the map can never be made writable (protect() is EACCES).
   Mapping map(unsigned index, Protection protection = Protection::read_write) const;
   /// Blocks until the next interrupt; returns the interrupt count the kernel reports.
   std::uint32_t wait() const;

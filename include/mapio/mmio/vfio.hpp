@@ -141,7 +141,8 @@ class VfioDevice {
   VfioRegion region(unsigned index) const;
   /// Maps [offset, offset + length) of a region (default the whole region), MAP_SHARED. The range
   /// must lie inside one mmap-able area (sparse-mmap capability); otherwise mapio::Error (EINVAL)
-  /// naming the areas that can be mapped.
+  /// naming the areas that can be mapped. A protection without write gives a map that can never be
+  /// made writable (protect() is EACCES), though the device descriptor itself stays read-write.
   Mapping map_region(unsigned index, std::uint64_t offset = 0, std::size_t length = Mapping::whole,
                      Protection protection = Protection::read_write) const;
 

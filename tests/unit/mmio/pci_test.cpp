@@ -19,6 +19,7 @@
 
 #include "mapio/core/error.hpp"
 #include "mapio/mmio/bus.hpp"
+#include "read_only_support.hpp"
 #include "test_support.hpp"
 
 namespace {
@@ -340,6 +341,32 @@ TEST(PciDevice, MapsABarThroughItsResourceFileShared) {
   EXPECT_EQ(peek32(file, 0x40000), 0xcafef00du) << "MAP_SHARED: the write reaches the resource file";
 }
 
+// Two processes: the writer maps the BAR read-write; a reader maps it read-only and tries to make
+// it writable, to write through a bus and with a plain store. The BAR's bytes stay as they were.
+TEST(PciDevice, AReadOnlyBarCannotBeMadeWritable) {
+  TreeCopy copy;
+  auto file = copy.resource("0000:00:04.0", "resource0", 1 << 20);
+  poke32(file, 0, 0x010000ed);
+  auto edu = PciBus(copy.root).device(PciAddress::parse("00:04.0"));
+  auto writer = edu.map_bar(0);
+  const std::string found = mapio::test::in_reader([&](mapio::test::Findings& f) {
+    mapio::mmio::BarMapOptions options;
+    options.protection = mapio::Protection::read;
+    auto bar = edu.map_bar(0, options);
+    f.refused("protect(read_write)", [&] { bar.mapping.protect(mapio::Protection::read_write); }, EACCES,
+              "opened read-only");
+    mapio::mmio::VolatileBus bus(bar.mapping);
+    f.expect(bus.read<std::uint32_t>(0) == 0x010000edu, "the read-only BAR reads wrong");
+    f.refused("write32", [&] { bus.write<std::uint32_t>(4, 0xdeadbeef); }, EACCES, "read-only");
+    f.expect(!mapio::test::kernel_may_write(bar.mapping.data()), "the kernel would let the BAR become writable");
+    f.expect(mapio::test::store_faults(bar.mapping.data() + 4), "a plain store through the BAR did not fault");
+  });
+  EXPECT_EQ(found, "");
+  EXPECT_EQ(writer.mapping.object<std::uint32_t>(4), 0u) << "the reader wrote to the BAR";
+  EXPECT_EQ(peek32(file, 4), 0u) << "the reader wrote to the resource file";
+  EXPECT_EQ(peek32(file, 0), 0x010000edu);
+}
+
 TEST(PciDevice, WriteCombiningUsesWcFileOrSaysWhyNot) {
   TreeCopy copy;
   copy.resource("0000:00:04.0", "resource0", 1 << 20);
@@ -424,9 +451,14 @@ TEST(ConfigSpace, NonAdminReaderGetsTheKernelsFirst64BytesAndTheReason) {
 
 TEST(ConfigSpace, ReadOnlyConfigRefusesWrites) {
   TreeCopy copy;
+  const auto file = copy.device("0000:00:04.0") / "config";
+  const std::string before = mapio::test::read_with_read(file);
   auto config = PciBus(copy.root).device(PciAddress::parse("00:04.0")).config();
-  auto e = error_of([&] { config.write<std::uint16_t>(0x04, 0); });
-  EXPECT_EQ(e.errno_value(), EBADF);
+  auto e = error_of([&] { config.write<std::uint16_t>(0x04, 0x0407); });
+  EXPECT_EQ(e.errno_value(), EACCES);
+  EXPECT_NE(std::string(e.what()).find("opened read-only"), std::string::npos) << e.what();
+  EXPECT_EQ(e.operation(), "write config");
+  EXPECT_TRUE(mapio::test::read_with_read(file) == before) << "a read-only config space was written";
 }
 
 // ---- the verbs ---------------------------------------------------------------------------------

@@ -17,6 +17,8 @@
 #include <gtest/gtest.h>
 
 #include "mapio/core/error.hpp"
+#include "mapio/mmio/volatile_bus.hpp"
+#include "read_only_support.hpp"
 #include "test_support.hpp"
 
 namespace {
@@ -165,6 +167,29 @@ TEST(PhysicalWindow, AWritableWindowWritesThrough) {
     std::memcpy(window.mapping().writable_data(), "mmio", 4);
   }
   EXPECT_EQ(mapio::test::read_with_read(device).substr(4100, 4), "mmio");
+}
+
+// Two processes: the writer keeps a writable window on the memory; a reader maps a read-only one
+// and tries to make it writable, to write through a bus and with a plain store. Nothing reaches the
+// memory, and mapio itself says why.
+TEST(PhysicalWindow, AReadOnlyWindowCannotBeMadeWritable) {
+  mapio::test::ScratchDir dir;
+  const std::string memory = mapio::test::patterned(2 * 4096);
+  const auto device = dir.write("mem", memory);
+  auto writer = PhysicalWindow::map(0, memory.size(), PhysicalOptions().writable().device(device));
+  const std::string found = mapio::test::in_reader([&](mapio::test::Findings& f) {
+    auto window = PhysicalWindow::map(4096 - 8, 64, PhysicalOptions().device(device));
+    f.refused("protect(read_write)", [&] { window.mapping().protect(mapio::Protection::read_write); }, EACCES,
+              "opened read-only");
+    mapio::mmio::VolatileBus bus(window.mapping());
+    f.refused("write32", [&] { bus.write<std::uint32_t>(8, 0xdeadbeef); }, EACCES, "read-only");
+    f.expect(!mapio::test::kernel_may_write(window.mapping().data()), "the kernel would let the window become writable");
+    f.expect(mapio::test::store_faults(window.mapping().data()), "a plain store through the window did not fault");
+    f.expect(mapio::test::as_text(window.mapping().bytes()) == memory.substr(4096 - 8, 64), "the window reads wrong");
+  });
+  EXPECT_EQ(found, "");
+  EXPECT_TRUE(mapio::test::as_text(writer.mapping().bytes()) == memory) << "the reader changed the memory";
+  EXPECT_TRUE(mapio::test::read_with_read(device) == memory) << "the reader changed the device file";
 }
 
 TEST(PhysicalWindow, RefusesEmptyAndWrappingRanges) {

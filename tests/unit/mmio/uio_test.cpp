@@ -18,6 +18,7 @@
 
 #include "mapio/core/error.hpp"
 #include "mapio/core/page.hpp"
+#include "read_only_support.hpp"
 #include "test_support.hpp"
 
 namespace {
@@ -126,6 +127,35 @@ TEST(UioDevice, MapNLivesAtNPagesAndHonoursTheInPageOffset) {
   EXPECT_EQ(static_cast<char>(fifo.bytes()[0]), 'F');
   auto e = error_of([&] { uio.map(2); });
   EXPECT_EQ(e.errno_value(), ENODEV);
+}
+
+// Two processes: the writer maps map 0 read-write; a reader opens the device (read-write, as
+// interrupts need) and maps map 0 read-only: that map goes through a read-only descriptor, so
+// neither mapio nor the kernel lets it become writable, and the device keeps its bytes.
+TEST(UioDevice, AReadOnlyMapCannotBeMadeWritable) {
+  Scratch s;
+  const auto page = mapio::page_size();
+  const std::string contents = mapio::test::patterned(3 * page);
+  {
+    std::ofstream node(s.dev / "uio1", std::ios::binary);
+    node << contents;
+  }
+  auto writer = UioDevice::open(1, s.paths()).map(0);
+  const std::string found = mapio::test::in_reader([&](mapio::test::Findings& f) {
+    auto uio = UioDevice::open(1, s.paths());
+    const std::size_t descriptors = mapio::test::descriptor_count();
+    auto registers = uio.map(0, mapio::Protection::read);
+    f.expect(mapio::test::descriptor_count() == descriptors, "the read-only map left a descriptor open");
+    f.expect(mapio::test::fdinfo_access(uio.fd()) == O_RDWR, "the device itself is not read-write");
+    f.refused("protect(read_write)", [&] { registers.protect(mapio::Protection::read_write); }, EACCES,
+              "opened read-only");
+    f.expect(!mapio::test::kernel_may_write(registers.data()), "the kernel would let the map become writable");
+    f.expect(mapio::test::store_faults(registers.data()), "a plain store through the map did not fault");
+    f.expect(mapio::test::as_text(registers.bytes()) == contents.substr(0, registers.size()), "the map reads wrong");
+  });
+  EXPECT_EQ(found, "");
+  EXPECT_TRUE(mapio::test::as_text(writer.bytes()) == contents.substr(0, writer.size())) << "the reader wrote";
+  EXPECT_TRUE(mapio::test::read_with_read(s.dev / "uio1") == contents) << "the reader changed the device node";
 }
 
 TEST(UioDevice, WaitReturnsTheCountTheKernelReports) {

@@ -18,6 +18,7 @@
 #include "mapio/mmio/pci.hpp"
 #include "mapio/mmio/registers.hpp"
 #include "mapio/mmio/volatile_bus.hpp"
+#include "read_only_probe.hpp"
 
 namespace {
 
@@ -124,6 +125,19 @@ TEST(PciDevice, Bar0DrivesEduThroughTypedRegisters) {
     EXPECT_FALSE(edu::regs::Status::busy.get(status));
     EXPECT_EQ(map[edu::regs::factorial].read(), expected) << n << "!";
   }
+}
+
+TEST(PciDevice, AReadOnlyBarCannotBeMadeWritableByAnotherProcess) {
+  const auto device = edu_device();
+  auto writer = device.map_bar(0);
+  mapio::vmtest::expect_read_only_reader_changes_nothing(
+      writer.mapping,
+      [&] {
+        mapio::mmio::BarMapOptions options;
+        options.protection = mapio::Protection::read;
+        return std::move(device.map_bar(0, options).mapping);
+      },
+      mapio::vmtest::Enforcement::kernel_too);
 }
 
 TEST(PciDevice, Bar0BoundsAndUnimplementedOffsets) {

@@ -11,6 +11,7 @@
 #include "mapio/mmio/physical.hpp"
 #include "mapio/mmio/volatile_bus.hpp"
 #include "mapio/mmio/iomem.hpp"
+#include "read_only_probe.hpp"
 
 namespace {
 
@@ -38,6 +39,14 @@ TEST(PhysicalWindow, ReadOnlyWindowRefusesWritesAndOutOfRangeOffsets) {
   EXPECT_FALSE(bus.writable());
   expect_error(EACCES, [&] { bus.write<std::uint32_t>(0x04, 1); });
   expect_error(ERANGE, [&] { (void)bus.read<std::uint32_t>(0x100); });
+}
+
+TEST(PhysicalWindow, AReadOnlyWindowCannotBeMadeWritableByAnotherProcess) {
+  const auto edu = find_edu();
+  auto writer = PhysicalWindow::map(edu.bar0, 0x100, PhysicalOptions().writable());
+  mapio::vmtest::expect_read_only_reader_changes_nothing(
+      writer.mapping(), [&] { return std::move(PhysicalWindow::map(edu.bar0, 0x100).mapping()); },
+      mapio::vmtest::Enforcement::kernel_too);
 }
 
 TEST(PhysicalWindow, UnalignedWindowWritesTheRightRegister) {

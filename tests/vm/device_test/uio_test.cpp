@@ -16,6 +16,7 @@
 #include "mapio/mmio/pci.hpp"
 #include "mapio/mmio/uio.hpp"
 #include "mapio/mmio/volatile_bus.hpp"
+#include "read_only_probe.hpp"
 
 namespace {
 
@@ -83,6 +84,21 @@ TEST(Uio, MapZeroReachesTheRegisters) {
   EXPECT_EQ(map[edu::regs::identification].read(), mapio::vmtest::edu_identification);
   map[edu::regs::liveness].write(0x0badf00d);
   EXPECT_EQ(map[edu::regs::liveness].read(), ~0x0badf00du);
+}
+
+TEST(Uio, AReadOnlyMapCannotBeMadeWritableByAnotherProcess) {
+  const auto info = edu_uio();
+  ASSERT_TRUE(info);
+  auto writer_device = UioDevice::open(info->number);
+  auto writer = writer_device.map(0);
+  mapio::vmtest::expect_read_only_reader_changes_nothing(
+      writer,
+      [&] {
+        // The reader opens the device itself (read-write, as interrupts need) and maps read-only.
+        auto reader = UioDevice::open(info->number);
+        return reader.map(0, mapio::Protection::read);
+      },
+      mapio::vmtest::Enforcement::kernel_too);
 }
 
 TEST(Uio, RaisedInterruptIsWaitedForAcknowledgedAndReenabled) {

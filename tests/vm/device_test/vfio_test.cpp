@@ -19,6 +19,7 @@
 #include "mapio/mmio/vfio.hpp"
 #include "mapio/mmio/volatile_bus.hpp"
 #include "mapio/core/page.hpp"
+#include "read_only_probe.hpp"
 
 namespace {
 
@@ -75,6 +76,17 @@ TEST(Vfio, Bar0AndConfigReachTheDevice) {
   EXPECT_EQ(device.read_config<std::uint16_t>(0x02), 0x11e8);
   // A range outside the region's one mappable area is refused, naming what can be mapped.
   expect_error(EINVAL, [&] { (void)device.map_region(vfio_region::bar0, 0, 2 * mapio::vmtest::edu_bar_size); });
+}
+
+TEST(Vfio, AReadOnlyRegionMapCannotBeMadeWritableByAnotherProcess) {
+  // The group admits one user: the reader is a child that inherits the writer's device and maps
+  // BAR0 read-only through it. The device descriptor is read-write and cannot be reopened (an
+  // anonymous inode), so the refusal is mapio's alone.
+  auto device = open_edu();
+  auto writer = device.map_region(vfio_region::bar0);
+  mapio::vmtest::expect_read_only_reader_changes_nothing(
+      writer, [&] { return device.map_region(vfio_region::bar0, 0, mapio::Mapping::whole, mapio::Protection::read); },
+      mapio::vmtest::Enforcement::mapio_only);
 }
 
 TEST(Vfio, DmaRoundTripWithMsiThroughAnEventfd) {
