@@ -110,7 +110,7 @@ struct field_of {
   static constexpr bool usable_with = std::is_void_v<Owner> || std::is_same_v<Owner, R>;
 };
 
-/// Whether register R is `W` bits wide (a free-standing field fits registers of its own width).
+/// Whether register R's word is a `W` (a free-standing field fits the registers of its word type).
 template <RegisterSpec R, class W>
 inline constexpr bool has_word_type = std::is_same_v<typename R::value_type, W>;
 
