@@ -28,13 +28,14 @@ cat >"$work/codegen.cpp" <<'EOF'
 
 namespace mmio = mapio::mmio;
 enum class Mode : std::uint32_t { idle = 0, run = 1, test = 3 };
-struct Control : mmio::Register<std::uint32_t, 0x08, mmio::RegisterAccess::read_write> {
-  static constexpr field<4, 2, Mode> mode{};
-  static constexpr field<7, 1> irq{};
+struct Control : mmio::Register<Control, std::uint32_t, 0x08, mmio::RegisterAccess::read_write> {
+  static constexpr field<4, 2, Mode> mode{"mode"};
+  static constexpr field<7, 1> irq{"irq"};
+  static constexpr field<8, 8> divider{"divider"};
 };
-struct Address : mmio::Register<std::uint64_t, 0x80, mmio::RegisterAccess::read_write> {};
-struct Flags : mmio::Register<std::uint8_t, 0x10, mmio::RegisterAccess::read_write> {};
-struct Count : mmio::Register<std::uint16_t, 0x12, mmio::RegisterAccess::read_write> {};
+struct Address : mmio::Register<Address, std::uint64_t, 0x80, mmio::RegisterAccess::read_write> {};
+struct Flags : mmio::Register<Flags, std::uint8_t, 0x10, mmio::RegisterAccess::read_write> {};
+struct Count : mmio::Register<Count, std::uint16_t, 0x12, mmio::RegisterAccess::read_write> {};
 inline constexpr Control control{};
 inline constexpr Address address{};
 inline constexpr Flags flags{};
@@ -112,13 +113,23 @@ void raw_modify(std::byte* base) {
 }
 void typed_modify(Map map) { map[control].modify(Control::mode(Mode::run)); }
 
+// A run-time value through the unchecked spelling: the same shift and mask as by hand, the field's
+// bits computed before the read as the typed side does (a FieldValue exists before modify runs).
+void raw_modify_unchecked(std::byte* base, const void*, std::uint32_t n) {
+  const std::uint32_t bits = (n << 8) & 0xff00u;
+  asm volatile("" ::: "memory"); std::uint32_t v = RAW32(base, 0x08); asm volatile("" ::: "memory");
+  v = (v & ~0xff00u) | bits;
+  asm volatile("" ::: "memory"); RAW32(base, 0x08) = v; asm volatile("" ::: "memory");
+}
+void typed_modify_unchecked(Map map, std::uint32_t n) { map[control].modify(Control::divider.unchecked(n)); }
+
 // The whole VolatileBus by reference (the bus object holds the base): one extra load either way.
 std::uint32_t raw_via_bus(mmio::VolatileBus& bus) { return raw_read32(bus.base()); }
 std::uint32_t typed_via_bus(mmio::VolatileBus& bus) { return bus.load<std::uint32_t>(0x08); }
 }
 EOF
 
-pairs="read8 write8 read16 write16 read32 write32 read64 write64 read_relaxed32 read_field write_fields modify via_bus"
+pairs="read8 write8 read16 write16 read32 write32 read64 write64 read_relaxed32 read_field write_fields modify modify_unchecked via_bus"
 
 # Instruction text of one function: mnemonics and operands, no addresses or raw bytes.
 body() {

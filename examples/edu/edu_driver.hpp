@@ -63,46 +63,46 @@ namespace regs {
 using mmio::RegisterAccess;
 using mmio::Register;
 
-struct Identification : Register<std::uint32_t, 0x00, RegisterAccess::read_only> {
+struct Identification : Register<Identification, std::uint32_t, 0x00, RegisterAccess::read_only> {
   static constexpr std::string_view name = "identification";
-  static constexpr field<24, 8> major{};
-  static constexpr field<16, 8> minor{};
-  static constexpr field<0, 8> magic{};
+  static constexpr field<24, 8> major{"major"};
+  static constexpr field<16, 8> minor{"minor"};
+  static constexpr field<0, 8> magic{"magic"};
 };
-struct Liveness : Register<std::uint32_t, 0x04, RegisterAccess::read_write> {
+struct Liveness : Register<Liveness, std::uint32_t, 0x04, RegisterAccess::read_write> {
   static constexpr std::string_view name = "liveness";
 };
-struct Factorial : Register<std::uint32_t, 0x08, RegisterAccess::read_write> {
+struct Factorial : Register<Factorial, std::uint32_t, 0x08, RegisterAccess::read_write> {
   static constexpr std::string_view name = "factorial";
 };
-struct Status : Register<std::uint32_t, 0x20, RegisterAccess::read_write> {
+struct Status : Register<Status, std::uint32_t, 0x20, RegisterAccess::read_write> {
   static constexpr std::string_view name = "status";
-  static constexpr field<0, 1> busy{};
-  static constexpr field<7, 1> interrupt_when_done{};
+  static constexpr field<0, 1> busy{"busy"};
+  static constexpr field<7, 1> interrupt_when_done{"interrupt_when_done"};
 };
-struct InterruptStatus : Register<std::uint32_t, 0x24, RegisterAccess::read_only> {
+struct InterruptStatus : Register<InterruptStatus, std::uint32_t, 0x24, RegisterAccess::read_only> {
   static constexpr std::string_view name = "interrupt status";
 };
-struct InterruptRaise : Register<std::uint32_t, 0x60, RegisterAccess::write_only> {
+struct InterruptRaise : Register<InterruptRaise, std::uint32_t, 0x60, RegisterAccess::write_only> {
   static constexpr std::string_view name = "interrupt raise";
 };
-struct InterruptAcknowledge : Register<std::uint32_t, 0x64, RegisterAccess::write_only> {
+struct InterruptAcknowledge : Register<InterruptAcknowledge, std::uint32_t, 0x64, RegisterAccess::write_only> {
   static constexpr std::string_view name = "interrupt acknowledge";
 };
-struct DmaSource : Register<std::uint64_t, 0x80, RegisterAccess::read_write> {
+struct DmaSource : Register<DmaSource, std::uint64_t, 0x80, RegisterAccess::read_write> {
   static constexpr std::string_view name = "dma source";
 };
-struct DmaDestination : Register<std::uint64_t, 0x88, RegisterAccess::read_write> {
+struct DmaDestination : Register<DmaDestination, std::uint64_t, 0x88, RegisterAccess::read_write> {
   static constexpr std::string_view name = "dma destination";
 };
-struct DmaCount : Register<std::uint64_t, 0x90, RegisterAccess::read_write> {
+struct DmaCount : Register<DmaCount, std::uint64_t, 0x90, RegisterAccess::read_write> {
   static constexpr std::string_view name = "dma count";
 };
-struct DmaCommand : Register<std::uint64_t, 0x98, RegisterAccess::read_write> {
+struct DmaCommand : Register<DmaCommand, std::uint64_t, 0x98, RegisterAccess::read_write> {
   static constexpr std::string_view name = "dma command";
-  static constexpr field<0, 1> start{};
-  static constexpr field<1, 1, DmaDirection> direction{};
-  static constexpr field<2, 1> interrupt_when_done{};
+  static constexpr field<0, 1> start{"start"};
+  static constexpr field<1, 1, DmaDirection> direction{"direction"};
+  static constexpr field<2, 1> interrupt_when_done{"interrupt_when_done"};
 };
 
 inline constexpr Identification identification{};
@@ -207,17 +207,21 @@ class Driver {
                              " bytes is beyond edu's 28-bit DMA mask (the device would wrap it silently)");
   }
 
-  /// Programs and starts a transfer (after `check`); returns at once.
+  /// Programs and starts a transfer (after `check`); returns at once. A direction that is neither
+  /// of DmaDirection's does not fit the command's direction bit: mapio::Error (EOVERFLOW), and
+  /// nothing is written to the device.
   void start(const DmaTransfer& transfer) const {
     check(transfer);
+    // The command first: its fields are checked before any register is programmed.
+    const auto command = regs::DmaCommand::start(true) | regs::DmaCommand::direction(transfer.direction) |
+                         regs::DmaCommand::interrupt_when_done(transfer.interrupt_when_done);
     const std::uint64_t device = buffer_address + transfer.buffer_offset;
     const bool to_device = transfer.direction == DmaDirection::to_device;
     map_[regs::dma_source].write(to_device ? transfer.ram_address : device);
     map_[regs::dma_destination].write(to_device ? device : transfer.ram_address);
     map_[regs::dma_count].write(transfer.length);
     // An ordered write: the registers above, and any buffer the CPU filled, are seen first.
-    map_[regs::dma_command].write(regs::DmaCommand::start(true) | regs::DmaCommand::direction(transfer.direction) |
-                                  regs::DmaCommand::interrupt_when_done(transfer.interrupt_when_done));
+    map_[regs::dma_command].write(command);
   }
 
   /// Polls the command register until the start bit clears. edu takes about 100 ms per transfer.

@@ -36,6 +36,7 @@ expect "auto  838860 lines of big.txt (right)"
 expect "map   838860 lines of big.txt (right)"
 expect "read  838860 lines of big.txt (right)"
 expect "1234 x 5678 = 7006652 (the device said 7006652)"
+expect "a(70000) is refused before the device sees it: EOVERFLOW for operand.a (bits 0-15)"
 expect "read32  0x0008 -> 0x00000000"
 expect "0 failed"
 if grep -q "FAILED" <<<"$output"; then echo "CHECK: a step failed"; failed=1; fi

@@ -1,19 +1,27 @@
 // Typed registers: declared once as data, checked once at bind time, then as cheap as a pointer.
 //
-// A register is a type that names its width, offset and access rights; its fields are constants
-// inside it. Reading a field reads the register and shifts and masks for you; a read-only register
-// has no write, a write-only one no read (the call does not compile).
+// A register is a struct you declare: it names itself, its width, offset and access rights, and its
+// fields are constants inside it. Each register is a type of its own, so its fields fit only it,
+// even when another device has a register of the same width at the same offset. Reading a field
+// reads the register and shifts and masks for you. A wrong use does not compile, and the compiler
+// says why in words, naming your register: writing a read-only register (`is_writable<Status>` is
+// false: "this register is read-only"), reading a write-only one, using or or-ing a field of
+// another register (`field_of<Status>::usable_with<Control>` is false), indexing a map with a
+// register it does not hold.
 //
 //     namespace regs {
+//     using mapio::mmio::RegisterAccess;
+//     using mapio::mmio::Register;
 //     enum class Mode : std::uint32_t { idle = 0, run = 1, test = 3 };
-//     struct Control : mapio::mmio::Register<std::uint32_t, 0x00, mapio::mmio::RegisterAccess::read_write> {
+//     struct Control : Register<Control, std::uint32_t, 0x00, RegisterAccess::read_write> {
 //       static constexpr std::string_view name = "control";
-//       static constexpr field<0, 1> enable{};          // bit 0, read and written as bool
-//       static constexpr field<4, 2, Mode> mode{};      // bits 4-5 as a Mode
+//       static constexpr field<0, 1> enable{"enable"};      // bit 0, read and written as bool
+//       static constexpr field<4, 2, Mode> mode{"mode"};    // bits 4-5 as a Mode
+//       static constexpr field<8, 8> divider{"divider"};    // bits 8-15 as a number
 //     };
-//     struct Status : mapio::mmio::Register<std::uint32_t, 0x04, mapio::mmio::RegisterAccess::read_only> {
+//     struct Status : Register<Status, std::uint32_t, 0x04, RegisterAccess::read_only> {
 //       static constexpr std::string_view name = "status";
-//       static constexpr field<0, 1> busy{};
+//       static constexpr field<0, 1> busy{"busy"};
 //     };
 //     inline constexpr Control control{};
 //     inline constexpr Status status{};
@@ -21,11 +29,14 @@
 //
 //     mapio::mmio::RegisterMap<mapio::mmio::VolatileBus, regs::Control, regs::Status> map(bus);  // checks both fit
 //     map[regs::control].write(regs::Control::enable(true) | regs::Control::mode(regs::Mode::run));
-//     map[regs::control].modify(regs::Control::mode(regs::Mode::test));   // read, change the field, write
+//     map[regs::control].modify(regs::Control::divider(n));  // read, change the field, write; throws
+//                                                            // mapio::Error (EOVERFLOW) if n > 0xff
+//     map[regs::control].modify(regs::Control::divider.unchecked(n));  // hot path: keeps n's low 8 bits
 //     bool busy = map[regs::status].read(regs::Status::busy);
 //     mapio::mmio::poll_until(map[regs::status], mapio::mmio::is_clear(regs::Status::busy), 10ms, 100us);
-//     // map[regs::status].write(0);                          // does not compile: status is read-only
-//     // map[regs::control].read(regs::Status::busy);         // does not compile: busy is status's
+//     // map[regs::status].write(0);                     // does not compile: status is read-only
+//     // map[regs::control].read(regs::Status::busy);    // does not compile: busy is status's
+//     // constexpr auto d = regs::Control::divider(0x100);  // does not compile: 0x100 needs 9 bits
 //
 // Over a VolatileBus a RegisterMap holds the base address and a pointer to the bus (for names in
 // errors); each access is the one volatile load or store a hand-written `*(volatile uint32_t*)`
@@ -55,20 +66,26 @@ enum class RegisterAccess { read_only, write_only, read_write };
 template <Word T, unsigned Shift, unsigned Width, class V, class Owner>
 struct Field;
 
-/// A register's place in a device: `T` wide at byte `Offset`, with `A` access. Derive a struct
-/// from it that adds `static constexpr std::string_view name` and the fields.
-/// Fields declared with the member template `field<Shift, Width[, V]>` belong to the register:
-/// using one with another register does not compile. (A free-standing `Field<T, Shift, Width>` has
-/// no owner and fits any register of its width.)
-template <Word T, std::size_t Offset, RegisterAccess A>
+/// The base of a register declaration: `Self` is the struct being declared, `T` its width, `Offset`
+/// its byte offset in the device, `A` its access. The struct adds `static constexpr
+/// std::string_view name` (how errors name it) and its fields, declared with the member template
+/// `field<Shift, Width[, V]>`: such a field belongs to `Self` alone. `Self` is what gives each
+/// register a type of its own; two registers that share width, offset and access stay apart.
+/// (A free-standing `Field<T, Shift, Width>` has no owner and fits any register of its width.)
+///
+///     struct Status : Register<Status, std::uint32_t, 0x04, RegisterAccess::read_only> {
+///       static constexpr std::string_view name = "status";
+///       static constexpr field<0, 1> busy{"busy"};
+///     };
+template <class Self, Word T, std::size_t Offset, RegisterAccess A>
 struct Register {
   static_assert(Offset % sizeof(T) == 0, "a register must be naturally aligned");
   using value_type = T;
-  using register_type = Register;
+  using register_type = Self;
   static constexpr std::size_t offset = Offset;
   static constexpr RegisterAccess access = A;
   template <unsigned Shift, unsigned Width, class V = std::conditional_t<Width == 1, bool, T>>
-  using field = Field<T, Shift, Width, V, Register>;
+  using field = Field<T, Shift, Width, V, Self>;
 };
 
 template <class R>
@@ -77,6 +94,36 @@ concept RegisterSpec = requires {
   { R::offset } -> std::convertible_to<std::size_t>;
   { R::access } -> std::convertible_to<RegisterAccess>;
 } && Word<typename R::value_type>;
+
+/// Whether register R may be read / written. The compiler names these, with your register, when a
+/// call breaks them ("'is_writable<regs::Status>' evaluates to false").
+template <RegisterSpec R>
+inline constexpr bool is_readable = R::access != RegisterAccess::write_only;
+template <RegisterSpec R>
+inline constexpr bool is_writable = R::access != RegisterAccess::read_only;
+
+/// Whether a field declared in register `Owner` (void: a free-standing field) may be used with
+/// register R: only with its own register.
+template <class Owner>
+struct field_of {
+  template <class R>
+  static constexpr bool usable_with = std::is_void_v<Owner> || std::is_same_v<Owner, R>;
+};
+
+/// Whether register R's word is a `W` (a free-standing field fits the registers of its word type).
+template <RegisterSpec R, class W>
+inline constexpr bool has_word_type = std::is_same_v<typename R::value_type, W>;
+
+/// Whether R is declared as `Register<R, ...>`, i.e. is a register of its own rather than a copy
+/// that names another register as its `Self`.
+template <class R>
+inline constexpr bool declares_itself = [] {
+  if constexpr (requires { typename R::register_type; }) {
+    return std::is_same_v<typename R::register_type, R>;
+  } else {
+    return true;  // a hand-written spec without Register: only free-standing fields fit it
+  }
+}();
 
 /// The register's `name` if it declares one, else "register".
 template <RegisterSpec R>
@@ -95,12 +142,24 @@ struct FieldValue {
   using owner = Owner;
   T mask;
   T bits;
-  constexpr FieldValue operator|(FieldValue other) const noexcept {
-    return {static_cast<T>(mask | other.mask), static_cast<T>(bits | other.bits)};
-  }
   /// `word` with the covered bits replaced.
   constexpr T apply(T word) const noexcept { return static_cast<T>((word & static_cast<T>(~mask)) | bits); }
 };
+
+namespace detail {
+template <class A, class B>
+using either_owner = std::conditional_t<std::is_void_v<A>, B, A>;
+}  // namespace detail
+
+/// Both sets of fields at once. They must belong to the same register (or one be free-standing):
+/// or-ing fields of two registers does not compile.
+template <Word T, class A, Word U, class B>
+constexpr FieldValue<T, detail::either_owner<A, B>> operator|(FieldValue<T, A> left, FieldValue<U, B> right) noexcept {
+  static_assert(std::is_same_v<T, U>, "the fields or-ed together are of registers of different widths");
+  static_assert(field_of<A>::template usable_with<detail::either_owner<B, A>>,
+                "the fields or-ed together belong to two different registers: one value sets one register");
+  return {static_cast<T>(left.mask | right.mask), static_cast<T>(left.bits | right.bits)};
+}
 
 namespace detail {
 template <Word T>
@@ -115,11 +174,33 @@ constexpr std::uint64_t to_raw(V value) noexcept {
     return static_cast<std::uint64_t>(value);
   }
 }
+template <class Owner>
+constexpr std::string_view owner_name() noexcept {
+  if constexpr (std::is_void_v<Owner>) {
+    return "field";
+  } else {
+    return register_name<Owner>();
+  }
+}
+/// Throws the mapio::Error of a field value wider than its field ("set", "<register>.<field>
+/// (bits a-b)", EOVERFLOW). Deliberately not constexpr: a value that does not fit, set in a
+/// constant expression, calls it and so does not compile, with this name in the diagnostic.
+[[noreturn]] void value_does_not_fit_in_field(std::string_view register_name, std::string_view field_name,
+                                              unsigned shift, unsigned width, std::uint64_t value);
 }  // namespace detail
 
 /// `Width` bits at bit `Shift` of a `T` register, read and written as a `V`: bool for one bit,
-/// else T, or an enum of your choosing. Writing a value wider than the field drops the excess bits.
-/// `Owner` is the register's Register<...> base when declared as `field<...>` inside it, else void.
+/// else T, or an enum of your choosing. `Owner` is the register when declared as `field<...>`
+/// inside it (the usual way), else void. `name` names the field in errors.
+///
+/// Setting a value checks that it fits: `mode(0x1f)` on a 4-bit field does not compile in a
+/// constant expression and throws mapio::Error (EOVERFLOW, naming register, field and value) at
+/// run time; for constant values the optimiser removes the check. `unchecked(value)` is the hot
+/// path's spelling: no check, the value's bits above the field are dropped.
+///
+///     static constexpr field<4, 4> mode{"mode"};   // inside a Register
+///     map[control].modify(Control::mode(n));        // throws if n > 15
+///     map[control].modify(Control::mode.unchecked(n));  // writes n & 15
 template <Word T, unsigned Shift, unsigned Width, class V = std::conditional_t<Width == 1, bool, T>,
           class Owner = void>
 struct Field {
@@ -131,6 +212,14 @@ struct Field {
   static constexpr unsigned shift = Shift;
   static constexpr unsigned width = Width;
   static constexpr T mask = static_cast<T>(detail::low_ones<T>(Width) << Shift);
+  /// The largest value the field holds.
+  static constexpr std::uint64_t max = detail::low_ones<std::uint64_t>(Width);
+
+  /// How errors name the field ("mode"); empty: by its bits.
+  std::string_view name{};
+
+  constexpr Field() noexcept = default;
+  constexpr explicit Field(std::string_view field_name) noexcept : name(field_name) {}
 
   /// The field's value in a register value.
   static constexpr V get(T word) noexcept {
@@ -141,8 +230,16 @@ struct Field {
       return static_cast<V>(raw);
     }
   }
-  /// The field set to `value`, for write() and modify().
-  constexpr FieldValue<T, Owner> operator()(V value) const noexcept {
+  /// The field set to `value`, for write() and modify(); a value wider than the field is refused
+  /// (see above).
+  constexpr FieldValue<T, Owner> operator()(V value) const {
+    if (detail::to_raw(value) > max) [[unlikely]]
+      detail::value_does_not_fit_in_field(detail::owner_name<Owner>(), name, Shift, Width, detail::to_raw(value));
+    return unchecked(value);
+  }
+  /// The field set to the low `Width` bits of `value`, unchecked: for hot paths whose values are
+  /// known to fit.
+  constexpr FieldValue<T, Owner> unchecked(V value) const noexcept {
     return {mask, static_cast<T>((detail::to_raw(value) << Shift) & mask)};
   }
 };
@@ -162,27 +259,36 @@ constexpr auto equals(F, typename F::value_type value) noexcept {
 }
 
 namespace detail {
+// Each wrong use fails one of these, whose message says why in words and whose condition, as the
+// compiler prints it, names the user's register.
 template <class R>
-struct register_type_of {
-  using type = void;
-};
+constexpr void check_readable() noexcept {
+  static_assert(is_readable<R>, "this register is write-only (RegisterAccess::write_only): it cannot be read");
+}
 template <class R>
-  requires requires { typename R::register_type; }
-struct register_type_of<R> {
-  using type = typename R::register_type;
-};
-/// A field (or field value) may be used with register R: it has no owner, or R is its owner.
-template <class Owner, class R>
-concept field_of = std::same_as<Owner, void> || std::same_as<Owner, typename register_type_of<R>::type>;
+constexpr void check_writable() noexcept {
+  static_assert(is_writable<R>, "this register is read-only (RegisterAccess::read_only): it cannot be written");
+}
+template <class R, Word W, class Owner>
+constexpr void check_field() noexcept {
+  static_assert(has_word_type<R, W>, "this field is for a register of another width");
+  static_assert(field_of<Owner>::template usable_with<R>,
+                "this field belongs to another register: a register takes only the fields declared in it");
+}
+template <class R>
+constexpr void check_declaration() noexcept {
+  static_assert(declares_itself<R>,
+                "a register derives from Register<itself, ...>: this one names another struct as the first "
+                "argument, so it would share that register's fields");
+}
 }  // namespace detail
 
 /// One register of a bound RegisterMap: a value you copy freely (a handle, like a pointer).
-/// Only the methods the register's access allows exist, and they take only this register's fields.
+/// Calls the register's access does not allow, and fields of other registers, do not compile
+/// (a static_assert says which rule was broken; `is_readable`/`is_writable` answer it in advance).
 template <class Handle, class B, RegisterSpec R>
 class RegisterRef {
   using T = typename R::value_type;
-  static constexpr bool readable = R::access != RegisterAccess::write_only;
-  static constexpr bool writable = R::access != RegisterAccess::read_only;
 
  public:
   using value_type = T;
@@ -191,26 +297,43 @@ class RegisterRef {
   RegisterRef(Handle handle, B* bus) noexcept : handle_(handle), bus_(bus) {}
 
   /// Ordered read (readl) / relaxed read (readl_relaxed) of the whole register.
-  T read() const requires(readable) { return handle_.template load<T, Ordering::ordered>(R::offset); }
-  T read_relaxed() const requires(readable) { return handle_.template load<T, Ordering::relaxed>(R::offset); }
+  T read() const {
+    detail::check_readable<R>();
+    return handle_.template load<T, Ordering::ordered>(R::offset);
+  }
+  T read_relaxed() const {
+    detail::check_readable<R>();
+    return handle_.template load<T, Ordering::relaxed>(R::offset);
+  }
   /// Reads the register and returns one field of it.
   template <class F>
-    requires(readable && std::same_as<typename F::word_type, T> && detail::field_of<typename F::owner, R>)
-  typename F::value_type read(F) const { return F::get(read()); }
+  typename F::value_type read(F) const {
+    detail::check_field<R, typename F::word_type, typename F::owner>();
+    return F::get(static_cast<typename F::word_type>(read()));
+  }
 
   /// Ordered write (writel) / relaxed write (writel_relaxed) of the whole register.
-  void write(T value) const requires(writable) { handle_.template store<T, Ordering::ordered>(R::offset, value); }
-  void write_relaxed(T value) const requires(writable) {
+  void write(T value) const {
+    detail::check_writable<R>();
+    handle_.template store<T, Ordering::ordered>(R::offset, value);
+  }
+  void write_relaxed(T value) const {
+    detail::check_writable<R>();
     handle_.template store<T, Ordering::relaxed>(R::offset, value);
   }
   /// Writes the given fields; every other bit is written as 0.
-  template <class O>
-    requires(writable && detail::field_of<O, R>)
-  void write(FieldValue<T, O> fields) const { write(fields.bits); }
+  template <Word U, class O>
+  void write(FieldValue<U, O> fields) const {
+    detail::check_field<R, U, O>();
+    write(static_cast<T>(fields.bits));
+  }
   /// Read-modify-write: reads, replaces the given fields, writes back (not atomic against the device).
-  template <class O>
-    requires(R::access == RegisterAccess::read_write && detail::field_of<O, R>)
-  void modify(FieldValue<T, O> fields) const { write(fields.apply(read())); }
+  template <Word U, class O>
+  void modify(FieldValue<U, O> fields) const {
+    detail::check_field<R, U, O>();
+    const T word = read();
+    write(static_cast<T>((word & static_cast<T>(~fields.mask)) | fields.bits));
+  }
 
   /// "edu status (0x20)": how errors name this register.
   std::string describe() const {
@@ -226,18 +349,24 @@ class RegisterRef {
 /// region, naturally aligned) and throws mapio::Error ("bind", "<bus> + <offset>", ERANGE/EINVAL)
 /// if one does not; afterwards every access is unchecked. Index it with a register object:
 /// `map[regs::status]`; a register that is not in the map does not compile.
+///
+///     mapio::mmio::RegisterMap<mapio::mmio::VolatileBus, regs::Control, regs::Status> map(bus);
+///     std::uint32_t status = map[regs::status].read();
 template <Bus B, RegisterSpec... Rs>
 class RegisterMap {
  public:
   using Handle = decltype(handle_of(std::declval<B&>()));
   /// Bytes of the region the map needs: the end of its last register.
   static constexpr std::size_t extent = std::max({std::size_t{0}, (Rs::offset + sizeof(typename Rs::value_type))...});
+  /// Whether register R is one of the map's.
+  template <class R>
+  static constexpr bool holds = (std::is_same_v<R, Rs> || ...);
 
   explicit RegisterMap(B& bus) : handle_(handle_of(bus)), bus_(&bus) { (bind<Rs>(), ...); }
 
   template <class R>
-    requires(std::same_as<R, Rs> || ...)
   RegisterRef<Handle, B, R> operator[](R) const noexcept {
+    static_assert(holds<R>, "this register is not in the RegisterMap: list it in RegisterMap<Bus, registers...>");
     return RegisterRef<Handle, B, R>(handle_, bus_);
   }
 
@@ -246,6 +375,7 @@ class RegisterMap {
  private:
   template <class R>
   void bind() const {
+    detail::check_declaration<R>();
     bus_->check(R::offset, sizeof(typename R::value_type), "bind", register_name<R>());
   }
 
