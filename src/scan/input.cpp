@@ -122,7 +122,7 @@ bool mostly_resident(const Mapping& map, std::size_t offset, std::size_t length)
 // quarter of the mapping (readahead starts a file with small folios, so not at its start) and
 // counts the faults each took: one when it maps whole, tens otherwise. The windows are then
 // mapped already, so the probe's work is not lost.
-bool maps_in_huge_pieces(Mapping& map) {
+bool maps_in_huge_pieces(const Mapping& map) {
   constexpr std::size_t huge = std::size_t{2} << 20;
   constexpr std::size_t windows = 4;
   if (map.size() < 4 * windows * huge) return false;
