@@ -152,14 +152,10 @@ ResourceTree ResourceTree::parse(std::string_view text, std::string source) {
 }
 
 ResourceTree ResourceTree::read(const std::filesystem::path& path) {
-  // O_NONBLOCK: opening a FIFO that has no writer would otherwise wait for one forever. Cleared at
-  // once, so that a pipe with a writer (--file /dev/stdin) is read to its end; a FIFO without one
-  // reads as empty.
-  auto file = FileDescriptor::open(path, O_RDONLY | O_NONBLOCK);
-  const int flags = ::fcntl(file.get(), F_GETFL);
-  if (flags >= 0) ::fcntl(file.get(), F_SETFL, flags & ~O_NONBLOCK);
-  // /proc files report size 0: read until end of file.
-  return parse(file.read_all(), path.string());
+  // Read as any reader reads a file: a FIFO waits for its writer and is read to its end, as every
+  // verb of mapio reads one (docs/cli.md). /proc files report size 0: read until end of file.
+  auto file = FileDescriptor::open(path, O_RDONLY);
+  return parse(file.read_all(max_table_bytes), path.string());
 }
 
 std::vector<const Resource*> ResourceTree::path_to(std::uint64_t address) const {

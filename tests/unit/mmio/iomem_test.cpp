@@ -209,3 +209,15 @@ TEST(ResourceTree, ReadsThisMachinesLiveTables) {
 }
 
 }  // namespace
+
+TEST(ResourceTree, RefusesAFileLongerThanAnyKernelTable) {
+  // /dev/zero never ends: the read stops one byte past the bound instead of filling memory.
+  auto e = mapio::test::error_of([] { mapio::mmio::ResourceTree::read("/dev/zero"); });
+  EXPECT_EQ(e.errno_value(), EFBIG);
+  EXPECT_EQ(std::string(e.what()),
+            "read /dev/zero: File too large (EFBIG): longer than 4194304 bytes, the most mapio reads from it");
+  // A table of exactly the bound is read (and parsed: here, refused as malformed, not as too long).
+  mapio::test::ScratchDir dir;
+  const auto at_bound = dir.write("iomem", std::string(mapio::mmio::ResourceTree::max_table_bytes, 'x'));
+  EXPECT_EQ(mapio::test::error_of([&] { mapio::mmio::ResourceTree::read(at_bound); }).errno_value(), EINVAL);
+}
