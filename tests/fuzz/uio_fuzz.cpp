@@ -26,7 +26,10 @@ namespace fs = std::filesystem;
 namespace {
 
 fs::path make_scratch() {
-  std::string pattern = (fs::temp_directory_path() / "mapio-fuzz-uio-XXXXXX").string();
+  // In memory when the machine has /dev/shm: every run writes and removes a whole tree.
+  std::error_code ec;
+  const fs::path base = fs::is_directory("/dev/shm", ec) ? fs::path("/dev/shm") : fs::temp_directory_path();
+  std::string pattern = (base / "mapio-fuzz-uio-XXXXXX").string();
   if (::mkdtemp(pattern.data()) == nullptr) std::abort();
   return pattern;
 }

@@ -15,7 +15,8 @@
 //
 // Without CAP_SYS_ADMIN the kernel prints every range as zeros (00000000-00000000): such a file is
 // useless as data, so reading it throws mapio::Error (EPERM) with an explanation instead.
-// A line that is not "START-END : NAME" (or nests deeper than its parent allows) throws
+// A line that is not "START-END : NAME" (or nests deeper than its parent allows, ends before it
+// starts, or lies outside its parent's range) throws
 // mapio::Error (EINVAL) naming the file and the line number: a malformed table is never half-read.
 // The kernel stops indenting at depth 5 (MAX_IORES_LEVEL); deeper resources print at depth 5 and are
 // read back as siblings at that depth, as the text says.

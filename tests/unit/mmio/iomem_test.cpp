@@ -153,6 +153,8 @@ TEST(ResourceTree, NamesTheFileAndLineOfAMalformedTable) {
       {"iomem/malformed_not_hex.txt", 2, "no '-' after the start address"},
       {"iomem/malformed_too_wide.txt", 3, "start address wider than 64 bits"},
       {"iomem/malformed_empty_line.txt", 2, "empty line"},
+      {"iomem/malformed_end_below_start.txt", 2, "the end address is below the start"},
+      {"iomem/malformed_child_outside_parent.txt", 3, "the range is not inside its parent's"},
       {"ioports/malformed_no_separator.txt", 2, "no ' : ' after the range"},
   };
   for (const auto& c : cases) {

@@ -17,7 +17,6 @@
 #include <cstdio>
 #include <ctime>
 #include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -76,22 +75,22 @@ std::string report_line(const std::string& percent, std::size_t resident, std::s
                      name);
 }
 
-// Blocks SIGINT and SIGTERM and waits for one, or for `ms` milliseconds when given. Blocking
+// Blocks SIGINT and SIGTERM and waits for one, or for `ms` milliseconds when not negative. Blocking
 // first means a signal that arrives early is kept pending rather than killing the process with its
 // pages still locked and nothing said.
-void hold_until_signal(std::optional<std::int64_t> ms) {
+void hold_until_signal(std::int64_t ms) {
   sigset_t stop;
   sigemptyset(&stop);
   sigaddset(&stop, SIGINT);
   sigaddset(&stop, SIGTERM);
-  if (!ms) {
+  if (ms < 0) {
     int which = 0;
     sigwait(&stop, &which);
     return;
   }
   timespec limit{};
-  limit.tv_sec = static_cast<time_t>(*ms / 1000);
-  limit.tv_nsec = static_cast<long>(*ms % 1000 * 1000000);
+  limit.tv_sec = static_cast<time_t>(ms / 1000);
+  limit.tv_nsec = static_cast<long>(ms % 1000 * 1000000);
   // EAGAIN is the time running out; any other failure must not pass for a completed hold.
   for (;;) {
     if (sigtimedwait(&stop, nullptr, &limit) >= 0 || errno == EAGAIN) return;
@@ -101,8 +100,7 @@ void hold_until_signal(std::optional<std::int64_t> ms) {
 
 int run_cache(const CacheArgs& args) {
   // Read before any work, so that a bad one is a usage error (status 2) with nothing locked.
-  const std::optional<std::int64_t> hold_ms =
-      args.hold.empty() ? std::nullopt : std::optional(parse_milliseconds(args.hold, "hold"));
+  const std::int64_t hold_ms = args.hold.empty() ? -1 : parse_milliseconds(args.hold, "hold");
   if (args.lock) {
     sigset_t stop;
     sigemptyset(&stop);
@@ -160,7 +158,7 @@ int run_cache(const CacheArgs& args) {
   if (args.lock && !locked.empty()) {
     if (!args.json) {
       fmt::print("locked {} pages of {} file{} into memory; {}\n", pages, locked.size(), locked.size() == 1 ? "" : "s",
-                 !hold_ms ? "holding until interrupted (Ctrl-C or SIGTERM)" : fmt::format("holding for {} s", args.hold));
+                 hold_ms < 0 ? "holding until interrupted (Ctrl-C or SIGTERM)" : fmt::format("holding for {} s", args.hold));
     }
     std::fflush(stdout);
     hold_until_signal(hold_ms);
