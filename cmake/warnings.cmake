@@ -10,3 +10,9 @@ if(MAPIO_SANITIZE)
   add_compile_options(-fsanitize=${MAPIO_SANITIZE} -fno-omit-frame-pointer -fno-sanitize-recover=all)
   add_link_options(-fsanitize=${MAPIO_SANITIZE})
 endif()
+
+# The fuzz build instruments every target for libFuzzer's coverage feedback; only the fuzz targets
+# themselves link libFuzzer's main (tests/fuzz/CMakeLists.txt).
+if(MAPIO_FUZZ)
+  add_compile_options(-fsanitize=fuzzer-no-link)
+endif()

@@ -12,7 +12,7 @@ echo
 echo '```'
 "$mapio" --help
 echo '```'
-for verb in $("$mapio" --help | awk '/^Subcommands:/ {on=1; next} on && NF {print $1}'); do
+for verb in $("$mapio" --help | awk '/^Subcommands:/ {on=1; next} on && !NF {exit} on {print $1}'); do
   echo
   echo "## mapio $verb"
   echo

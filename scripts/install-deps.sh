@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(
   # build
   cmake ninja-build g++ clang-14 libclang-rt-14-dev pkg-config
+  # libFuzzer for Clang 14: the fuzz targets in tests/fuzz (the `fuzz` preset)
+  libfuzzer-14-dev
   # libraries
   libfmt-dev libcli11-dev libpci-dev pci.ids nlohmann-json3-dev liburing-dev
   # kernel DRM uapi headers (drm.h, drm_mode.h) for dumb buffers; no libdrm library is linked

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <span>
 
@@ -70,6 +71,24 @@ std::string FileDescriptor::read_all() const {
     if (n < 0) throw_errno("read", description_);
     if (n == 0) return text;
     text.append(buffer, static_cast<std::size_t>(n));
+  }
+}
+
+std::string FileDescriptor::read_all(std::size_t limit) const {
+  std::string text;
+  char buffer[16384];
+  for (;;) {
+    // One byte past the limit is enough to know the file is longer.
+    const std::size_t room = limit - text.size() + 1;
+    const ssize_t n = ::read(fd_, buffer, std::min(sizeof buffer, room));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw_errno("read", description_);
+    if (n == 0) return text;
+    text.append(buffer, static_cast<std::size_t>(n));
+    if (text.size() > limit) {
+      throw Error("read", description_, EFBIG,
+                  fmt::format("longer than {} bytes, the most mapio reads from it", limit));
+    }
   }
 }
 

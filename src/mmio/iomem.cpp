@@ -62,6 +62,8 @@ Line parse_line(std::string_view line, const std::string& source, std::size_t nu
   if (end_digits == 0) malformed(source, number, line, "no end address");
   if (overflow) malformed(source, number, line, "end address wider than 64 bits");
   rest.remove_prefix(end_digits);
+  // The kernel refuses a resource that ends before it starts (kernel/resource.c), so none is listed.
+  if (out.resource.end < out.resource.start) malformed(source, number, line, "the end address is below the start");
   // The kernel always prints " : " and then the name, which may itself contain spaces and colons.
   if (rest.substr(0, 3) != " : ") malformed(source, number, line, "no ' : ' after the range");
   rest.remove_prefix(3);
@@ -117,6 +119,7 @@ bool any_system_ram(const std::vector<Resource>& level, std::uint64_t first, std
 
 ResourceTree ResourceTree::parse(std::string_view text, std::string source) {
   std::vector<Line> lines;
+  std::vector<std::size_t> parents;  // parents[d]: the index of the last line at depth d
   int narrowest = 16;
   std::size_t number = 0;
   while (!text.empty()) {
@@ -132,6 +135,15 @@ ResourceTree ResourceTree::parse(std::string_view text, std::string source) {
                 fmt::format("nested {} levels deep under a line at depth {}", parsed.depth,
                             lines.empty() ? 0 : lines.back().depth));
     }
+    // A child lies inside its parent: the kernel inserts it there, and lookups rely on it.
+    if (parsed.depth > 0) {
+      const Resource& parent = lines[parents[static_cast<std::size_t>(parsed.depth - 1)]].resource;
+      if (parsed.resource.start < parent.start || parsed.resource.end > parent.end) {
+        malformed(source, number, line, "the range is not inside its parent's");
+      }
+    }
+    parents.resize(static_cast<std::size_t>(parsed.depth) + 1);
+    parents.back() = lines.size();
     lines.push_back(std::move(parsed));
   }
 
@@ -152,14 +164,10 @@ ResourceTree ResourceTree::parse(std::string_view text, std::string source) {
 }
 
 ResourceTree ResourceTree::read(const std::filesystem::path& path) {
-  // O_NONBLOCK: opening a FIFO that has no writer would otherwise wait for one forever. Cleared at
-  // once, so that a pipe with a writer (--file /dev/stdin) is read to its end; a FIFO without one
-  // reads as empty.
-  auto file = FileDescriptor::open(path, O_RDONLY | O_NONBLOCK);
-  const int flags = ::fcntl(file.get(), F_GETFL);
-  if (flags >= 0) ::fcntl(file.get(), F_SETFL, flags & ~O_NONBLOCK);
-  // /proc files report size 0: read until end of file.
-  return parse(file.read_all(), path.string());
+  // Read as any reader reads a file: a FIFO waits for its writer and is read to its end, as every
+  // verb of mapio reads one (docs/cli.md). /proc files report size 0: read until end of file.
+  auto file = FileDescriptor::open(path, O_RDONLY);
+  return parse(file.read_all(max_table_bytes), path.string());
 }
 
 std::vector<const Resource*> ResourceTree::path_to(std::uint64_t address) const {

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -86,7 +87,10 @@ std::vector<Bar> parse_resource_table(std::string_view text, std::string_view su
                   fmt::format("line {} is not \"start end flags\"", index + 1));
     }
     auto [start, end, flags] = std::tuple(fields[0], fields[1], fields[2]);
-    if (end > start || (start != 0 && end == start)) {
+    // A range from 0 to 2^64 - 1 has 2^64 bytes, a size no BAR has (and one that wraps to 0): like
+    // an empty region, it is no BAR.
+    const bool whole_space = start == 0 && end == std::numeric_limits<std::uint64_t>::max();
+    if ((end > start || (start != 0 && end == start)) && !whole_space) {
       bars.push_back(Bar{index, start, end - start + 1, flags});
     }
     ++index;

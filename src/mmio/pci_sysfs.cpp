@@ -11,7 +11,9 @@
 
 namespace mapio::mmio::sysfs {
 
-std::string read_text(const std::filesystem::path& path) { return FileDescriptor::open(path, O_RDONLY).read_all(); }
+std::string read_text(const std::filesystem::path& path) {
+  return FileDescriptor::open(path, O_RDONLY).read_all(max_attribute_bytes);
+}
 
 namespace {
 

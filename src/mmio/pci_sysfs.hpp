@@ -1,6 +1,7 @@
 // Small sysfs readers shared by the PCI, UIO and VFIO code (private to the library).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -9,7 +10,12 @@
 
 namespace mapio::mmio::sysfs {
 
-/// The whole file as text (read(2) until EOF); mapio::Error("read", path, errno) on failure.
+/// The most read_text() takes: a sysfs attribute is at most a page (the kernel's sysfs_emit), a
+/// device's `config` 4 KiB; 64 KiB leaves room for larger pages and refuses what is no attribute.
+inline constexpr std::size_t max_attribute_bytes = std::size_t{64} << 10;
+
+/// The whole file as text (read(2) until EOF); mapio::Error("read", path, errno) on failure, and
+/// EFBIG for a file longer than max_attribute_bytes.
 std::string read_text(const std::filesystem::path& path);
 /// The file's text without trailing whitespace; std::nullopt when the file does not exist.
 std::optional<std::string> read_optional_line(const std::filesystem::path& path);

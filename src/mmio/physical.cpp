@@ -137,7 +137,8 @@ Lockdown parse_lockdown(std::string_view text) noexcept {
 
 Lockdown read_lockdown(const std::filesystem::path& path) noexcept {
   try {
-    return parse_lockdown(FileDescriptor::open(path, O_RDONLY).read_all());
+    // The file is one short line ("none [integrity] confidentiality"); a page is plenty.
+    return parse_lockdown(FileDescriptor::open(path, O_RDONLY).read_all(4096));
   } catch (const std::exception&) {
     return Lockdown::unknown;  // no securityfs, no lockdown LSM, or not readable: cannot tell
   }

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <limits>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -18,12 +20,23 @@ namespace {
 
 std::filesystem::path class_directory(const UioPaths& paths) { return paths.sysfs_root / "class" / "uio"; }
 
-std::optional<unsigned> number_of(const std::string& name) {
-  if (name.size() <= 3 || name.compare(0, 3, "uio") != 0) return std::nullopt;
-  auto number = sysfs::parse_number(std::string_view(name).substr(3));
-  if (!number || (name[3] == '0' && name.size() > 4)) return std::nullopt;  // no "uio0x1"
-  return static_cast<unsigned>(*number);
+// "uio12" -> 12, "map3" -> 3: the kernel names devices and maps with a plain decimal number
+// ("%d"). Anything else ("uio 1", "uio01", "uio0x1", a number past unsigned) is not one of its
+// entries, and is skipped rather than read as another device's number.
+std::optional<unsigned> number_after(std::string_view name, std::string_view prefix) {
+  if (name.size() <= prefix.size() || name.substr(0, prefix.size()) != prefix) return std::nullopt;
+  const std::string_view digits = name.substr(prefix.size());
+  if (digits.size() > 1 && digits[0] == '0') return std::nullopt;
+  std::uint64_t value = 0;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return std::nullopt;
+    value = value * 10 + static_cast<unsigned>(c - '0');
+    if (value > std::numeric_limits<unsigned>::max()) return std::nullopt;
+  }
+  return static_cast<unsigned>(value);
 }
+
+std::optional<unsigned> number_of(const std::string& name) { return number_after(name, "uio"); }
 
 UioDeviceInfo read_info(const std::filesystem::path& directory, unsigned number) {
   UioDeviceInfo info;
@@ -34,11 +47,10 @@ UioDeviceInfo read_info(const std::filesystem::path& directory, unsigned number)
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(directory / "maps", ec)) {
     std::string name = entry.path().filename().string();
-    if (name.size() <= 3 || name.compare(0, 3, "map") != 0) continue;
-    auto index = sysfs::parse_number(std::string_view(name).substr(3));
+    auto index = number_after(name, "map");
     if (!index) continue;
     UioMap map;
-    map.index = static_cast<unsigned>(*index);
+    map.index = *index;
     map.name = sysfs::read_optional_line(entry.path() / "name").value_or("");
     map.address = sysfs::read_number(entry.path() / "addr");
     map.size = sysfs::read_number(entry.path() / "size");

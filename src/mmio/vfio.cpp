@@ -84,6 +84,13 @@ VfioRegion parse_region_info(std::span<const std::byte> buffer) {
         region.sparse = true;
         for (std::uint32_t i = 0; i < sparse.nr_areas; ++i) {
           auto area = load<vfio_region_sparse_mmap_area>(buffer, areas_at + i * sizeof(vfio_region_sparse_mmap_area));
+          // An area whose end passes 2^64 describes no bytes of the device fd: an error, not a range
+          // that later checks would have to distrust.
+          if (area.size != 0 && area.offset > ~std::uint64_t{0} - area.size) {
+            throw Error("parse region info", where, EINVAL,
+                        fmt::format("sparse-mmap area {} (offset {:#x}, size {:#x}) ends past 2^64", i, area.offset,
+                                    area.size));
+          }
           if (area.size != 0) region.mmap_areas.push_back(VfioArea{area.offset, area.size});
         }
       }

@@ -23,6 +23,14 @@ int main(int argc, char** argv) {
     CLI::App* sub = app.add_subcommand(command.name, command.summary);
     runners[sub] = command.setup(*sub);
   }
+  // Set after the verbs are added, so that it stays the program's and no verb inherits it.
+  app.footer(
+      "Exit status: 0 on success, 1 when the work failed, 2 for a usage error; every error is one line\n"
+      "on stderr starting 'mapio VERB: '.\n"
+      "Files named on the command line are read as any reader reads them: a FIFO waits for its writer\n"
+      "and is read to its end (as GNU wc and cat do), whichever verb reads it; a verb that maps a file\n"
+      "or looks at its pages refuses a FIFO at once. Tables from the kernel or a user (--file, --iomem)\n"
+      "are read up to 4 MiB, sysfs attributes up to 64 KiB: anything longer is an error (EFBIG).");
 
   try {
     app.parse(argc, argv);

@@ -48,6 +48,10 @@ class FileDescriptor {
   /// Reads from the current offset to the end (EINTR retried). For /proc and /sys files, whose size
   /// reads as 0, and for anything else small. Throws mapio::Error("read", description).
   std::string read_all() const;
+  /// As read_all(), for text from outside (a kernel table, a file a user named): more than `limit`
+  /// bytes is mapio::Error("read", description, EFBIG) naming the limit, after reading at most
+  /// limit + 1 bytes, so /dev/zero or a runaway pipe cannot fill memory.
+  std::string read_all(std::size_t limit) const;
 
   /// Waits until the descriptor is readable (poll(2) POLLIN): true when it is, false when `timeout`
   /// passed first. Survives EINTR and early wake-ups; throws mapio::Error when poll fails.

@@ -15,12 +15,14 @@
 //
 // Without CAP_SYS_ADMIN the kernel prints every range as zeros (00000000-00000000): such a file is
 // useless as data, so reading it throws mapio::Error (EPERM) with an explanation instead.
-// A line that is not "START-END : NAME" (or nests deeper than its parent allows) throws
+// A line that is not "START-END : NAME" (or nests deeper than its parent allows, ends before it
+// starts, or lies outside its parent's range) throws
 // mapio::Error (EINVAL) naming the file and the line number: a malformed table is never half-read.
 // The kernel stops indenting at depth 5 (MAX_IORES_LEVEL); deeper resources print at depth 5 and are
 // read back as siblings at that depth, as the text says.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -51,8 +53,13 @@ class ResourceTree {
  public:
   /// Parses the text of /proc/iomem or /proc/ioports. `source` names it in errors ("/proc/iomem").
   static ResourceTree parse(std::string_view text, std::string source);
-  /// Reads and parses a file (default the kernel's own). A pipe is read to its end; a FIFO that no
-  /// process has open for writing reads as an empty table at once, instead of waiting for a writer.
+  /// The most read() takes from a file: the kernel's tables are a few KiB (tens on large servers), so
+  /// anything longer (/dev/zero, a runaway pipe) is not one and is refused before it fills memory.
+  static constexpr std::size_t max_table_bytes = std::size_t{4} << 20;
+
+  /// Reads and parses a file (default the kernel's own). A pipe is read to its end; a FIFO waits
+  /// for its writer first, as open(2) does for any reader.
+  /// A file longer than max_table_bytes is mapio::Error (EFBIG) naming it and the bound.
   static ResourceTree read(const std::filesystem::path& path);
   static ResourceTree read_iomem(const std::filesystem::path& path = "/proc/iomem") { return read(path); }
   static ResourceTree read_ioports(const std::filesystem::path& path = "/proc/ioports") { return read(path); }

@@ -89,7 +89,7 @@ struct VfioRegion {
 
 /// Decodes a struct vfio_region_info (with its capability chain when VFIO_REGION_INFO_FLAG_CAPS
 /// is set) as the kernel wrote it into `buffer`. Throws mapio::Error (EINVAL) when a capability
-/// points outside the buffer or the chain loops.
+/// points outside the buffer, the chain loops, or a sparse-mmap area ends past 2^64.
 VfioRegion parse_region_info(std::span<const std::byte> buffer);
 
 /// VFIO_DEVICE_GET_IRQ_INFO's answer.

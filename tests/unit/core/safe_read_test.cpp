@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <barrier>
 #include <cstring>
 #include <thread>
@@ -230,6 +231,55 @@ TEST(SafeRead, ThreadsThatFaultTogetherEachRecoverOnTheirOwn) {
     file = nullptr;
   }
   for (auto& worker : workers) worker.join();
+}
+
+TEST(SafeRead, InstallingArmingDisarmingAndFaultingAllAtOnceStayEachThreadsOwn) {
+  // The guard's concurrency, checked under ASan where ThreadSanitizer cannot run it (docs/testing.md):
+  // in a fresh child process, so that no handler is installed yet, sixteen threads start at one
+  // barrier. Their first guarded reads race the handler's installation; then, for many rounds, half
+  // of them arm and disarm guards over a page that is there (each read must return the page's bytes)
+  // while the other half fault on pages that are gone (each must get its own page's error), and
+  // new threads replace old ones each round, so thread-local state comes and goes mid-stream.
+  constexpr int threads = 16;
+  constexpr int rounds = 6;
+  constexpr int reads = 400;
+  const std::size_t page = page_size();
+  ScratchDir dir;
+  const std::string contents = test::patterned((threads + 1) * page);
+  auto path = dir.write("shared", contents);
+  const pid_t child = ::fork();
+  if (child == 0) {
+    auto file = MappedFile::open(path);
+    std::filesystem::resize_file(path, page);  // every page but the first is gone
+    std::atomic<int> failures{0};
+    for (int round = 0; round < rounds; ++round) {
+      std::barrier start(threads);
+      std::vector<std::thread> workers;
+      for (int t = 0; t < threads; ++t) {
+        workers.emplace_back([&, t] {
+          start.arrive_and_wait();
+          std::byte bytes[16];
+          for (int i = 0; i < reads; ++i) {
+            const std::size_t at = t % 2 == 0 ? static_cast<std::size_t>(t + i) % (page - 16)
+                                              : static_cast<std::size_t>(t) * page + static_cast<std::size_t>(i % 64);
+            try {
+              file.read_safely(at, bytes);
+              if (t % 2 != 0 || std::memcmp(bytes, contents.data() + at, sizeof bytes) != 0) ++failures;
+            } catch (const Error& e) {
+              const std::string gone = fmt::format("the page at offset {} is gone", static_cast<std::size_t>(t) * page);
+              if (t % 2 == 0 || std::string(e.what()).find(gone) == std::string::npos) ++failures;
+            }
+          }
+        });
+      }
+      for (auto& worker : workers) worker.join();
+    }
+    ::_exit(failures == 0 ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  EXPECT_TRUE(WIFEXITED(status)) << "killed by signal " << (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+  EXPECT_EQ(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 0) << "a read got another thread's answer";
 }
 
 TEST(SafeReadDeathTest, PlainAccessToALostPageStillDiesOfSigbus) {

@@ -153,6 +153,8 @@ TEST(ResourceTree, NamesTheFileAndLineOfAMalformedTable) {
       {"iomem/malformed_not_hex.txt", 2, "no '-' after the start address"},
       {"iomem/malformed_too_wide.txt", 3, "start address wider than 64 bits"},
       {"iomem/malformed_empty_line.txt", 2, "empty line"},
+      {"iomem/malformed_end_below_start.txt", 2, "the end address is below the start"},
+      {"iomem/malformed_child_outside_parent.txt", 3, "the range is not inside its parent's"},
       {"ioports/malformed_no_separator.txt", 2, "no ' : ' after the range"},
   };
   for (const auto& c : cases) {
@@ -209,3 +211,15 @@ TEST(ResourceTree, ReadsThisMachinesLiveTables) {
 }
 
 }  // namespace
+
+TEST(ResourceTree, RefusesAFileLongerThanAnyKernelTable) {
+  // /dev/zero never ends: the read stops one byte past the bound instead of filling memory.
+  auto e = mapio::test::error_of([] { mapio::mmio::ResourceTree::read("/dev/zero"); });
+  EXPECT_EQ(e.errno_value(), EFBIG);
+  EXPECT_EQ(std::string(e.what()),
+            "read /dev/zero: File too large (EFBIG): longer than 4194304 bytes, the most mapio reads from it");
+  // A table of exactly the bound is read (and parsed: here, refused as malformed, not as too long).
+  mapio::test::ScratchDir dir;
+  const auto at_bound = dir.write("iomem", std::string(mapio::mmio::ResourceTree::max_table_bytes, 'x'));
+  EXPECT_EQ(mapio::test::error_of([&] { mapio::mmio::ResourceTree::read(at_bound); }).errno_value(), EINVAL);
+}

@@ -126,6 +126,14 @@ TEST(ResourceTable, MalformedLineIsAnErrorNamingTheLine) {
   EXPECT_NE(std::string(e.what()).find("line 2"), std::string::npos);
 }
 
+TEST(ResourceTable, ARangeOverAllOfMemoryHasNoSizeAndIsLeftOut) {
+  // 0 to 2^64 - 1 would be 2^64 bytes, which wraps to a size of 0: no BAR has it.
+  auto bars = mapio::mmio::parse_resource_table("0x0 0xffffffffffffffff 0x200\n0x1000 0x1fff 0x200\n");
+  ASSERT_EQ(bars.size(), 1u);
+  EXPECT_EQ(bars[0].index, 1u);
+  EXPECT_EQ(bars[0].size, 0x1000u);
+}
+
 TEST(ResourceTable, SizesAndDescriptionsReadLikeLspci) {
   EXPECT_EQ(mapio::mmio::format_size(1 << 20), "1M");
   EXPECT_EQ(mapio::mmio::format_size(256), "256");
@@ -604,12 +612,14 @@ TEST(BarVerb, ArgumentErrorsHaveExactMessages) {
 }
 
 TEST(DeviceVerbs, OptionWithoutItsValueIsAUsageError) {
-  // CLI11 finds these before the verb runs, in its own words; the status is mapio's usage status.
+  // CLI11 finds these before the verb runs, in its own words after mapio's "mapio VERB: "; the
+  // status is mapio's usage status.
   for (const char* arguments : {"bar 00:04.0 0 0 --sysfs", "pci -s", "pci -d", "pci --sysfs"}) {
     auto r = run(arguments);
     std::string option = std::string(arguments).substr(std::string(arguments).rfind(' ') + 1);
     EXPECT_EQ(r.status, 2) << arguments;
-    EXPECT_EQ(r.err, option + ": 1 required TEXT missing\nRun with --help for more information.\n") << arguments;
+    const std::string verb = std::string(arguments).substr(0, std::string(arguments).find(' '));
+    EXPECT_EQ(r.err, "mapio " + verb + ": " + option + ": 1 required TEXT missing\n") << arguments;
     EXPECT_EQ(r.out, "") << arguments;
   }
 }

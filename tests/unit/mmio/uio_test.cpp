@@ -292,9 +292,9 @@ TEST(UioVerb, ArgumentErrorsHaveExactMessages) {
       {"wait x", 2, "mapio uio: bad device number 'x': not a number (write decimal, 0x hexadecimal or 0 octal)\n"},
       {"wait -1", 2, "mapio uio: bad device number '-1': negative numbers are not allowed\n"},
       {"enable 4294967296", 2, "mapio uio: bad device number '4294967296': too large (the largest is 4294967295)\n"},
-      // An option without its value is caught by the option parser (CLI11), in its own words and
-      // with the same usage status; a missing N is named as the help names it.
-      {"wait 0 --timeout", 2, "--timeout: 1 required TEXT missing\nRun with --help for more information.\n"},
+      // An option without its value is caught by the option parser (CLI11), in its own words after
+      // "mapio uio: " and with the same usage status; a missing N is named as the help names it.
+      {"wait 0 --timeout", 2, "mapio uio: --timeout: 1 required TEXT missing\n"},
       {"wait", 2, "mapio uio: missing N (usage: mapio uio wait [OPTIONS] N)\n"},
       {"enable --trace", 2, "mapio uio: missing N (usage: mapio uio enable [OPTIONS] N)\n"},
   };
@@ -307,7 +307,7 @@ TEST(UioVerb, ArgumentErrorsHaveExactMessages) {
   // The same sysfs and dev options lacking their value.
   auto no_sysfs = run("uio --sysfs");
   EXPECT_EQ(no_sysfs.status, 2);
-  EXPECT_EQ(no_sysfs.err, "--sysfs: 1 required TEXT missing\nRun with --help for more information.\n");
+  EXPECT_EQ(no_sysfs.err, "mapio uio: --sysfs: 1 required TEXT missing\n");
 }
 
 TEST(UioVerb, TimeoutWithThreeDecimalsIsMilliseconds) {
@@ -330,3 +330,37 @@ TEST(UioVerb, EnableTracesTheIrqcontrolWrite) {
 }
 
 }  // namespace
+
+TEST(UioList, OnlyTheKernelsDecimalNamesAreDevicesAndMaps) {
+  // "uio01", "uio 1", "uio0x1" or a number past unsigned would otherwise be read as another device's
+  // number (uio4294967296 as uio0).
+  Scratch s;
+  const auto classes = s.sys / "class/uio";
+  for (const char* name : {"uio01", "uio 1", "uio0x1", "uio4294967296", "uio1 "}) {
+    fs::copy(classes / "uio1", classes / name, fs::copy_options::recursive | fs::copy_options::copy_symlinks);
+  }
+  fs::copy(classes / "uio0/maps/map0", classes / "uio0/maps/map4294967296", fs::copy_options::recursive);
+  const auto devices = mapio::mmio::list_uio_devices(s.paths());
+  ASSERT_EQ(devices.size(), 2u);
+  EXPECT_EQ(devices[0].sysfs_path, classes / "uio0");
+  EXPECT_EQ(devices[1].sysfs_path, classes / "uio1");
+  EXPECT_EQ(devices[0].maps.size(), 1u);
+}
+
+TEST(UioList, AnAttributeLongerThanAnyRealOneIsAnError) {
+  Scratch s;
+  const auto addr = s.sys / "class/uio/uio0/maps/map0/addr";
+  std::ofstream(addr) << std::string(100000, '1');
+  auto e = mapio::test::error_of([&] { mapio::mmio::list_uio_devices(s.paths()); });
+  EXPECT_EQ(e.errno_value(), EFBIG);
+  EXPECT_NE(std::string(e.what()).find(addr.string()), std::string::npos) << e.what();
+  EXPECT_NE(std::string(e.what()).find("longer than 65536 bytes"), std::string::npos) << e.what();
+}
+
+TEST(UioVerb, ASysfsRootThatIsNotThereIsAnError) {
+  auto r = run("uio --sysfs /nonexistent-sysfs");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err, "mapio uio: list UIO devices /nonexistent-sysfs: No such file or directory (ENOENT): no such "
+                   "directory (--sysfs names the sysfs root, e.g. /sys)\n");
+}

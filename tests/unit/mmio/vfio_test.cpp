@@ -134,6 +134,16 @@ TEST(RegionInfo, SparseMmapAreasFollowTheChainPastOtherCapabilities) {
   EXPECT_EQ(region.mmap_areas[1].size, 0x1000u);
 }
 
+TEST(RegionInfo, ASparseAreaEndingPastTwoToTheSixtyFourIsAnError) {
+  RegionInfo info(2, rwm, 0x4000, std::uint64_t{2} << 40);
+  info.add_sparse({{0x0, 0x2000}, {~std::uint64_t{0}, 0x2}});
+  auto e = mapio::test::error_of([&] { mapio::mmio::parse_region_info(info.bytes()); });
+  EXPECT_EQ(e.errno_value(), EINVAL);
+  EXPECT_NE(std::string(e.what()).find("sparse-mmap area 1 (offset 0xffffffffffffffff, size 0x2) ends past 2^64"),
+            std::string::npos)
+      << e.what();
+}
+
 TEST(RegionInfo, OnlyRangesInsideOneSparseAreaCanBeMapped) {
   // Areas [0, 0x2000) and [0x3000, 0x4000) with a hole between them, as vfio-pci leaves for an
   // MSI-X table.

@@ -14,12 +14,14 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <memory>
 #include <random>
 #include <thread>
 
 #include <fmt/format.h>
 
+#include "arguments.hpp"
 #include "bench_common.hpp"
 #include "command.hpp"
 #include "mapio/core/descriptor.hpp"
@@ -65,14 +67,33 @@ Faults faults(int who) {
 }
 
 // Text lines of varying length (like logs or source), written once and removed at the end.
+// Made with O_TMPFILE where the file system has it: the file never has a name, so nothing is left
+// behind however the run ends (a kill included). The methods open it again through
+// /proc/PID/fd/N, a path the peers run as child processes (wc, dd) can open too.
 class GeneratedFile {
  public:
   GeneratedFile(const std::filesystem::path& dir, std::uint64_t bytes) {
-    std::string pattern = (dir / "mapio-bench-XXXXXX").string();
-    const int fd = ::mkstemp(pattern.data());
-    if (fd < 0) throw_errno("mkstemp", pattern);
-    FileDescriptor file(fd, pattern);
-    path_ = pattern;
+    // Checked first: a size the file system cannot hold would otherwise write until the disk fills.
+    std::error_code ec;
+    const auto space = std::filesystem::space(dir, ec);
+    if (!ec && bytes > space.available) {
+      throw Error("generate", dir.string(), ENOSPC,
+                  fmt::format("a {} MiB file does not fit in the {} MiB free there; use a smaller --size or "
+                              "another --dir",
+                              bytes >> 20, space.available >> 20));
+    }
+    try {
+      file_ = FileDescriptor::open(dir, O_TMPFILE | O_RDWR, 0600);
+      path_ = fmt::format("/proc/{}/fd/{}", ::getpid(), file_.get());
+    } catch (const Error& e) {
+      if (e.errno_value() != EOPNOTSUPP && e.errno_value() != EISDIR) throw;
+      std::string pattern = (dir / "mapio-bench-XXXXXX").string();
+      const int fd = ::mkstemp(pattern.data());
+      if (fd < 0) throw_errno("mkstemp", pattern);
+      file_ = FileDescriptor(fd, pattern);
+      path_ = pattern;
+      named_ = true;
+    }
     std::mt19937 rng(42);
     std::uniform_int_distribution<int> length(0, 120), letter('a', 'z');
     std::string block;
@@ -83,21 +104,25 @@ class GeneratedFile {
     }
     for (std::uint64_t done = 0; done < bytes;) {
       const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(block.size(), bytes - done));
-      if (sys::write(file.get(), std::as_bytes(std::span(block.data(), n))) != static_cast<ssize_t>(n)) {
+      if (sys::write(file_.get(), std::as_bytes(std::span(block.data(), n))) != static_cast<ssize_t>(n)) {
         throw_errno("write", path_);
       }
       done += n;
     }
-    ::fsync(file.get());
+    ::fsync(file_.get());
   }
+  GeneratedFile(const GeneratedFile&) = delete;
+  GeneratedFile& operator=(const GeneratedFile&) = delete;
   ~GeneratedFile() {
     std::error_code ignored;
-    std::filesystem::remove(path_, ignored);
+    if (named_) std::filesystem::remove(path_, ignored);
   }
   const std::string& path() const { return path_; }
 
  private:
+  FileDescriptor file_;
   std::string path_;
+  bool named_ = false;
 };
 
 // How the page cache holds the file now, as a mapping of it shows: the share mapped with 2 MiB
@@ -271,6 +296,10 @@ FileUnderTest file_under_test(const BenchArgs& args) {
   FileUnderTest file{nullptr, args.file};
   if (file.path.empty()) {
     const auto dir = scratch_directory(args);
+    if (args.size_mib > (std::numeric_limits<std::uint64_t>::max() >> 20)) {
+      throw ArgumentError(fmt::format("bad size '{}': too large (the largest is {} MiB)", args.size_mib,
+                                      std::numeric_limits<std::uint64_t>::max() >> 20));
+    }
     if (!args.quiet) fmt::print(stderr, "generating a {} MiB text file in {}\n", args.size_mib, dir.string());
     file.generated = std::make_unique<GeneratedFile>(dir, args.size_mib << 20);
     file.path = file.generated->path();

@@ -44,12 +44,19 @@ std::string missing_argument(const CLI::App& root) {
   }
 }
 
+// The command a usage error belongs to, as far as the parse got: "mapio wc", "mapio" before a verb.
+std::string verb_of(const CLI::App& root) {
+  const auto given = root.get_subcommands();
+  return given.empty() ? root.get_name() : root.get_name() + " " + given.front()->get_name();
+}
+
 }  // namespace
 
-// CLI11 gives each kind of usage error a status of its own (105, 106, 109, 114, ...); mapio keeps
-// to the Unix convention instead, so that scripts can tell a mistake from a failure: 0 after
-// --help or --version, 2 for every usage error, 1 when the work itself failed. A missing argument
-// is said in mapio's words; other errors in CLI11's.
+// CLI11 gives each kind of usage error a status of its own (105, 106, 109, 114, ...) and words
+// without the command; mapio keeps to the Unix convention instead, so that scripts can tell a
+// mistake from a failure: 0 after --help or --version, 2 for every usage error, 1 when the work
+// itself failed. Every usage error is one line that starts "mapio VERB: ", like every other error
+// of the verb; a missing argument is said in mapio's words, other errors in CLI11's.
 int usage_status(CLI::App& app, const CLI::ParseError& e) {
   if (dynamic_cast<const CLI::RequiredError*>(&e) != nullptr) {
     if (const auto message = missing_argument(app); !message.empty()) {
@@ -57,7 +64,9 @@ int usage_status(CLI::App& app, const CLI::ParseError& e) {
       return usage_error_status;
     }
   }
-  return app.exit(e) == 0 ? 0 : usage_error_status;
+  if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+  fmt::print(stderr, "{}: {}\n", verb_of(app), e.what());
+  return usage_error_status;
 }
 
 }  // namespace mapio::cli

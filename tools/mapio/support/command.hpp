@@ -31,8 +31,9 @@ struct Command {
 /// All registered verbs, in registration order (main sorts them by name).
 std::vector<Command>& commands();
 
-/// Reports a usage error CLI11 found (in mapio's words for a missing argument) and returns the
-/// exit status: 0 after --help or --version, usage_error_status (2) for every usage error.
+/// Reports a usage error CLI11 found as one line "mapio VERB: ..." (in mapio's words for a missing
+/// argument) and returns the exit status: 0 after --help or --version, usage_error_status (2) for
+/// every usage error.
 int usage_status(CLI::App& app, const CLI::ParseError& e);
 
 struct Registration {

@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <ctime>
 #include <memory>
@@ -36,7 +37,7 @@ struct CacheArgs {
   bool touch = false;
   bool evict = false;
   bool lock = false;
-  double hold = -1;  // seconds; < 0: until SIGINT or SIGTERM
+  std::string hold;  // seconds as typed; empty: until SIGINT or SIGTERM
   bool verbose = false;
   bool json = false;
 };
@@ -75,26 +76,31 @@ std::string report_line(const std::string& percent, std::size_t resident, std::s
                      name);
 }
 
-// Blocks SIGINT and SIGTERM and waits for one, or for `seconds` when that is not negative. Blocking
+// Blocks SIGINT and SIGTERM and waits for one, or for `ms` milliseconds when not negative. Blocking
 // first means a signal that arrives early is kept pending rather than killing the process with its
 // pages still locked and nothing said.
-void hold_until_signal(double seconds) {
+void hold_until_signal(std::int64_t ms) {
   sigset_t stop;
   sigemptyset(&stop);
   sigaddset(&stop, SIGINT);
   sigaddset(&stop, SIGTERM);
-  if (seconds < 0) {
+  if (ms < 0) {
     int which = 0;
     sigwait(&stop, &which);
     return;
   }
   timespec limit{};
-  limit.tv_sec = static_cast<time_t>(seconds);
-  limit.tv_nsec = static_cast<long>((seconds - static_cast<double>(limit.tv_sec)) * 1e9);
-  sys::retry_interrupted([&] { return ::sigtimedwait(&stop, nullptr, &limit); });
+  limit.tv_sec = static_cast<time_t>(ms / 1000);
+  limit.tv_nsec = static_cast<long>(ms % 1000 * 1000000);
+  // EAGAIN is the time running out; any other failure must not pass for a completed hold.
+  if (sys::retry_interrupted([&] { return ::sigtimedwait(&stop, nullptr, &limit); }) < 0 && errno != EAGAIN) {
+    throw_errno("sigtimedwait", "--hold");
+  }
 }
 
 int run_cache(const CacheArgs& args) {
+  // Read before any work, so that a bad one is a usage error (status 2) with nothing locked.
+  const std::int64_t hold_ms = args.hold.empty() ? -1 : parse_milliseconds(args.hold, "hold");
   if (args.lock) {
     sigset_t stop;
     sigemptyset(&stop);
@@ -152,11 +158,10 @@ int run_cache(const CacheArgs& args) {
   if (args.lock && !locked.empty()) {
     if (!args.json) {
       fmt::print("locked {} pages of {} file{} into memory; {}\n", pages, locked.size(), locked.size() == 1 ? "" : "s",
-                 args.hold < 0 ? "holding until interrupted (Ctrl-C or SIGTERM)"
-                               : fmt::format("holding for {} s", args.hold));
+                 hold_ms < 0 ? "holding until interrupted (Ctrl-C or SIGTERM)" : fmt::format("holding for {} s", args.hold));
     }
     std::fflush(stdout);
-    hold_until_signal(args.hold);
+    hold_until_signal(hold_ms);
   }
   return status;
 }
@@ -174,18 +179,8 @@ Registration cache{"cache", "Show how much of files is in the page cache; read i
                      auto* lock = app.add_flag("-l,--lock", args->lock,
                                                "Lock the files into memory (mlock) and hold them until interrupted or "
                                                "--hold ends");
-                     app.add_option("--hold", args->hold, "With --lock: seconds to hold the lock")
-                         ->needs(lock)
-                         ->check(CLI::Validator(
-                             [](const std::string& text) {
-                               double seconds = -1;
-                               try {
-                                 seconds = std::stod(text);
-                               } catch (const std::exception&) {
-                               }
-                               return seconds >= 0 ? std::string{} : "'" + text + "' is not a number of seconds (0 or more)";
-                             },
-                             "SECONDS"));
+                     app.add_option("--hold", args->hold, "With --lock: seconds to hold the lock (e.g. 60 or 0.5)")
+                         ->needs(lock);
                      app.add_flag("-v,--verbose", args->verbose, "Also show where the resident pages are (60 cells)");
                      app.add_flag("--json", args->json, "JSON instead of the table");
                      return [args] { return run_cache(*args); };

@@ -18,6 +18,7 @@
 
 #include "arguments.hpp"
 #include "command.hpp"
+#include "devmem_request.hpp"
 #include "mapio/core/error.hpp"
 #include "mapio/mmio/bus.hpp"
 #include "mapio/mmio/physical.hpp"
@@ -25,14 +26,6 @@
 
 namespace mapio::cli {
 namespace {
-
-constexpr const char* usage = "usage: mapio devmem ADDRESS [WIDTH [VALUE]]";
-
-struct Request {
-  std::uint64_t address = 0;
-  unsigned width = 32;  // busybox's default: the width of an int
-  std::optional<std::uint64_t> value;
-};
 
 struct DevmemOptions {
   std::string address, width, value;
@@ -45,24 +38,14 @@ struct DevmemOptions {
   std::string iomem = "/proc/iomem";
 };
 
+using Request = DevmemRequest;
+
 Request parse_request(const DevmemOptions& o, const std::vector<std::string>& extra) {
-  for (const auto& word : extra) {
-    if (word.size() > 1 && word[0] == '-' && !(word[1] >= '0' && word[1] <= '9')) {
-      throw ArgumentError(fmt::format("unknown option '{}' ({})", word, usage));
-    }
-  }
-  if (!extra.empty()) throw ArgumentError(fmt::format("too many arguments: '{}' ({})", extra.front(), usage));
-  if (o.address_option->count() == 0) throw ArgumentError(fmt::format("missing ADDRESS ({})", usage));
-  Request r;
-  r.address = parse_number(o.address, "address");
-  if (o.width_option->count() > 0) r.width = parse_width(o.width);
-  if (o.value_option->count() > 0) r.value = parse_value(o.value, r.width);
-  const unsigned bytes = r.width / 8;
-  if (r.address % bytes != 0) {
-    throw ArgumentError(fmt::format("bad address '{}': a {}-bit access needs an address that is a multiple of {}",
-                                    o.address, r.width, bytes));
-  }
-  return r;
+  const auto given = [](const CLI::Option* option, const std::string& text) {
+    return option->count() > 0 ? std::optional<std::string>(text) : std::nullopt;
+  };
+  return parse_devmem_request(given(o.address_option, o.address), given(o.width_option, o.width),
+                              given(o.value_option, o.value), extra);
 }
 
 // Writing into the kernel's own memory corrupts the running system; /proc/iomem says where it is.

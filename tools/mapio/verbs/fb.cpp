@@ -33,7 +33,7 @@ namespace {
 struct FbOptions {
   std::string device = "/dev/fb0";
   std::string dri;
-  double hold = 0;
+  std::string hold;  // seconds as typed; read with mapio's duration grammar
   // fill
   std::string fill_color;
   std::string rect;
@@ -124,14 +124,15 @@ void draw(Action action, const FbOptions& o, screen::Surface& surface, const std
   }
 }
 
-void hold(double seconds) {
-  if (seconds <= 0) return;
-  fmt::print("holding for {} s\n", seconds);
+void hold(const std::string& text, std::int64_t ms) {
+  if (ms <= 0) return;
+  fmt::print("holding for {} s\n", text);
   std::fflush(stdout);
-  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+  std::this_thread::sleep_for(std::chrono::milliseconds(ms));
 }
 
 int run(Action action, const FbOptions& o) {
+  const std::int64_t hold_ms = o.hold.empty() ? 0 : parse_milliseconds(o.hold, "hold");
   // Parse colours and rectangles before touching a device, so a typo is a usage error (status 2).
   if (action == Action::fill) {
     rgb_argument(o.fill_color, "fill");
@@ -152,7 +153,7 @@ int run(Action action, const FbOptions& o) {
     auto shown = screen::DumbScreen::show(card, output);
     draw(action, o, shown.surface(), fmt::format("{} {} ({}x{} XRGB8888 dumb buffer)", o.dri, output.connector_name,
                                                  output.width, output.height));
-    hold(o.hold);
+    hold(o.hold, hold_ms);
     return 0;
   }
   if (action == Action::info) {
@@ -162,7 +163,7 @@ int run(Action action, const FbOptions& o) {
   auto fb = screen::Framebuffer::open(o.device);
   const auto& g = fb.info().geometry;
   draw(action, o, fb.surface(), fmt::format("{} ({}x{} {})", o.device, g.width, g.height, g.format.describe()));
-  hold(o.hold);
+  hold(o.hold, hold_ms);
   return 0;
 }
 
@@ -170,7 +171,7 @@ Registration fb{"fb", "Draw into a framebuffer's memory: fbdev /dev/fb0 or a DRM
   auto o = std::make_shared<FbOptions>();
   app.add_option("--device", o->device, "fbdev device (default /dev/fb0)");
   app.add_option("--dri", o->dri, "Use a DRM dumb buffer on this card instead (e.g. /dev/dri/card0)");
-  app.add_option("--hold", o->hold, "Keep the picture (and the process) for this many seconds")->check(CLI::NonNegativeNumber);
+  app.add_option("--hold", o->hold, "Keep the picture (and the process) for this many seconds, e.g. 30 or 0.5");
   app.require_subcommand(1);
   app.fallthrough();
 

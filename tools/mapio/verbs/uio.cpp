@@ -5,8 +5,10 @@
 //     mapio uio wait 0 --timeout 2     # block for the next interrupt, print the count
 //     mapio uio enable 0               # re-enable the interrupt (uio_pci_generic: clear INTx-disable)
 //     mapio uio enable 0 --trace       # and log each access it made
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -44,6 +46,13 @@ unsigned parse_device_number(std::string_view text) {
 }
 
 void list(const Options& options) {
+  // A machine without UIO has /sys but no class/uio (an empty list); a --sysfs that is not there is
+  // a mistake, not such a machine.
+  std::error_code ec;
+  if (!std::filesystem::is_directory(options.sysfs, ec)) {
+    throw Error("list UIO devices", options.sysfs, ec ? ec.value() : ENOTDIR,
+                "no such directory (--sysfs names the sysfs root, e.g. /sys)");
+  }
   auto devices = mmio::list_uio_devices({options.sysfs, options.dev});
   if (options.json) {
     nlohmann::json out = nlohmann::json::array();
