@@ -80,8 +80,7 @@ std::string FileDescriptor::read_all(std::size_t limit) const {
   for (;;) {
     // One byte past the limit is enough to know the file is longer.
     const std::size_t room = limit - text.size() + 1;
-    const ssize_t n = ::read(fd_, buffer, std::min(sizeof buffer, room));
-    if (n < 0 && errno == EINTR) continue;
+    const ssize_t n = sys::read(fd_, std::as_writable_bytes(std::span(buffer, std::min(sizeof buffer, room))));
     if (n < 0) throw_errno("read", description_);
     if (n == 0) return text;
     text.append(buffer, static_cast<std::size_t>(n));
