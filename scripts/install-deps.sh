@@ -6,6 +6,10 @@ set -euo pipefail
 packages=(
   # build
   cmake ninja-build g++ clang-14 libclang-rt-14-dev pkg-config
+  # make: the install test builds the README's consumer with CMake's default generator (Unix Makefiles)
+  make
+  # cpack -G DEB: dpkg-shlibdeps (dpkg-dev) and file find the packages' dependencies
+  dpkg-dev file
   # libraries
   libfmt-dev libcli11-dev libpci-dev pci.ids nlohmann-json3-dev liburing-dev
   # kernel DRM uapi headers (drm.h, drm_mode.h) for dumb buffers; no libdrm library is linked
