@@ -55,11 +55,12 @@ run(${CMAKE_COMMAND} --install ${MAPIO_BINARY_DIR} --prefix ${prefix})
 set(pc_path ${prefix}/lib/pkgconfig:${prefix}/lib/x86_64-linux-gnu/pkgconfig)
 
 # 1. The machine without libpci-dev and libfmt-dev: check first that they are really out of sight.
-run(${without_dev_files} bash -c [[
-  ! pkg-config --exists libpci || { echo "libpci.pc is still visible"; exit 1; }
-  for header in fmt/format.h pci/pci.h; do
-    ! echo "#include <$header>" | "$1" -fsyntax-only -x c++ - 2>/dev/null || { echo "$header is still visible"; exit 1; }
-  done]] check ${CXX_COMPILER})
+run_failing(ignored ${without_dev_files} pkg-config --exists libpci)
+foreach(header fmt/format.h pci/pci.h)
+  string(MAKE_C_IDENTIFIER ${header} probe)
+  file(WRITE ${WORK_DIR}/${probe}.cpp "#include <${header}>\n")
+  run_failing(ignored ${without_dev_files} ${CXX_COMPILER} -fsyntax-only ${WORK_DIR}/${probe}.cpp)
+endforeach()
 
 readme_block(cpp program)
 readme_block(cmake lists)
