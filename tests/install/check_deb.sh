@@ -12,7 +12,7 @@
 #    needs the Debian archive), the packages are installed there with apt, which brings their
 #    dependencies, and the same checks run inside it with chroot.
 set -euo pipefail
-source_dir=$1 work=$2 version=$3 debian_root=${4:-}
+source_dir=$(realpath "$1") work=$(realpath -m "$2") version=$3 debian_root=${4:+$(realpath -m "$4")}
 soversion=${version%.*}
 here=$(cd "$(dirname "$0")" && pwd)
 without_dev_files=("$here/without_packages.sh" libpci-dev libfmt-dev --)
