@@ -18,7 +18,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 without_dev_files=("$here/without_packages.sh" libpci-dev libfmt-dev --)
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-rm -rf "$work/build" "$work/packages" "$work/root" "$work/consumer"
+# The build is kept between runs (a second run rebuilds only what changed); all else is made anew.
+rm -rf "$work/packages" "$work/root" "$work/consumer"
 mkdir -p "$work"
 
 # The README's commands, with the build in WORK.
@@ -85,7 +86,8 @@ check_installed='
   usr=$1 version=$2 dir=$3 target=$4
   cd "$dir"
   [[ $("$usr/bin/mapio" --version) == "mapio $version" ]] || { echo "mapio --version: $("$usr/bin/mapio" --version)"; exit 1; }
-  ldd "$usr/bin/mapio" | grep "libmapio_core" | grep -q "$usr/lib/x86_64-linux-gnu/" || { ldd "$usr/bin/mapio"; exit 1; }
+  core=$(ldd "$usr/bin/mapio" | awk "/libmapio_core/ { print \$3 }")
+  [[ -n $core && $(realpath "$core") == "$(realpath "$usr/lib/x86_64-linux-gnu")"/* ]] || { ldd "$usr/bin/mapio"; exit 1; }
   printf "one\ntwo\nthree\n" >lines.txt
   [[ $("$usr/bin/mapio" wc -l lines.txt) == "3 lines.txt" ]] || { echo "mapio wc -l: $("$usr/bin/mapio" wc -l lines.txt)"; exit 1; }
   echo "mapio $version runs: wc -l lines.txt = 3"
@@ -122,7 +124,8 @@ unshare --mount --propagation private bash -c '
   set -euo pipefail
   root=$1
   mount -t proc proc "$root/proc"
-  chroot "$root" bash -c "
+  # The environment of a fresh machine: nothing of this one (compiler launchers, paths) goes in.
+  chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 bash -c "
     set -euo pipefail
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
