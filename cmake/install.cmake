@@ -4,9 +4,11 @@
 # CMake and pkg-config files, static libraries and the .so links) and cli (the mapio command).
 include(CMakePackageConfigHelpers)
 
-set(MAPIO_PARTS core scan mmio screen)
+# Every part src/CMakeLists.txt made with mapio_add_part, in the order made (a part after those it uses).
+get_property(mapio_part_targets GLOBAL PROPERTY MAPIO_PARTS)
+string(REPLACE "mapio_" "" MAPIO_PARTS "${mapio_part_targets}")
 
-install(TARGETS mapio_core mapio_scan mapio_mmio mapio_screen mapio EXPORT mapioTargets
+install(TARGETS ${mapio_part_targets} mapio EXPORT mapioTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT dev
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT runtime NAMELINK_COMPONENT dev)
 install(DIRECTORY include/mapio DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} COMPONENT dev)
@@ -14,6 +16,8 @@ install(FILES ${PROJECT_BINARY_DIR}/include/mapio/version.hpp
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/mapio COMPONENT dev)
 install(EXPORT mapioTargets NAMESPACE mapio:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/mapio COMPONENT dev)
 
+string(REPLACE ";" "|" MAPIO_PART_PATTERN "${MAPIO_PARTS}")
+string(REPLACE ";" ", " MAPIO_PART_LIST "${MAPIO_PARTS}")
 configure_package_config_file(cmake/mapioConfig.cmake.in
   ${CMAKE_CURRENT_BINARY_DIR}/mapioConfig.cmake
   INSTALL_DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/mapio)
@@ -29,33 +33,37 @@ install(FILES ${CMAKE_CURRENT_BINARY_DIR}/mapioConfig.cmake ${CMAKE_CURRENT_BINA
 # The .pc files find their prefix relative to themselves, so an installed tree can be moved.
 file(RELATIVE_PATH MAPIO_PC_TO_PREFIX /${CMAKE_INSTALL_LIBDIR}/pkgconfig /)
 string(REGEX REPLACE "/$" "" MAPIO_PC_TO_PREFIX "${MAPIO_PC_TO_PREFIX}")
-set(mapio_pc_uses_core "")
-set(mapio_pc_uses_scan "mapio-core = ${PROJECT_VERSION}")
-set(mapio_pc_uses_mmio "mapio-core = ${PROJECT_VERSION}")
-set(mapio_pc_uses_screen "mapio-mmio = ${PROJECT_VERSION}, mapio-core = ${PROJECT_VERSION}")
+# What a static part needs from pkg-config beyond the C library.
+set(mapio_pc_private_mmio libpci)
 set(mapio_pc_what_core "files, shared memory and anonymous mappings")
 set(mapio_pc_what_scan "counting bytes, lines and words in files")
 set(mapio_pc_what_mmio "device registers: /dev/mem, PCI BARs, UIO, VFIO")
 set(mapio_pc_what_screen "VGA text, framebuffers and DRM dumb buffers")
 foreach(part ${MAPIO_PARTS} mapio)
+  if(NOT DEFINED mapio_pc_what_${part})
+    set(mapio_pc_what_${part} "the ${part} part")
+  endif()
   if(part STREQUAL "mapio")
     set(MAPIO_PC_NAME mapio)
     set(MAPIO_PC_DESCRIPTION "${PROJECT_DESCRIPTION} (every part)")
-    set(MAPIO_PC_REQUIRES "mapio-screen = ${PROJECT_VERSION}, mapio-scan = ${PROJECT_VERSION}")
+    get_target_property(mapio_all mapio INTERFACE_LINK_LIBRARIES)
+    list(TRANSFORM mapio_all REPLACE "^mapio_(.*)$" "mapio-\\1 = ${PROJECT_VERSION}")
+    string(JOIN ", " MAPIO_PC_REQUIRES ${mapio_all})
     set(MAPIO_PC_REQUIRES_PRIVATE "")
     set(MAPIO_PC_LIBS "")
     set(MAPIO_PC_LIBS_PRIVATE "")
   else()
     set(MAPIO_PC_NAME mapio-${part})
     set(MAPIO_PC_DESCRIPTION "mapio's ${part} part: ${mapio_pc_what_${part}}")
-    set(MAPIO_PC_REQUIRES "${mapio_pc_uses_${part}}")
+    get_property(mapio_uses GLOBAL PROPERTY MAPIO_USES_${part})
+    list(TRANSFORM mapio_uses PREPEND "mapio-")
+    list(TRANSFORM mapio_uses APPEND " = ${PROJECT_VERSION}")
+    string(JOIN ", " MAPIO_PC_REQUIRES ${mapio_uses})
     set(MAPIO_PC_REQUIRES_PRIVATE "")
     set(MAPIO_PC_LIBS "-L\${libdir} -lmapio_${part}")
     set(MAPIO_PC_LIBS_PRIVATE "")
     if(NOT BUILD_SHARED_LIBS)
-      if(part STREQUAL "mmio")
-        set(MAPIO_PC_REQUIRES_PRIVATE "libpci")
-      endif()
+      set(MAPIO_PC_REQUIRES_PRIVATE "${mapio_pc_private_${part}}")
       if(part STREQUAL "core")
         set(MAPIO_PC_LIBS_PRIVATE "-pthread")
       endif()
