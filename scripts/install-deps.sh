@@ -8,6 +8,10 @@ packages=(
   cmake ninja-build g++ clang-14 libclang-rt-14-dev pkg-config
   # libFuzzer for Clang 14: the fuzz targets in tests/fuzz (the `fuzz` preset)
   libfuzzer-14-dev
+  # make: the install test builds the README's consumer with CMake's default generator (Unix Makefiles)
+  make
+  # cpack -G DEB: dpkg-shlibdeps (dpkg-dev) and file find the packages' dependencies
+  dpkg-dev file
   # libraries
   libfmt-dev libcli11-dev libpci-dev pci.ids nlohmann-json3-dev liburing-dev
   # kernel DRM uapi headers (drm.h, drm_mode.h) for dumb buffers; no libdrm library is linked

@@ -3,18 +3,20 @@
 #include <cstdio>
 #include <exception>
 #include <map>
+#include <string>
 
 #include <fmt/format.h>
 
 #include "arguments.hpp"
 #include "command.hpp"
 #include "mapio/core/error.hpp"
+#include "mapio/version.hpp"
 
 int main(int argc, char** argv) {
   using namespace mapio::cli;
   CLI::App app{"mapio: memory-mapped I/O for files, memory and devices", "mapio"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "mapio 0.1.0");
+  app.set_version_flag("--version", std::string("mapio ") + mapio::version());
 
   auto& all = commands();
   std::sort(all.begin(), all.end(), [](const Command& a, const Command& b) { return a.name < b.name; });
