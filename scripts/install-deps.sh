@@ -22,6 +22,8 @@ packages=(
   locales
   # the screen scenarios talk to QEMU's monitor socket and check screendumps with python3
   python3
+  # the Python package (pybind11 extension), its tests, and pip install from the tree without a download
+  python3-dev pybind11-dev python3-pytest python3-numpy python3-setuptools python3-wheel python3-pip
 )
 
 missing=()
