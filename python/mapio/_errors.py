@@ -44,6 +44,8 @@ class Error(OSError):
                            self.explanation))
 
 
+Error.__module__ = "mapio"  # how tracebacks name it: mapio.Error
+
 _ARGUMENT_ERRNOS = {_errno.EINVAL, _errno.ERANGE, _errno.EOVERFLOW}
 _classes: dict[int, type] = {}
 

@@ -33,6 +33,9 @@ struct Window : Lender {
   }
 };
 
+/// Replaces Window's read8..read64/write8..write64 with direct CPython methods (fast_access.cpp).
+void install_fast_window_access(py::handle window_class);
+
 namespace detail {
 
 template <mmio::Word T>

@@ -20,6 +20,9 @@ void register_error_translation();
 
 /// Raises the mapio.Error for a mapio::Error now (for code that catches one itself).
 [[noreturn]] void raise_error(const std::exception& error);
+/// Sets the Python error for a C++ exception without throwing (for functions called by CPython
+/// directly, which report an error by returning NULL).
+void set_python_error(const std::exception& error) noexcept;
 
 /// An object that lends its memory to Python (memoryview, numpy) or to a C++ call running without
 /// the GIL. `exports` counts both: while it is above zero the memory must stay where it is, so

@@ -55,6 +55,7 @@ void bind_devices(py::module_& m) {
       "A Window is deliberately not a buffer: a memoryview slice or struct.unpack_from of device\n"
       "memory goes through memcpy, which gives no access width.");
   bind_bus_methods<true>(window, [](Window& w) -> mmio::VolatileBus& { return w.checked_bus(); });
+  install_fast_window_access(window);
   window
       .def_property_readonly("address", [](const Window& w) { return w.address; },
                              "The physical address of offset 0 (0 when mapio does not know it).")

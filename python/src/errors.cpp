@@ -38,9 +38,20 @@ void register_error_translation() {
   });
 }
 
+void set_python_error(const std::exception& error) noexcept {
+  if (const auto* mapio_error = dynamic_cast<const Error*>(&error)) {
+    set_error(*mapio_error);
+  } else if (const auto* python_error = dynamic_cast<const py::error_already_set*>(&error)) {
+    const_cast<py::error_already_set*>(python_error)->restore();
+  } else if (const auto* builtin = dynamic_cast<const py::builtin_exception*>(&error)) {
+    builtin->set_error();
+  } else {
+    PyErr_SetString(PyExc_RuntimeError, error.what());
+  }
+}
+
 void raise_error(const std::exception& error) {
-  if (const auto* mapio_error = dynamic_cast<const Error*>(&error)) set_error(*mapio_error);
-  else PyErr_SetString(PyExc_RuntimeError, error.what());
+  set_python_error(error);
   throw py::error_already_set();
 }
 

@@ -150,12 +150,25 @@ def test_a_physical_window_over_a_file_reads_and_writes_exact_words(tmp_path):
         window.read32(0x100)
     with pytest.raises(ValueError):
         window.read64(4)
+    for bad in (lambda: window.read32(-4), lambda: window.read8(2**64)):
+        with pytest.raises(ValueError):
+            bad()
+    with pytest.raises(TypeError):
+        window.read32("0")
+    with pytest.raises(TypeError):
+        window.read32()
     window.close()
     with pytest.raises(ValueError):
         window.read32(0)
     rw = mapio.PhysicalWindow.map(0x1000, 0x100, True, device=memory)
     traced = mapio.TracingBus(rw)
     traced.write32(0x10, 0xFEEDFACE)
+    with pytest.raises(ValueError):
+        rw.write16(0x20, 0x10000)
+    with pytest.raises(ValueError):
+        rw.write8(0x20, -1)
+    rw.write64(0x18, 2**64 - 1)
+    assert rw.read64(0x18) == 2**64 - 1 and rw.read16(0x1E) == 0xFFFF
     with pytest.raises(BufferError):
         rw.close()  # the tracer still uses it
     del traced
