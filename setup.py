@@ -18,13 +18,17 @@ ROOT = pathlib.Path(__file__).resolve().parent
 
 class CMakeBuild(build_ext):
     def build_extension(self, ext):
-        build_dir = pathlib.Path(self.build_temp).resolve() / "cmake"
-        build_dir.mkdir(parents=True, exist_ok=True)
-        generator = ["-G", "Ninja"] if shutil.which("ninja") else []
-        subprocess.run(["cmake", "-S", str(ROOT), "-B", str(build_dir), *generator,
-                        "-DCMAKE_BUILD_TYPE=Release", "-DMAPIO_BUILD_TESTS=OFF", "-DMAPIO_BUILD_EXAMPLES=OFF",
-                        "-DMAPIO_BUILD_BENCH=OFF", "-DMAPIO_BUILD_TOOLS=OFF", "-DMAPIO_BUILD_PYTHON=ON",
-                        f"-DPython3_EXECUTABLE={sys.executable}"], check=True)
+        # MAPIO_PYTHON_BUILD_DIR: an already configured build tree (say build/release) to build the
+        # extension in, instead of configuring a fresh one here.
+        existing = os.environ.get("MAPIO_PYTHON_BUILD_DIR")
+        build_dir = pathlib.Path(existing).resolve() if existing else pathlib.Path(self.build_temp).resolve() / "cmake"
+        if not existing:
+            build_dir.mkdir(parents=True, exist_ok=True)
+            generator = ["-G", "Ninja"] if shutil.which("ninja") else []
+            subprocess.run(["cmake", "-S", str(ROOT), "-B", str(build_dir), *generator,
+                            "-DCMAKE_BUILD_TYPE=Release", "-DMAPIO_BUILD_TESTS=OFF", "-DMAPIO_BUILD_EXAMPLES=OFF",
+                            "-DMAPIO_BUILD_BENCH=OFF", "-DMAPIO_BUILD_TOOLS=OFF", "-DMAPIO_BUILD_PYTHON=ON",
+                            f"-DPython3_EXECUTABLE={sys.executable}"], check=True)
         jobs = os.environ.get("CMAKE_BUILD_PARALLEL_LEVEL", "2")
         subprocess.run(["cmake", "--build", str(build_dir), "--target", "mapio_python", "-j", jobs], check=True)
         built = list((build_dir / "python" / "mapio").glob("_mapio*.so"))

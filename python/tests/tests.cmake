@@ -21,3 +21,11 @@ foreach(test_file ${MAPIO_PYTHON_TESTS})
            WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
   set_tests_properties(python.${name} PROPERTIES LABELS python ENVIRONMENT "${MAPIO_PYTHON_TEST_ENV}")
 endforeach()
+
+# The installed package: cmake --install (component python) and pip install, each imported from
+# where it was installed (check_install.sh). Label install: like the library's install check, it
+# does not run under the sanitizers.
+add_test(NAME python.install
+         COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/tests/check_install.sh ${Python3_EXECUTABLE} ${PROJECT_BINARY_DIR}
+                 ${PROJECT_SOURCE_DIR} ${MAPIO_PYTHON_INSTALL_DIR} ${CMAKE_CURRENT_BINARY_DIR}/install-check)
+set_tests_properties(python.install PROPERTIES LABELS "python;install" TIMEOUT 900)
