@@ -182,3 +182,42 @@ def test_windows_are_not_buffers(tmp_path):
     window = mapio.PhysicalWindow.map(0, 4096, device=memory)
     with pytest.raises(TypeError):
         memoryview(window)
+
+
+def test_register_descriptions_enforce_access_and_fields_at_call_time():
+    from mapio.registers import Field, Register, RegisterMap
+
+    sim = mapio.SimBus(0x100, "edu")
+    traced = mapio.TracingBus(sim)
+    status = Register("status", 0x20, 32, "ro", fields=[Field("busy", 0), Field("irq", 7)])
+    control = Register("control", 0x24, 32, "rw", fields=[Field("enable", 0), Field("mode", 4, 2)])
+    doorbell = Register("doorbell", 0x28, 16, "wo")
+    regs = RegisterMap(traced, [status, control, doorbell])
+    sim.store_value(0x20, 32, 0x81)
+    assert regs.status.read() == 0x81 and regs.status.read("busy") is True and regs["status"].read("irq") is True
+    regs.control.write(enable=True, mode=3)
+    regs.control.modify(mode=1)
+    assert sim.stored(0x24, 32) == 0x11
+    regs.doorbell.write(0xFFFF)
+    assert [str(e) for e in traced.events] == [
+        "read32  0x0020 -> 0x00000081", "read32  0x0020 -> 0x00000081", "read32  0x0020 -> 0x00000081",
+        "write32 0x0024 <- 0x00000031", "read32  0x0024 -> 0x00000031", "write32 0x0024 <- 0x00000011",
+        "write16 0x0028 <- 0xffff"]
+    for refused in (lambda: regs.status.write(0), lambda: regs.doorbell.read(), lambda: regs.status.modify(busy=0)):
+        with pytest.raises(PermissionError) as caught:
+            refused()
+        assert isinstance(caught.value, mapio.Error) and caught.value.errno == errno.EACCES
+    assert len(traced.events) == 7  # refused before the bus was touched
+    with pytest.raises(ValueError):
+        regs.control.write(mode=4)  # 2 bits
+    with pytest.raises(ValueError):
+        regs.control.read("busy")  # status's field, not control's
+    with pytest.raises(ValueError) as caught:
+        RegisterMap(sim, [Register("far", 0x100, 32)])
+    assert caught.value.errno == errno.ERANGE and "far" in str(caught.value)
+    with pytest.raises(ValueError):
+        Register("odd", 0x22, 32)
+    with pytest.raises(TimeoutError):
+        regs.status.poll_until(busy=False, timeout=0.01)
+    sim.store_value(0x20, 32, 0)
+    assert regs.status.poll_until(busy=False, timeout=0.01) == 0
