@@ -66,10 +66,9 @@ void bind_mapping_common(py::class_<H>& cls, const char* what) {
           "read_safely",
           [what](H& h, std::size_t offset, std::size_t size) {
             h.check_open(what);
-            py::bytes out(nullptr, 0);
             PyObject* raw = PyBytes_FromStringAndSize(nullptr, static_cast<Py_ssize_t>(size));
             if (raw == nullptr) throw py::error_already_set();
-            out = py::reinterpret_steal<py::bytes>(raw);
+            auto out = py::reinterpret_steal<py::bytes>(raw);
             std::span<std::byte> into(reinterpret_cast<std::byte*>(PyBytes_AS_STRING(raw)), size);
             if (size >= release_gil_from) {
               Loan loan(h);
