@@ -15,8 +15,6 @@ import sys
 
 import mapio
 
-results = []
-
 
 def check(name, ok, detail=""):
     print(f"MAPIO-RESULT {name} {'PASS' if ok else 'FAIL'} {detail}", flush=True)
