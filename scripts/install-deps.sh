@@ -31,6 +31,10 @@ packages=(
   locales
   # the screen scenarios talk to QEMU's monitor socket and check screendumps with python3
   python3
+  # the Python package (pybind11 extension), its tests, and pip install from the tree without a download
+  python3-dev pybind11-dev python3-pytest python3-numpy python3-setuptools python3-wheel python3-pip
+  # the type stubs are checked with mypy
+  mypy
 )
 
 missing=()

@@ -5,4 +5,12 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 cmake --preset release >/dev/null
 cmake --build --preset release --target mapio_cli
-exec build/release/bin/mapio tour "$@"
+# The Python package too, when Python 3 and pybind11 are there (install-deps.sh installs them).
+if cmake --build --preset release --target help | grep '^mapio_python:' >/dev/null; then
+  cmake --build --preset release --target mapio_python
+fi
+build/release/bin/mapio tour "$@"
+if [ -f build/release/python/mapio/__init__.py ]; then
+  echo "Python: PYTHONPATH=build/release/python python3 -c 'import mapio; print(mapio.count_lines(\"/etc/passwd\"))'"
+  PYTHONPATH=build/release/python /usr/bin/python3 -c 'import mapio; print(mapio.count_lines("/etc/passwd"))'
+fi
