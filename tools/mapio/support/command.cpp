@@ -51,13 +51,19 @@ std::string missing_argument(const CLI::App& root) {
 // --help or --version, 2 for every usage error, 1 when the work itself failed. A missing argument
 // is said in mapio's words; other errors in CLI11's.
 int usage_status(CLI::App& app, const CLI::ParseError& e) {
+  int status = usage_error_status;
+  for (const CLI::App* given : app.get_subcommands()) {
+    for (const Command& command : commands()) {
+      if (command.name == given->get_name()) status = command.usage_status;
+    }
+  }
   if (dynamic_cast<const CLI::RequiredError*>(&e) != nullptr) {
     if (const auto message = missing_argument(app); !message.empty()) {
       fmt::print(stderr, "{}\n", message);
-      return usage_error_status;
+      return status;
     }
   }
-  return app.exit(e) == 0 ? 0 : usage_error_status;
+  return app.exit(e) == 0 ? 0 : status;
 }
 
 }  // namespace mapio::cli
