@@ -4,5 +4,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 cmake --preset release >/dev/null
-cmake --build --preset release --target mapio_cli
-exec build/release/bin/mapio tour "$@"
+# The CLI and the example programs (the tour ends by pointing at them).
+examples=$(find examples -maxdepth 1 -name '*.cpp' -printf '%f\n' | sed 's/\.cpp$//' | sort)
+# shellcheck disable=SC2086
+cmake --build --preset release --target mapio_cli $examples
+build/release/bin/mapio tour "$@"
+echo "The example programs are built in build/release/examples/: $(echo $examples)."
+echo "Their sources, one idea each, are in examples/ (README.md, Examples, says what each shows)."
+

@@ -234,7 +234,7 @@ TEST(SafeRead, ThreadsThatFaultTogetherEachRecoverOnTheirOwn) {
 
 TEST(SafeReadDeathTest, PlainAccessToALostPageStillDiesOfSigbus) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
-  ScratchDir dir;
+  ScratchDir dir{ScratchDir::SharedWithDeathTestChild{}};
   auto path = four_page_file(dir);
   MAPIO_EXPECT_KILLED_BY(
       {
@@ -264,7 +264,7 @@ void install_users_own_handler() {
 
 TEST(SafeReadDeathTest, FaultsOutsideTheGuardGoToTheHandlerInstalledBefore) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
-  ScratchDir dir;
+  ScratchDir dir{ScratchDir::SharedWithDeathTestChild{}};
   auto path = four_page_file(dir);
   EXPECT_EXIT(
       {
@@ -301,7 +301,7 @@ void first_guarded_reads_together(const MappedFile& file) {
 
 TEST(SafeReadDeathTest, RacingFirstInstallsStillPassUnguardedFaultsOn) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
-  ScratchDir dir;
+  ScratchDir dir{ScratchDir::SharedWithDeathTestChild{}};
   auto path = four_page_file(dir);
   EXPECT_EXIT(
       {
@@ -330,7 +330,7 @@ TEST(SafeReadDeathTest, AnotherThreadsGuardDoesNotCoverAnUnguardedAccess) {
   // recovery point armed over every page); the main thread touches a lost page of that same range
   // without a guard. The guard belongs to the other thread only: the main thread must die of SIGBUS.
   GTEST_FLAG_SET(death_test_style, "threadsafe");
-  ScratchDir dir;
+  ScratchDir dir{ScratchDir::SharedWithDeathTestChild{}};
   auto path = four_page_file(dir);
   MAPIO_EXPECT_KILLED_BY(
       {
@@ -386,7 +386,7 @@ MappedFile lose_pages_under(const std::filesystem::path& path, void (*handler)(i
 TEST(SafeReadDeathTest, APlainHandlerInstalledBeforeGetsUnguardedFaults) {
   // A handler installed with signal(2) (no SA_SIGINFO) takes one argument; mapio must call it so.
   GTEST_FLAG_SET(death_test_style, "threadsafe");
-  ScratchDir dir;
+  ScratchDir dir{ScratchDir::SharedWithDeathTestChild{}};
   auto path = four_page_file(dir);
   EXPECT_EXIT(
       {
@@ -407,7 +407,7 @@ TEST(SafeReadDeathTest, AnIgnoredSigbusStaysIgnoredUnlessItIsARealFault) {
   // SIG_IGN before mapio: a SIGBUS sent by raise() or kill() is still ignored, as it was without
   // mapio. A real fault cannot be ignored (the access would repeat forever): it kills.
   GTEST_FLAG_SET(death_test_style, "threadsafe");
-  ScratchDir dir;
+  ScratchDir dir{ScratchDir::SharedWithDeathTestChild{}};
   auto path = four_page_file(dir);
   EXPECT_EXIT(
       {
