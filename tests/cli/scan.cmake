@@ -28,7 +28,7 @@ add_test(NAME cli.scan_usage_errors
     expect 2 'mapio grep: missing PATTERN (usage: mapio grep [OPTIONS] PATTERN [FILE...])' grep -c
     expect 2 'mapio grep: /nonexistent/file: No such file or directory' grep -c fox /nonexistent/file
     expect 1 '0' grep -c \"$(printf '%02000d' 0)\" /dev/null
-    expect 2 'mapio grep: /nonexistent/file: No such file or directory' grep -f /nonexistent/file /dev/null
+    expect 2 'mapio grep: /nonexistent/file: No such file or directory' grep -c -f /nonexistent/file /dev/null
     exit $failed")
 set_tests_properties(cli.scan_usage_errors PROPERTIES LABELS cli)
 
