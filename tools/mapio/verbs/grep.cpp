@@ -219,7 +219,9 @@ int run_grep(GrepArgs& args) {
         failed = true;
         // A file that opened and then failed to read still gets its count, as in GNU grep: of
         // the lines read before the error.
-        if (opened && args.count) report(file, so_far.matched);
+        // (Not for a file that shrank or lost pages during the scan, which the scan explains:
+        // that count would be of a file that changed.)
+        if (opened && args.count && e.explanation().empty()) report(file, so_far.matched);
       }
       if (args.quiet && matched) return 0;  // grep -q: a match is all it takes, errors or not
     }

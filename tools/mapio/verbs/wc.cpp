@@ -194,8 +194,11 @@ int run_wc(WcArgs& args) {
         s = scanner.scan(*input, counter, &s);
       }
     } catch (const Error& e) {
-      // Like GNU wc: the error, then the counts of what was read before it.
+      // Like GNU wc: the error, then the counts of what was read before it. Except for a file
+      // that shrank or lost pages during the scan (the scan explains those errors): its count
+      // would be a smaller count of a file that changed, and mapio prints none.
       complain(file_error(shown, e));
+      if (!e.explanation().empty()) return;
     }
     // Files are counted apart: a word does not run on from one file into the next.
     total.lines += s.lines;
