@@ -4,7 +4,9 @@
 
 #include <fcntl.h>
 #include <sys/resource.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -265,6 +267,23 @@ const Input::Status& Input::status() const {
     status_.regular = S_ISREG(st.st_mode);
     status_.directory = S_ISDIR(st.st_mode);
     status_.size = status_.regular ? static_cast<std::uint64_t>(st.st_size) : 0;
+    if (status_.regular) {
+      struct statfs fs {};
+      if (::fstatfs(fd_.get(), &fs) == 0) {
+        switch (static_cast<unsigned long>(fs.f_type)) {
+          case PROC_SUPER_MAGIC:
+          case SYSFS_MAGIC:
+          case DEBUGFS_MAGIC:
+          case TRACEFS_MAGIC:
+          case 0x62656570:  // configfs (CONFIGFS_MAGIC, not in linux/magic.h)
+          case SECURITYFS_MAGIC:
+            status_.size_is_length = false;
+            break;
+          default:
+            break;
+        }
+      }
+    }
     status_.known = true;
   }
   return status_;
@@ -282,7 +301,8 @@ Scanner::Scanner(InputOptions options) : options_(options) {
 }
 
 bool Scanner::starts_mapped(const Input& input) const {
-  if (!input.is_regular() || input.size() == 0) return false;  // nothing else can be mapped
+  // Nothing else can be mapped; and a file whose size is not its length (sysfs, procfs) is read.
+  if (!input.is_regular() || input.size() == 0 || !input.size_is_length()) return false;
   if (options_.method != InputMethod::automatic) return options_.method == InputMethod::map;
   return input.size() >= options_.map_threshold;
 }
@@ -325,7 +345,14 @@ void Scanner::run(Input& input, const Operations& ops, const void* counter, void
   }
   if (input.is_directory()) throw Error("read", input.name(), EISDIR);
   if (starts_mapped(input)) {
-    run_mapped(input, ops, counter, result);
+    try {
+      run_mapped(input, ops, counter, result);
+    } catch (const Error& e) {
+      // Files of sysfs and procfs are regular files with a size they do not hold, and most cannot
+      // be mapped (ENODEV): they are read, as every tool reads them.
+      if (e.code().value() != ENODEV || e.operation() != "map") throw;
+      run_read(input, ops, counter, result);
+    }
   } else {
     run_read(input, ops, counter, result);
   }

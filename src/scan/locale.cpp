@@ -40,7 +40,8 @@ bool bytes_classified_as_in_c_locale() {
 // What a word is depends on the locale, as with GNU wc: its encoding makes bytes into characters.
 TextEncoding locale_encoding() {
   const std::string_view codeset = nl_langinfo(CODESET);
-  if (codeset == "UTF-8") return TextEncoding::utf8;
+  // Under POSIXLY_CORRECT, GNU wc lets no-break spaces join words in UTF-8 as well.
+  if (codeset == "UTF-8") return std::getenv("POSIXLY_CORRECT") != nullptr ? TextEncoding::utf8_posix : TextEncoding::utf8;
   if (MB_CUR_MAX == 1 && bytes_classified_as_in_c_locale()) return TextEncoding::c;
   const char* name = std::setlocale(LC_CTYPE, nullptr);
   throw Error("count words", fmt::format("in locale {} ({})", name != nullptr ? name : "?", codeset), ENOTSUP,

@@ -115,8 +115,10 @@ void note_edges(WordCounter::Summary& s, std::span<const std::byte> data) noexce
 }  // namespace
 
 WordCounter::Summary WordCounter::summarize(std::span<const std::byte> data) const noexcept {
-  if (encoding_ == TextEncoding::utf8) {
-    Summary s = kernels().words_utf8(data.data(), data.size());
+  if (encoding_ != TextEncoding::c) {
+    const bool posix = encoding_ == TextEncoding::utf8_posix;
+    Summary s = kernels().words_utf8(data.data(), data.size(), detail::unicode_classes(!posix));
+    s.no_break_spaces_join = posix;
     note_edges(s, data);
     return s;
   }
@@ -130,6 +132,7 @@ WordCounter::Summary WordCounter::then(const Summary& a, const Summary& b) noexc
     // `a` is empty or a few continuation bytes: they join the front of b's head (a fourth one
     // could end no character, so three are kept).
     Summary out = b;
+    out.no_break_spaces_join = a.no_break_spaces_join || b.no_break_spaces_join;
     const std::size_t joined = std::size_t{a.head_length} + b.head_length;
     std::array<std::byte, 6> run{};
     std::copy_n(a.head.begin(), a.head_length, run.begin());
@@ -141,6 +144,7 @@ WordCounter::Summary WordCounter::then(const Summary& a, const Summary& b) noexc
   }
   Summary out;
   out.has_body = true;
+  out.no_break_spaces_join = a.no_break_spaces_join || b.no_break_spaces_join;
   out.head = a.head;
   out.head_length = a.head_length;
   Summary seam;  // the character a's tail begins, if b's head ends it
@@ -150,7 +154,8 @@ WordCounter::Summary WordCounter::then(const Summary& a, const Summary& b) noexc
     std::memcpy(bytes.data() + a.tail_length, b.head.data(), b.head_length);
     const std::size_t have = std::size_t{a.tail_length} + b.head_length;
     if (have >= detail::sequence_length(bytes[0])) {
-      seam = one_character(detail::utf8_class(detail::unicode_classes(), bytes.data(), have));
+      seam = one_character(
+          detail::utf8_class(detail::unicode_classes(!out.no_break_spaces_join), bytes.data(), have));
     } else if (!b.has_body && detail::is_valid_prefix(bytes.data(), have)) {
       // Still cut short: b was nothing but these continuation bytes; the next piece may end it.
       out.tail_length = static_cast<std::uint8_t>(have);

@@ -139,19 +139,20 @@ MAPIO_AVX2 inline void add_block(WordBlockState& state, __m256i a, __m256i b) {
 // A block with bytes >= 0x80: the C classes, then the characters at its lead bytes, decoded from
 // `data` (the block may be a padded copy of its last bytes).
 MAPIO_AVX2 inline void add_utf8_block(WordBlockState& state, const std::byte* data, std::size_t size, std::size_t at,
+                                      const std::uint8_t* table,
                                       __m256i a, __m256i b) {
   std::uint32_t w0, s0, w1, s1;
   classify(a, w0, s0);
   classify(b, w1, s1);
   const std::uint64_t leads = lead_mask(a) | (static_cast<std::uint64_t>(lead_mask(b)) << 32);
-  const CharMarks marks = utf8_marks(data, size, at, leads);
+  const CharMarks marks = utf8_marks(data, size, at, leads, table);
   state.add(w0 | (static_cast<std::uint64_t>(w1) << 32) | marks.word,
             s0 | (static_cast<std::uint64_t>(s1) << 32) | marks.space);
 }
 
 // As words() where two blocks in a row hold no byte >= 0x80 (one test of their sign bits: ASCII
 // costs what it costs in the C locale); else block by block, decoding the characters of each.
-MAPIO_AVX2 WordCounter::Summary words_utf8(const std::byte* data, std::size_t size) {
+MAPIO_AVX2 WordCounter::Summary words_utf8(const std::byte* data, std::size_t size, const std::uint8_t* table) {
   WordBlockState state;
   std::size_t i = 0;
   for (; i + 128 <= size; i += 128) {
@@ -163,15 +164,15 @@ MAPIO_AVX2 WordCounter::Summary words_utf8(const std::byte* data, std::size_t si
       add_block(state, a, b);
       add_block(state, c, d);
     } else {
-      add_utf8_block(state, data, size, i, a, b);
-      add_utf8_block(state, data, size, i + 64, c, d);
+      add_utf8_block(state, data, size, i, table, a, b);
+      add_utf8_block(state, data, size, i + 64, table, c, d);
     }
   }
-  for (; i + 64 <= size; i += 64) add_utf8_block(state, data, size, i, load(data + i), load(data + i + 32));
+  for (; i + 64 <= size; i += 64) add_utf8_block(state, data, size, i, table, load(data + i), load(data + i + 32));
   if (i < size) {
     alignas(32) std::byte block[64] = {};
     std::memcpy(block, data + i, size - i);
-    add_utf8_block(state, data, size, i, load(block), load(block + 32));
+    add_utf8_block(state, data, size, i, table, load(block), load(block + 32));
   }
   return state.summary();
 }

@@ -105,17 +105,17 @@ MAPIO_AVX512 inline std::uint64_t lead_mask(__m512i c) {
 
 // A block with bytes >= 0x80: the C classes, then the characters at its lead bytes.
 MAPIO_AVX512 inline void add_utf8_block(WordBlockState& state, const std::byte* data, std::size_t size,
-                                        std::size_t at, __m512i c) {
+                                        std::size_t at, __m512i c, const std::uint8_t* table) {
   std::uint64_t word, space;
   classify(c, word, space);
-  const CharMarks marks = utf8_marks(data, size, at, lead_mask(c));
+  const CharMarks marks = utf8_marks(data, size, at, lead_mask(c), table);
   state.add(word | marks.word, space | marks.space);
 }
 
 // As words(), and where a block holds a byte >= 0x80 (its sign bit), the characters at its lead
 // bytes are decoded and marked: a block of ASCII costs one vpmovb2m and a test more. (Testing two
 // blocks at once, as the AVX2 kernel does, measured slower here.)
-MAPIO_AVX512 WordCounter::Summary words_utf8(const std::byte* data, std::size_t size) {
+MAPIO_AVX512 WordCounter::Summary words_utf8(const std::byte* data, std::size_t size, const std::uint8_t* table) {
   WordBlockState state;
   std::size_t i = 0;
   std::uint64_t word, space;
@@ -123,7 +123,7 @@ MAPIO_AVX512 WordCounter::Summary words_utf8(const std::byte* data, std::size_t 
     const __m512i c = load(data + i);
     classify(c, word, space);
     if (_mm512_movepi8_mask(c) != 0) {
-      const CharMarks marks = utf8_marks(data, size, i, lead_mask(c));
+      const CharMarks marks = utf8_marks(data, size, i, lead_mask(c), table);
       word |= marks.word;
       space |= marks.space;
     }
@@ -131,7 +131,7 @@ MAPIO_AVX512 WordCounter::Summary words_utf8(const std::byte* data, std::size_t 
   }
   if (i < size) {
     const __mmask64 live = _bzhi_u64(~std::uint64_t{0}, static_cast<unsigned>(size - i));
-    add_utf8_block(state, data, size, i, _mm512_maskz_loadu_epi8(live, data + i));
+    add_utf8_block(state, data, size, i, _mm512_maskz_loadu_epi8(live, data + i), table);
   }
   return state.summary();
 }

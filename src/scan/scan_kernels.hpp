@@ -22,7 +22,8 @@ struct ScanKernels {
   WordCounter::Summary (*words)(const std::byte* data, std::size_t size);
   /// Words of UTF-8 text (TextEncoding::utf8). Only the word fields of the summary are set; a
   /// sequence that runs past `size` counts as invalid here (scan.cpp mends the pieces' edges).
-  WordCounter::Summary (*words_utf8)(const std::byte* data, std::size_t size);
+  /// `table` is unicode_classes() for the encoding counted.
+  WordCounter::Summary (*words_utf8)(const std::byte* data, std::size_t size, const std::uint8_t* table);
 };
 
 const ScanKernels& portable_kernels() noexcept;
@@ -76,8 +77,9 @@ constexpr bool is_space_byte(unsigned char c) noexcept { return c == ' ' || (c >
 enum class CharClass : std::uint8_t { neither = 0, word = 1, space = 2 };
 
 /// The class of every code point, 2 bits each (CharClass), from src/unicode_classes.inc.
-/// Built on first use; never null.
-const std::uint8_t* unicode_classes() noexcept;
+/// Built on first use; never null. With `no_break_spaces_separate` false, U+00A0, U+2007, U+202F
+/// and U+2060 are word characters instead of spaces: GNU wc under POSIXLY_CORRECT.
+const std::uint8_t* unicode_classes(bool no_break_spaces_separate = true) noexcept;
 
 inline CharClass class_of(const std::uint8_t* table, char32_t c) noexcept {
   return static_cast<CharClass>((table[c >> 2] >> ((c & 3) * 2)) & 3);
@@ -146,10 +148,10 @@ struct CharMarks {
   std::uint64_t word = 0;
   std::uint64_t space = 0;
 };
-inline CharMarks utf8_marks(const std::byte* data, std::size_t size, std::size_t at, std::uint64_t leads) noexcept {
+inline CharMarks utf8_marks(const std::byte* data, std::size_t size, std::size_t at, std::uint64_t leads,
+                            const std::uint8_t* table) noexcept {
   CharMarks marks;
   if (leads == 0) return marks;
-  const std::uint8_t* table = unicode_classes();
   const auto* p = reinterpret_cast<const unsigned char*>(data);
   while (leads != 0) {
     const auto bit = static_cast<unsigned>(std::countr_zero(leads));

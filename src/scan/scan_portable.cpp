@@ -92,7 +92,7 @@ bool has_high_byte(const unsigned char* p, std::size_t n) {
 
 // The C classes for every byte (bytes >= 0x80 are neither), then the characters at the lead bytes of
 // blocks that hold any byte >= 0x80.
-WordCounter::Summary words_utf8(const std::byte* data, std::size_t size) {
+WordCounter::Summary words_utf8(const std::byte* data, std::size_t size, const std::uint8_t* table) {
   const auto* p = reinterpret_cast<const unsigned char*>(data);
   WordBlockState state;
   for (std::size_t i = 0; i < size; i += 64) {
@@ -101,7 +101,7 @@ WordCounter::Summary words_utf8(const std::byte* data, std::size_t size) {
     if (has_high_byte(p + i, n)) {
       std::uint64_t leads = 0;
       for (std::size_t k = 0; k < n; ++k) leads |= static_cast<std::uint64_t>(p[i + k] >= 0xc0) << k;
-      const CharMarks marks = utf8_marks(data, size, i, leads);
+      const CharMarks marks = utf8_marks(data, size, i, leads, table);
       word |= marks.word;
       space |= marks.space;
     }

@@ -27,7 +27,7 @@ constexpr Range not_word[] = {
 struct Table {
   std::array<std::uint8_t, code_points / 4> bits;
 
-  Table() {
+  explicit Table(bool no_break_spaces_separate) {
     bits.fill(0x55);  // CharClass::word in all four 2-bit fields
     for (const Range& r : not_word) {
       const auto kind = static_cast<unsigned>(r.kind);
@@ -42,14 +42,25 @@ struct Table {
         ++c;
       }
     }
+    if (!no_break_spaces_separate) {
+      for (const char32_t c : {char32_t{0xA0}, char32_t{0x2007}, char32_t{0x202F}, char32_t{0x2060}}) {
+        const unsigned shift = (c & 3) * 2;
+        bits[c >> 2] = static_cast<std::uint8_t>((bits[c >> 2] & ~(3u << shift)) |
+                                                 (static_cast<unsigned>(CharClass::word) << shift));
+      }
+    }
   }
 };
 
 }  // namespace
 
-const std::uint8_t* unicode_classes() noexcept {
-  static const Table table;
-  return table.bits.data();
+const std::uint8_t* unicode_classes(bool no_break_spaces_separate) noexcept {
+  if (no_break_spaces_separate) {
+    static const Table table(true);
+    return table.bits.data();
+  }
+  static const Table posix(false);  // built only when asked for
+  return posix.bits.data();
 }
 
 }  // namespace mapio::detail

@@ -65,7 +65,8 @@ status=0; out=$("$mapio" cache "$dir/a" "$dir/missing" "$dir" 2>"$dir/err") || s
 check "errors exit 1" 1 "$status"
 check "the good file still reported" "1" "$(grep -c "$dir/a\$" <<<"$out")"
 check "the missing file named" "mapio cache: open $dir/missing: No such file or directory (ENOENT)" "$(sed -n 1p "$dir/err")"
-check "the directory named" "mapio cache: map $dir: Is a directory (EISDIR)" "$(sed -n 2p "$dir/err" | cut -d: -f1-3)"
+# A directory is passed over without a word, as fincore passes it over.
+check "the directory passed over" "1" "$(wc -l < "$dir/err")"
 status=0; "$mapio" cache -t -e "$dir/a" 2>"$dir/err" || status=$?
 [[ "$status" -ne 0 ]] && grep -q -- "--touch excludes --evict" "$dir/err" && echo "ok: -t -e refused" ||
   { echo "MISMATCH: -t -e gave $status: $(cat "$dir/err")"; failed=1; }

@@ -65,29 +65,29 @@ same "wc -l directory" "wc -l a_directory" "$MAPIO wc -q -l a_directory"
 same "wc sparse" "wc sparse" "$MAPIO wc -q sparse"
 same "wc --method read sparse" "wc -l sparse" "$MAPIO wc -q -l --method read sparse"
 same "wc sparse and others" "wc crlf sparse" "$MAPIO wc -q crlf sparse"
-same "grep -c sparse" "grep -c -F fox sparse" "$MAPIO grep -q -c fox sparse"
+same "grep -c sparse" "grep -c -F fox sparse" "$MAPIO grep --no-progress -c fox sparse"
 
 # ---- grep -c -F ---------------------------------------------------------------------------------
 for pattern in fox ab x 'over the lazy' 'dog 0123456789 abcdefghij
 ' "quick brown fox jumps over the lazy dog 0123456789 abcdefghijthe"; do
   [[ "$pattern" == *$'\n'* ]] && continue
   for f in "${files[@]}"; do
-    same "grep -c '$pattern' $f" "grep -c -F '$pattern' $f" "$MAPIO grep -q -c '$pattern' $f"
+    same "grep -c '$pattern' $f" "grep -c -F '$pattern' $f" "$MAPIO grep --no-progress -c '$pattern' $f"
   done
-  same "grep -c '$pattern' all" "grep -c -F '$pattern' ${files[*]}" "$MAPIO grep -q -c '$pattern' ${files[*]}"
+  same "grep -c '$pattern' all" "grep -c -F '$pattern' ${files[*]}" "$MAPIO grep --no-progress -c '$pattern' ${files[*]}"
 done
-same "grep -c empty pattern" "grep -c -F '' ${files[*]}" "$MAPIO grep -q -c '' ${files[*]}"
+same "grep -c empty pattern" "grep -c -F '' ${files[*]}" "$MAPIO grep --no-progress -c '' ${files[*]}"
 # Several patterns, one per line of the argument (an empty one matches every line).
 for pattern in $'fox\nzebra' $'zebra\nab' $'dog 0\nquick' $'fox\n' $'\nzebra'; do
-  same "grep -c $(printf %q "$pattern")" "grep -c -F \"\$pattern\" ${files[*]}" "$MAPIO grep -q -c \"\$pattern\" ${files[*]}"
+  same "grep -c $(printf %q "$pattern")" "grep -c -F \"\$pattern\" ${files[*]}" "$MAPIO grep --no-progress -c \"\$pattern\" ${files[*]}"
 done
-same "grep -c --method read" "grep -c -F fox ${files[*]}" "$MAPIO grep -q --method read -c fox ${files[*]}"
-same "grep -c pipe" "cat text_65537 | grep -c -F fox" "cat text_65537 | $MAPIO grep -q -c fox"
-same "grep -c no match" "grep -c -F zebra crlf" "$MAPIO grep -q -c zebra crlf"
-same "grep -c missing" "grep -c -F fox crlf no_such_file" "$MAPIO grep -q -c fox crlf no_such_file"
-same "grep -c directory" "grep -c -F fox crlf a_directory" "$MAPIO grep -q -c fox crlf a_directory"
-same "grep -c small files" "grep -c -F fox small_files/*" "$MAPIO grep -q -c fox small_files/*"
-same "grep -c small files, read" "grep -c -F 'lazy dog' small_files/*" "$MAPIO grep -q -c --method read 'lazy dog' small_files/*"
+same "grep -c --method read" "grep -c -F fox ${files[*]}" "$MAPIO grep --no-progress --method read -c fox ${files[*]}"
+same "grep -c pipe" "cat text_65537 | grep -c -F fox" "cat text_65537 | $MAPIO grep --no-progress -c fox"
+same "grep -c no match" "grep -c -F zebra crlf" "$MAPIO grep --no-progress -c zebra crlf"
+same "grep -c missing" "grep -c -F fox crlf no_such_file" "$MAPIO grep --no-progress -c fox crlf no_such_file"
+same "grep -c directory" "grep -c -F fox crlf a_directory" "$MAPIO grep --no-progress -c fox crlf a_directory"
+same "grep -c small files" "grep -c -F fox small_files/*" "$MAPIO grep --no-progress -c fox small_files/*"
+same "grep -c small files, read" "grep -c -F 'lazy dog' small_files/*" "$MAPIO grep --no-progress -c --method read 'lazy dog' small_files/*"
 
 # ---- count --------------------------------------------------------------------------------------
 for f in binary nuls text_1048577; do
@@ -117,9 +117,9 @@ for k in "${kernels[@]}"; do
   same "[$k] wc pipe" "cat text_262145 | wc" "cat text_262145 | $run wc -q"
   same "[$k] wc sparse" "cat sparse.wc" "$run wc -q crlf sparse"
   for pattern in fox x 'over the lazy' 'dog 0123456789 abcdefghijthe'; do
-    same "[$k] grep -c '$pattern'" "grep -c -F '$pattern' ${kernel_files[*]}" "$run grep -q -c '$pattern' ${kernel_files[*]}"
+    same "[$k] grep -c '$pattern'" "grep -c -F '$pattern' ${kernel_files[*]}" "$run grep --no-progress -c '$pattern' ${kernel_files[*]}"
   done
-  same "[$k] grep -c small files" "grep -c -F fox small_files/*" "$run grep -q -c fox small_files/*"
+  same "[$k] grep -c small files" "grep -c -F fox small_files/*" "$run grep --no-progress -c fox small_files/*"
   for f in binary nuls text_1048577; do
     same "[$k] count 0x00 $f" "tr -cd '\\000' < $f | wc -c" "$run count -q 0x00 $f"
     same "[$k] count o $f" "tr -cd 'o' < $f | wc -c" "$run count -q o $f"
@@ -200,8 +200,8 @@ truncated_scan() {
   (( caught > 0 )) || fail "$name: the scan always finished before the file was truncated"
 }
 shrank="shrank from 805306368 to 4096 bytes while it was read"
-truncated_scan "truncation, grep -c --method read" "$shrank" grep -q -c zebra --method read
-truncated_scan "truncation, grep -c" "$shrank|gone \\(SIGBUS\\)" grep -q -c zebra --threads 1
+truncated_scan "truncation, grep -c --method read" "$shrank" grep --no-progress -c zebra --method read
+truncated_scan "truncation, grep -c" "$shrank|gone \\(SIGBUS\\)" grep --no-progress -c zebra --threads 1
 truncated_scan "truncation, wc -l" "$shrank|gone \\(SIGBUS\\)" wc -q -l
 
 if (( failures > 0 )); then echo "$failures failure(s)"; exit 1; fi

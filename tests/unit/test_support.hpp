@@ -26,12 +26,24 @@ namespace mapio::test {
 /// A fresh directory under $TMPDIR, removed with everything in it when the object goes.
 class ScratchDir {
  public:
-  ScratchDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "mapio-test-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
+  ScratchDir() { create(); }
+  /// For a death test in the "threadsafe" style: its child process runs the test body again and
+  /// dies inside it, before any destructor runs, so a directory of its own would be left behind.
+  /// The parent's directory is handed down in the environment and the child works in that one.
+  struct SharedWithDeathTestChild {};
+  explicit ScratchDir(SharedWithDeathTestChild) {
+    if (const char* inherited = std::getenv(shared_variable)) {
+      path_ = inherited;
+      owned_ = false;
+      return;
+    }
+    create();
+    ::setenv(shared_variable, path_.c_str(), 1);
+    exported_ = true;
   }
   ~ScratchDir() {
+    if (exported_) ::unsetenv(shared_variable);
+    if (!owned_) return;
     std::error_code ignored;
     std::filesystem::remove_all(path_, ignored);
   }
@@ -49,7 +61,16 @@ class ScratchDir {
   }
 
  private:
+  static constexpr const char* shared_variable = "MAPIO_TEST_DEATH_SCRATCH_DIR";
+  void create() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "mapio-test-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+    path_ = pattern;
+  }
+
   std::filesystem::path path_;
+  bool owned_ = true;
+  bool exported_ = false;
 };
 
 /// Reads a whole file with read(2), the way a program that does not map it would.

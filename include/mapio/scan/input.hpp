@@ -88,6 +88,10 @@ class Input {
   /// st_size when first asked (meaningful for regular files).
   std::uint64_t size() const { return status().size; }
   bool status_known() const noexcept { return status_.known; }
+  /// Whether st_size is the number of bytes the file holds: false on the pseudo file systems
+  /// (sysfs, procfs, debugfs, tracefs, configfs, securityfs), whose files say 4096 or 0 bytes
+  /// whatever they hold; such files are read, never mapped.
+  bool size_is_length() const { return status().size_is_length; }
 
  private:
   struct Status {
@@ -95,6 +99,7 @@ class Input {
     bool regular = false;
     bool directory = false;
     std::uint64_t size = 0;
+    bool size_is_length = true;
   };
   Input(FileDescriptor fd, std::string name) : fd_(std::move(fd)), name_(std::move(name)) {}
   const Status& status() const;
@@ -134,8 +139,10 @@ class Scanner {
   InputMethod method_for(const Input& input) const;
 
   /// The counter's Summary of the whole input (from its current position for pipes).
+  /// When the scan fails (a mapio::Error, rethrown), `so_far`, if given, receives what was counted
+  /// before the failure, as GNU wc prints the counts up to a read error.
   template <class Counter>
-  auto scan(Input& input, const Counter& counter) {
+  auto scan(Input& input, const Counter& counter, decltype(counter.identity())* so_far = nullptr) {
     using Summary = decltype(counter.identity());
     static_assert(std::is_trivially_copyable_v<Summary> && std::is_trivially_destructible_v<Summary>,
                   "summaries are combined in raw storage and under a siglongjmp guard");
@@ -154,7 +161,16 @@ class Scanner {
               static_cast<const Counter*>(c)->then(*static_cast<const Summary*>(a), *static_cast<const Summary*>(b));
         },
     };
-    run(input, ops, &counter, &result);
+    if (so_far == nullptr) {
+      run(input, ops, &counter, &result);
+      return result;
+    }
+    try {
+      run(input, ops, &counter, &result);
+    } catch (...) {
+      *so_far = result;
+      throw;
+    }
     return result;
   }
 

@@ -96,6 +96,9 @@ class LineCounter : public ByteCounter {
 enum class TextEncoding : std::uint8_t {
   c,     ///< C/POSIX locale: words are runs of printable bytes 0x21–0x7e
   utf8,  ///< UTF-8 locales (C.UTF-8, en_US.UTF-8, ...)
+  /// UTF-8 as GNU wc counts it with POSIXLY_CORRECT set: the no-break spaces (U+00A0, U+2007,
+  /// U+202F, U+2060) are word characters, as iswspace() says, instead of separating words.
+  utf8_posix,
 };
 
 /// Counts words as GNU wc -w (coreutils 9.1 with glibc) does.
@@ -115,7 +118,9 @@ enum class TextEncoding : std::uint8_t {
 /// Input without bytes >= 0x80 counts exactly as in the C locale, and at the same speed: only
 /// 64-byte blocks that hold such bytes are decoded.
 ///
-/// Correct across piece boundaries in either encoding: a word split between two pieces is counted
+/// TextEncoding::utf8_posix: as utf8, except that the four no-break spaces are word characters.
+///
+/// Correct across piece boundaries in any encoding: a word split between two pieces is counted
 /// once, and a UTF-8 character split between pieces (even over several pieces of a byte or two) is
 /// decoded as if it were whole.
 class WordCounter {
@@ -131,6 +136,7 @@ class WordCounter {
     std::uint8_t tail_length = 0;   ///< trailing start of a character (at most 3 bytes) the next piece may finish
     std::array<std::byte, 3> head{};
     std::array<std::byte, 3> tail{};
+    bool no_break_spaces_join = false;  ///< counted as TextEncoding::utf8_posix (for the seams)
   };
   explicit WordCounter(TextEncoding encoding = TextEncoding::c) noexcept : encoding_(encoding) {}
   TextEncoding encoding() const noexcept { return encoding_; }

@@ -284,7 +284,7 @@ TEST(SafeRead, InstallingArmingDisarmingAndFaultingAllAtOnceStayEachThreadsOwn) 
 
 TEST(SafeReadDeathTest, PlainAccessToALostPageStillDiesOfSigbus) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
-  ScratchDir dir;
+  ScratchDir dir{ScratchDir::SharedWithDeathTestChild{}};
   auto path = four_page_file(dir);
   MAPIO_EXPECT_KILLED_BY(
       {
@@ -314,7 +314,7 @@ void install_users_own_handler() {
 
 TEST(SafeReadDeathTest, FaultsOutsideTheGuardGoToTheHandlerInstalledBefore) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
-  ScratchDir dir;
+  ScratchDir dir{ScratchDir::SharedWithDeathTestChild{}};
   auto path = four_page_file(dir);
   EXPECT_EXIT(
       {
@@ -351,7 +351,7 @@ void first_guarded_reads_together(const MappedFile& file) {
 
 TEST(SafeReadDeathTest, RacingFirstInstallsStillPassUnguardedFaultsOn) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
-  ScratchDir dir;
+  ScratchDir dir{ScratchDir::SharedWithDeathTestChild{}};
   auto path = four_page_file(dir);
   EXPECT_EXIT(
       {
@@ -380,7 +380,7 @@ TEST(SafeReadDeathTest, AnotherThreadsGuardDoesNotCoverAnUnguardedAccess) {
   // recovery point armed over every page); the main thread touches a lost page of that same range
   // without a guard. The guard belongs to the other thread only: the main thread must die of SIGBUS.
   GTEST_FLAG_SET(death_test_style, "threadsafe");
-  ScratchDir dir;
+  ScratchDir dir{ScratchDir::SharedWithDeathTestChild{}};
   auto path = four_page_file(dir);
   MAPIO_EXPECT_KILLED_BY(
       {
@@ -436,7 +436,7 @@ MappedFile lose_pages_under(const std::filesystem::path& path, void (*handler)(i
 TEST(SafeReadDeathTest, APlainHandlerInstalledBeforeGetsUnguardedFaults) {
   // A handler installed with signal(2) (no SA_SIGINFO) takes one argument; mapio must call it so.
   GTEST_FLAG_SET(death_test_style, "threadsafe");
-  ScratchDir dir;
+  ScratchDir dir{ScratchDir::SharedWithDeathTestChild{}};
   auto path = four_page_file(dir);
   EXPECT_EXIT(
       {
@@ -457,7 +457,7 @@ TEST(SafeReadDeathTest, AnIgnoredSigbusStaysIgnoredUnlessItIsARealFault) {
   // SIG_IGN before mapio: a SIGBUS sent by raise() or kill() is still ignored, as it was without
   // mapio. A real fault cannot be ignored (the access would repeat forever): it kills.
   GTEST_FLAG_SET(death_test_style, "threadsafe");
-  ScratchDir dir;
+  ScratchDir dir{ScratchDir::SharedWithDeathTestChild{}};
   auto path = four_page_file(dir);
   EXPECT_EXIT(
       {

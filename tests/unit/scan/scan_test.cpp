@@ -148,7 +148,7 @@ TEST(ScanKernels, EverySetAgreesWithTheReferenceOnEverySizeAndAlignment) {
         ASSERT_EQ(k->count_byte(d.data(), d.size(), std::byte{0xff}), reference_count(d, std::byte{0xff}));
         ASSERT_EQ(k->words(d.data(), d.size()).words, reference_words(d)) << size << "+" << align;
         if (c_utf8() != nullptr) {
-          ASSERT_EQ(k->words_utf8(d.data(), d.size()).words, reference_words_utf8(d)) << size << "+" << align;
+          ASSERT_EQ(k->words_utf8(d.data(), d.size(), mapio::detail::unicode_classes()).words, reference_words_utf8(d)) << size << "+" << align;
         }
         const auto either = k->find_either(d.data(), d.size(), std::byte{'\n'}, std::byte{0});
         const auto it = std::find_if(d.begin(), d.end(), [](std::byte b) { return b == std::byte{'\n'} || b == std::byte{0}; });
@@ -279,7 +279,7 @@ TEST(WordCounter, Utf8AgreesWithTheCLibraryDecoderInEveryKernelSet) {
     SCOPED_TRACE(k->name);
     for (int trial = 0; trial < 300; ++trial) {
       const Bytes d = random_utf8_text(rng, static_cast<std::size_t>(trial) * 3);
-      ASSERT_EQ(k->words_utf8(d.data(), d.size()).words, reference_words_utf8(d)) << trial;
+      ASSERT_EQ(k->words_utf8(d.data(), d.size(), mapio::detail::unicode_classes()).words, reference_words_utf8(d)) << trial;
     }
     // Every size around the 64- and 128-byte steps of the kernels, at every alignment, cut anywhere
     // in a character.
@@ -287,13 +287,13 @@ TEST(WordCounter, Utf8AgreesWithTheCLibraryDecoderInEveryKernelSet) {
     for (std::size_t size : {0, 1, 2, 3, 4, 63, 64, 65, 66, 127, 128, 129, 130, 191, 192, 193, 255, 256, 257, 1000, 4097}) {
       for (std::size_t align : {0, 1, 2, 3, 7, 31}) {
         const std::span<const std::byte> d(pool.data() + align, size);
-        ASSERT_EQ(k->words_utf8(d.data(), d.size()).words, reference_words_utf8(d)) << size << "+" << align;
+        ASSERT_EQ(k->words_utf8(d.data(), d.size(), mapio::detail::unicode_classes()).words, reference_words_utf8(d)) << size << "+" << align;
       }
     }
     std::uniform_int_distribution<int> any_byte(0, 255);
     Bytes noise(100000);
     for (auto& b : noise) b = static_cast<std::byte>(any_byte(rng));
-    ASSERT_EQ(k->words_utf8(noise.data(), noise.size()).words, reference_words_utf8(noise));
+    ASSERT_EQ(k->words_utf8(noise.data(), noise.size(), mapio::detail::unicode_classes()).words, reference_words_utf8(noise));
   }
 }
 
@@ -304,7 +304,7 @@ TEST(WordCounter, Utf8CountsAsciiExactlyAsTheCLocale) {
     for (std::size_t n : {0u, 1u, 63u, 64u, 65u, 1000u, 70000u}) {
       const Bytes d = random_bytes(rng, n, std::string_view("ab \n\t\0\x01\x7fxyz\r\v\f", 14));
       const auto c = k->words(d.data(), d.size());
-      const auto u = k->words_utf8(d.data(), d.size());
+      const auto u = k->words_utf8(d.data(), d.size(), mapio::detail::unicode_classes());
       EXPECT_EQ(u.words, c.words) << n;
       EXPECT_EQ(u.first, c.first) << n;
       EXPECT_EQ(u.ends_in_word, c.ends_in_word) << n;
@@ -322,6 +322,28 @@ void expect_same_summary(const WordCounter::Summary& got, const WordCounter::Sum
   EXPECT_EQ(got.head, want.head) << what;
   EXPECT_EQ(got.tail_length, want.tail_length) << what;
   EXPECT_EQ(got.tail, want.tail) << what;
+}
+
+// With POSIXLY_CORRECT GNU wc takes the no-break spaces for word characters (coreutils' wc-nbsp
+// test): "foo\u00a0bar" is one word, and stays one when the pieces cut the no-break space.
+TEST(WordCounter, Utf8PosixNoBreakSpacesJoinWordsAcrossCuts) {
+  const WordCounter posix(TextEncoding::utf8_posix);
+  const WordCounter utf8(TextEncoding::utf8);
+  const std::string_view texts[] = {"foo\xc2\xa0" "bar", "a\xe2\x80\x87" "b", "a\xe2\x80\xaf" "b", "a\xe2\x81\xa0" "b"};
+  for (std::string_view text : texts) {
+    const Bytes d = bytes_of(text);
+    const std::span<const std::byte> all(d);
+    EXPECT_EQ(utf8.summarize(all).words, 2u) << text;
+    EXPECT_EQ(posix.summarize(all).words, 1u) << text;
+    for (std::size_t i = 0; i <= d.size(); ++i) {
+      const auto joined = WordCounter::then(posix.summarize(all.first(i)), posix.summarize(all.subspan(i)));
+      EXPECT_EQ(joined.words, 1u) << text << " cut at " << i;
+      const auto split = WordCounter::then(utf8.summarize(all.first(i)), utf8.summarize(all.subspan(i)));
+      EXPECT_EQ(split.words, 2u) << text << " cut at " << i;
+    }
+  }
+  // An ideographic space still separates.
+  EXPECT_EQ(posix.summarize(mapio::as_bytes("a\xe3\x80\x80" "b")).words, 2u);
 }
 
 // A character cut between pieces, however small the pieces, counts as the whole character: every

@@ -58,15 +58,21 @@ std::string verb_of(const CLI::App& root) {
 // itself failed. Every usage error is one line that starts "mapio VERB: ", like every other error
 // of the verb; a missing argument is said in mapio's words, other errors in CLI11's.
 int usage_status(CLI::App& app, const CLI::ParseError& e) {
+  int status = usage_error_status;
+  for (const CLI::App* given : app.get_subcommands()) {
+    for (const Command& command : commands()) {
+      if (command.name == given->get_name()) status = command.usage_status;
+    }
+  }
   if (dynamic_cast<const CLI::RequiredError*>(&e) != nullptr) {
     if (const auto message = missing_argument(app); !message.empty()) {
       fmt::print(stderr, "{}\n", message);
-      return usage_error_status;
+      return status;
     }
   }
   if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
   fmt::print(stderr, "{}: {}\n", verb_of(app), e.what());
-  return usage_error_status;
+  return status;
 }
 
 }  // namespace mapio::cli

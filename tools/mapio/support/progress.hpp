@@ -86,11 +86,13 @@ struct ScanFlags {
   unsigned threads = 0;
   bool quiet = false;
 
-  void add_to(CLI::App& app) {
+  /// `short_quiet`: whether -q names --quiet; grep keeps -q for grep's own meaning (quiet output)
+  /// and offers only --no-progress.
+  void add_to(CLI::App& app, bool short_quiet = true) {
     app.add_option("--method", method, "How to read inputs: auto (map large files, read the rest), map, read")
         ->check(CLI::IsMember({"auto", "map", "mmap", "read"}));
     app.add_option("--threads", threads, "Threads for large mapped files (0 = one per CPU)");
-    app.add_flag("-q,--quiet", quiet, "No progress bar");
+    app.add_flag(short_quiet ? "-q,--quiet,--no-progress" : "--no-progress", quiet, "No progress bar");
   }
   InputOptions options(std::atomic<std::uint64_t>* progress) const {
     InputOptions o;

@@ -10,11 +10,13 @@
 // Each file is a line: resident share, resident/total pages, size, name; a total line follows when
 // there are several. A file that cannot be mapped is an error on stderr and the rest go on (exit 1).
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <memory>
 #include <string>
@@ -28,6 +30,7 @@
 #include "mapio/core/error.hpp"
 #include "mapio/core/file.hpp"
 #include "mapio/core/syscall.hpp"
+#include "output.hpp"
 
 namespace mapio::cli {
 namespace {
@@ -114,6 +117,17 @@ int run_cache(const CacheArgs& args) {
   std::vector<MappedFile> locked;  // kept mapped (and locked) until the hold ends
   for (const auto& name : args.files) {
     try {
+      // As util-linux fincore: a directory is passed over without a word, and a file of no bytes
+      // (an empty file, /dev/null, most of /proc) has no pages to be resident — reported as such,
+      // without a mapping that could not be made.
+      struct stat st {};
+      if (::stat(name.c_str(), &st) == 0) {
+        if (S_ISDIR(st.st_mode)) continue;
+        if (st.st_size == 0) {
+          reports.push_back({name, 0, 0, 0, std::string{}});
+          continue;
+        }
+      }
       if (args.evict) evict_from_page_cache(name);
       auto file = MappedFile::open(name);
       if (args.touch) file.populate();
@@ -160,10 +174,22 @@ int run_cache(const CacheArgs& args) {
       fmt::print("locked {} pages of {} file{} into memory; {}\n", pages, locked.size(), locked.size() == 1 ? "" : "s",
                  hold_ms < 0 ? "holding until interrupted (Ctrl-C or SIGTERM)" : fmt::format("holding for {} s", args.hold));
     }
-    std::fflush(stdout);
+    check_stdout();
     hold_until_signal(hold_ms);
   }
+  check_stdout();
   return status;
+}
+
+// Output that could not be written fails the verb (status 1), as fincore's does.
+int run_cache_checked(const CacheArgs& args) {
+  try {
+    return run_cache(args);
+  } catch (const WriteError& e) {
+    fmt::print(stderr, "mapio cache: write error{}\n",
+               e.errno_value() != 0 ? fmt::format(": {}", std::strerror(e.errno_value())) : "");
+    return 1;
+  }
 }
 
 Registration cache{"cache", "Show how much of files is in the page cache; read in, evict or lock them (like vmtouch)",
@@ -183,8 +209,9 @@ Registration cache{"cache", "Show how much of files is in the page cache; read i
                          ->needs(lock);
                      app.add_flag("-v,--verbose", args->verbose, "Also show where the resident pages are (60 cells)");
                      app.add_flag("--json", args->json, "JSON instead of the table");
-                     return [args] { return run_cache(*args); };
-                   }};
+                     return [args] { return run_cache_checked(*args); };
+                   },
+                   1};  // usage errors exit 1, as fincore's
 
 }  // namespace
 }  // namespace mapio::cli

@@ -1,5 +1,6 @@
 // mapio count BYTE FILE...: how many times one byte occurs. BYTE is a character ("x", "\n" as
 // typed by the shell) or 0xNN. Several files print FILE:N lines, like grep -c.
+#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
@@ -11,7 +12,9 @@
 #include "mapio/core/error.hpp"
 #include "mapio/scan/input.hpp"
 #include "mapio/scan/scan.hpp"
+#include "output.hpp"
 #include "progress.hpp"
+#include "quote.hpp"
 
 namespace mapio::cli {
 namespace {
@@ -40,21 +43,25 @@ int run_count(CountArgs& args) {
   const ByteCounter counter(parse_byte(args.byte));
   ProgressBar progress(!args.scan.quiet, regular_total(args.files));
   Scanner scanner(args.scan.options(progress.counter()));
+  LineOutput out;  // one write per line: parallel runs on one pipe do not mix inside a line
   int status = 0;
-  for (const auto& file : args.files) {
-    try {
-      Input input = Input::open(file);
-      const auto n = scanner.scan(input, counter).count;
-      if (args.files.size() > 1) {
-        fmt::print("{}:{}\n", file, n);
-      } else {
-        fmt::print("{}\n", n);
+  try {
+    for (const auto& file : args.files) {
+      try {
+        Input input = Input::open(file);
+        const auto n = scanner.scan(input, counter).count;
+        out.line(args.files.size() > 1 ? fmt::format("{}:{}", file, n) : fmt::format("{}", n));
+      } catch (const Error& e) {
+        // As GNU's tools word it: "mapio count: NAME: No such file or directory".
+        fmt::print(stderr, "mapio count: {}\n", file_error(file, e));
+        status = 1;
       }
-    } catch (const Error& e) {
-      std::fflush(stdout);
-      fmt::print(stderr, "mapio count: {}\n", e.what());
-      status = 1;
     }
+    out.flush();
+  } catch (const WriteError& e) {
+    fmt::print(stderr, "mapio count: write error{}\n",
+               e.errno_value() != 0 ? fmt::format(": {}", std::strerror(e.errno_value())) : "");
+    return 1;
   }
   return status;
 }

@@ -2,11 +2,15 @@
 // memory. Large files are mapped and counted by all CPUs; small files and pipes are read. Words are
 // counted as GNU wc counts them in the locale it runs in (LC_ALL, LC_CTYPE, LANG): the C/POSIX
 // locale and UTF-8 locales; other encodings are refused for -w.
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <clocale>
+#include <cstdlib>
+#include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,7 +21,9 @@
 #include "mapio/scan/input.hpp"
 #include "mapio/scan/locale.hpp"
 #include "mapio/scan/scan.hpp"
+#include "output.hpp"
 #include "progress.hpp"
+#include "quote.hpp"
 
 namespace mapio::cli {
 namespace {
@@ -58,7 +64,13 @@ int column_width(const WcArgs& args, int counts) {
   return std::max(minimum, static_cast<int>(fmt::formatted_size("{}", regular)));
 }
 
-void print_counts(const WcArgs& args, int width, const TextCounter::Summary& s, const std::string* name) {
+// The name as GNU wc 9.1 prints it after the counts: quoted only when it holds a newline.
+std::string shown_name(const std::string& name) {
+  return name.find('\n') != std::string::npos ? quote_file_name(name) : name;
+}
+
+void print_counts(LineOutput& out, const WcArgs& args, int width, const TextCounter::Summary& s,
+                  const std::string* name) {
   std::string line;
   auto put = [&](std::uint64_t value) {
     if (!line.empty()) line += ' ';
@@ -67,9 +79,40 @@ void print_counts(const WcArgs& args, int width, const TextCounter::Summary& s, 
   if (args.lines) put(s.lines);
   if (args.words) put(s.words.words);
   if (args.bytes) put(s.bytes);
-  if (name != nullptr) line += " " + *name;
-  line += '\n';
-  std::fwrite(line.data(), 1, line.size(), stdout);
+  if (name != nullptr) line += " " + shown_name(*name);
+  out.line(line);
+}
+
+// Bytes only, without reading what need not be read, as GNU wc 9.1 does: a regular file whose size
+// is not a multiple of the page size is as long as it says. One whose size is a multiple of it
+// (sysfs and procfs files say 4096 or 0 and hold a few bytes) is trusted only up to the last
+// block-and-a-byte before its end, and the rest is read: a file that holds less than it says is
+// then read whole.
+bool count_bytes_by_size(Input& input, Scanner& scanner, TextCounter::Summary& s) {
+  struct stat st {};
+  if (::fstat(input.descriptor(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
+  const off_t here = ::lseek(input.descriptor(), 0, SEEK_CUR);
+  const off_t end = st.st_size;
+  if (end % static_cast<off_t>(::sysconf(_SC_PAGESIZE)) != 0) {
+    if (here < 0 || here >= end || ::lseek(input.descriptor(), end, SEEK_SET) < 0) return false;
+    s.bytes = static_cast<std::uint64_t>(end - here);
+    return true;
+  }
+  const off_t last = end - end % (static_cast<off_t>(st.st_blksize) + 1);
+  s.bytes = 0;
+  if (here >= 0 && here < last && ::lseek(input.descriptor(), last, SEEK_SET) >= 0) {
+    s.bytes = static_cast<std::uint64_t>(last - here);
+  }
+  const TextCounter bytes_only(false, false);
+  TextCounter::Summary rest;
+  try {
+    rest = scanner.scan(input, bytes_only, &rest);
+  } catch (const Error&) {
+    s.bytes += rest.bytes;  // what was read before the error, as GNU wc prints it
+    throw;
+  }
+  s.bytes += rest.bytes;
+  return true;
 }
 
 int run_wc(WcArgs& args) {
@@ -83,58 +126,90 @@ int run_wc(WcArgs& args) {
   ProgressBar progress(!args.scan.quiet, regular_total(args.files));
   Scanner scanner(args.scan.options(progress.counter()));
   const TextCounter counter(args.lines, args.words, encoding);
+  LineOutput out;
 
   int status = 0;
+  bool read_stdin = false;
   TextCounter::Summary total;
+  auto complain = [&](const std::string& message) {
+    fmt::print(stderr, "mapio wc: {}\n", message);
+    std::fflush(stderr);
+    status = 1;
+  };
   auto one = [&](const std::string* name) {
+    // GNU wc calls standard input 'standard input' when no file was named, - when - was.
+    const std::string shown = name == nullptr ? "standard input" : *name;
+    const bool is_stdin = name == nullptr || *name == "-";
+    read_stdin = read_stdin || is_stdin;
     TextCounter::Summary s;
+    std::optional<Input> input;
     try {
-      Input input = name == nullptr ? Input::standard_input() : Input::open(*name);
-      if (input.is_directory()) {
+      input.emplace(is_stdin ? Input::standard_input() : Input::open(*name));
+    } catch (const Error& e) {
+      complain(file_error(shown, e));
+      // A file that cannot be opened gets no line; standard input that is not there (closed)
+      // gets its line of zeros, as in GNU wc, whose descriptor 0 is "opened" already.
+      if (!is_stdin) return;
+      print_counts(out, args, width, s, name);
+      return;
+    }
+    try {
+      if (input->is_directory()) {
         // GNU wc reports the directory and still prints its (zero) counts.
-        fmt::print(stderr, "mapio wc: {}: Is a directory\n", input.name());
-        status = 1;
-      } else if (!args.lines && !args.words && input.is_regular() && input.size() > 0) {
-        // Bytes only: the size says it (from the current offset), as GNU wc does.
-        const off_t here = ::lseek(input.descriptor(), 0, SEEK_CUR);
-        s.bytes = input.size() - std::min<std::uint64_t>(input.size(), here > 0 ? static_cast<std::uint64_t>(here) : 0);
-      } else {
-        s = scanner.scan(input, counter);
+        complain(fmt::format("{}: {}", quote_file_name(shown), std::strerror(EISDIR)));
+      } else if (args.lines || args.words || !count_bytes_by_size(*input, scanner, s)) {
+        s = scanner.scan(*input, counter, &s);
       }
     } catch (const Error& e) {
-      std::fflush(stdout);
-      fmt::print(stderr, "mapio wc: {}\n", e.what());
-      status = 1;
-      return;  // like GNU wc: no counts for an input that could not be read through
+      // Like GNU wc: the error, then the counts of what was read before it. Except for a file
+      // that shrank or lost pages during the scan (the scan explains those errors): its count
+      // would be a smaller count of a file that changed, and mapio prints none.
+      complain(file_error(shown, e));
+      if (!e.explanation().empty()) return;
     }
     // Files are counted apart: a word does not run on from one file into the next.
     total.lines += s.lines;
     total.words.words += s.words.words;
     total.bytes += s.bytes;
-    print_counts(args, width, s, name);
+    print_counts(out, args, width, s, name);
   };
-  if (args.files.empty()) {
-    one(nullptr);
-  } else {
-    for (const auto& file : args.files) one(&file);
+  try {
+    if (args.files.empty()) {
+      one(nullptr);
+    } else {
+      for (const auto& file : args.files) one(&file);
+    }
+    if (args.files.size() > 1) {
+      const std::string name = "total";
+      print_counts(out, args, width, total, &name);
+    }
+    out.flush();
+  } catch (const WriteError&) {
+    // GNU wc 9.1's words, without the errno's (it learns of the failure when stdout is closed).
+    complain("write error");
+    return 1;
   }
-  if (args.files.size() > 1) {
-    const std::string name = "total";
-    print_counts(args, width, total, &name);
-  }
-  std::fflush(stdout);
+  // GNU wc closes standard input when it read it, and reports a descriptor 0 that was not open.
+  if (read_stdin && ::fcntl(STDIN_FILENO, F_GETFD) < 0) complain(fmt::format("-: {}", std::strerror(errno)));
   return status;
 }
 
-Registration wc{"wc", "Count lines, words and bytes (GNU wc's output)", [](CLI::App& app) {
+// Usage errors exit 1, as GNU wc's do.
+Registration wc{"wc",
+                "Count lines, words and bytes: GNU wc's output (coreutils 9.1); usage errors exit 1 as GNU "
+                "wc's; messages are GNU wc's after the word mapio",
+                [](CLI::App& app) {
                   auto args = std::make_shared<WcArgs>();
                   app.add_flag("-l,--lines", args->lines, "Print the newline count");
-                  app.add_flag("-w,--words", args->words, "Print the word count (as GNU wc counts words in the C and UTF-8 locales)");
+                  app.add_flag("-w,--words", args->words,
+                               "Print the word count, by the word rule of GNU wc 9.1-9.4 (9.5 changed it) in the C "
+                               "and UTF-8 locales (POSIXLY_CORRECT: no-break spaces do not separate words)");
                   app.add_flag("-c,--bytes", args->bytes, "Print the byte count");
                   app.add_option("FILE", args->files, "Files to count; - or none is standard input");
                   args->scan.add_to(app);
                   return [args] { return run_wc(*args); };
-                }};
+                },
+                1};
 
 }  // namespace
 }  // namespace mapio::cli
