@@ -94,7 +94,7 @@ template <const mapio::detail::ScanKernels* (*Set)(), bool Ascii>
 void WordsUtf8Kernel(benchmark::State& state) {
   const auto* k = Set();
   const auto& d = Ascii ? text(static_cast<std::size_t>(state.range(0))) : utf8_text(static_cast<std::size_t>(state.range(0)));
-  for (auto _ : state) benchmark::DoNotOptimize(k->words_utf8(d.data(), d.size()).words);
+  for (auto _ : state) benchmark::DoNotOptimize(k->words_utf8(d.data(), d.size(), mapio::detail::unicode_classes()).words);
   set_bytes(state, d.size());
   state.SetLabel(std::string(k->name) + (Ascii ? ", ASCII text" : ", UTF-8 text"));
 }

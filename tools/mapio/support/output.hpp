@@ -12,6 +12,8 @@
 //     out.flush();                                  // at the end; throws WriteError on failure
 #pragma once
 
+#include "mapio/core/syscall.hpp"
+
 #include <unistd.h>
 
 #include <cerrno>
@@ -57,16 +59,10 @@ class LineOutput {
   }
   /// Writes out everything collected. Throws WriteError.
   void flush() {
-    std::size_t done = 0;
-    while (done < buffer_.size()) {
-      const ssize_t n = ::write(fd_, buffer_.data() + done, buffer_.size() - done);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) {
-        const int error = n < 0 ? errno : 0;
-        buffer_.clear();
-        throw WriteError(error);
-      }
-      done += static_cast<std::size_t>(n);
+    const auto put = sys::write_exact(fd_, std::as_bytes(std::span(buffer_.data(), buffer_.size())));
+    if (put.done < buffer_.size()) {
+      buffer_.clear();
+      throw WriteError(put.error);
     }
     buffer_.clear();
   }

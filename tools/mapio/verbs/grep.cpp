@@ -19,6 +19,7 @@
 #include "arguments.hpp"
 #include "command.hpp"
 #include "mapio/core/error.hpp"
+#include "mapio/core/syscall.hpp"
 #include "mapio/scan/input.hpp"
 #include "mapio/scan/scan.hpp"
 #include "output.hpp"
@@ -65,8 +66,7 @@ std::string collect_patterns(GrepArgs& args) {
       Input input = Input::open(file);
       std::string chunk(std::size_t{64} << 10, '\0');
       for (;;) {
-        const ssize_t n = ::read(input.descriptor(), chunk.data(), chunk.size());
-        if (n < 0 && errno == EINTR) continue;
+        const ssize_t n = sys::read(input.descriptor(), std::as_writable_bytes(std::span(chunk.data(), chunk.size())));
         if (n < 0) throw_errno("read", file);
         if (n == 0) break;
         text.append(chunk.data(), static_cast<std::size_t>(n));
@@ -119,8 +119,8 @@ class LongPatternCounter {
     std::uint64_t matched = 0;
     for (;;) {
       if (held == buffer.size()) buffer.resize(buffer.size() * 2);  // one line longer than the buffer
-      const ssize_t n = ::read(input.descriptor(), buffer.data() + held, buffer.size() - held);
-      if (n < 0 && errno == EINTR) continue;
+      const ssize_t n =
+          sys::read(input.descriptor(), std::as_writable_bytes(std::span(buffer.data() + held, buffer.size() - held)));
       if (n < 0) throw_errno("read", input.name());
       const std::size_t have = held + static_cast<std::size_t>(n);
       const std::string_view data(buffer.data(), have);
