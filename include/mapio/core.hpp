@@ -15,3 +15,4 @@
 #include "mapio/core/page.hpp"
 #include "mapio/core/prefetch.hpp"
 #include "mapio/core/shared_memory.hpp"
+#include "mapio/core/syscall.hpp"

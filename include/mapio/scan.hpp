@@ -6,4 +6,5 @@
 #pragma once
 
 #include "mapio/scan/input.hpp"
+#include "mapio/scan/locale.hpp"
 #include "mapio/scan/scan.hpp"
