@@ -275,6 +275,35 @@ void bind_files(py::module_& m) {
           "up to the smaller size are kept. Read-write mappings only. Raises BufferError while a\n"
           "view is alive, since the mapping may move.")
       .def(
+          "refresh",
+          [](HeldFile& h, std::optional<std::uint64_t> length) {
+            h.check_open("MappedFile");
+            h.check_not_lent("MappedFile", "refresh");
+            if (length) {
+              h.mapping.refresh(*length);
+            } else {
+              h.mapping.refresh();
+            }
+          },
+          py::arg("length") = py::none(),
+          "Maps the file as it is now: to its current end (a file another process appends to, or\n"
+          "cut), or `length` bytes from the offset. Never changes the file; works in every mode.\n"
+          "A file cut below the offset maps to 0 bytes and maps again once it grows. Raises\n"
+          "BufferError while a view is alive, since the mapping may move.\n\n"
+          "    log = mapio.MappedFile.open('app.log')\n"
+          "    seen = len(log)\n"
+          "    log.refresh()                                  # after the writer appended\n"
+          "    new = log.read_safely(seen, len(log) - seen)")
+      .def(
+          "sync",
+          [](const HeldFile& h) {
+            h.check_open("MappedFile");
+            py::gil_scoped_release unlocked;
+            h.mapping.sync();
+          },
+          "The durable write: msync, then fdatasync of the file (and fsync of its directory after a\n"
+          "create). When it returns, what was written survives a power loss; flush() only shares.")
+      .def(
           "fileno", [](const HeldFile& h) { h.check_open("MappedFile"); return h.mapping.descriptor(); },
           "The descriptor mapio holds open for the file (owned by the MappedFile).")
       .def(

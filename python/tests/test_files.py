@@ -199,3 +199,41 @@ def test_read_safely_survives_another_process_truncating_the_file(tmp_path):
         f.close()
     # Every trial ended in an error after the truncation, and reads before it were whole.
     assert faulted >= 1000 and whole > 0
+
+
+def test_refresh_follows_a_log_another_process_appends_to_and_survives_its_rotation(tmp_path):
+    path = tmp_path / "app.log"
+    path.write_bytes(b"first line\n")
+    log = mapio.MappedFile.open(path)
+    seen = len(log)
+    assert log.read_safely(0, seen) == b"first line\n"
+    pid = os.fork()
+    if pid == 0:  # the writer: another process appending lines
+        with open(path, "ab") as out:
+            for n in range(3):
+                out.write(b"line %d\n" % n)
+                out.flush()
+        os._exit(0)
+    assert os.waitpid(pid, 0)[1] == 0
+    log.refresh()
+    assert log.read_safely(seen, len(log) - seen) == b"line 0\nline 1\nline 2\n"
+    # The log is rotated (cut to nothing, then written anew): no SIGBUS, a shorter mapping.
+    os.truncate(path, 0)
+    log.refresh()
+    assert len(log) == 0
+    path.write_bytes(b"after rotation\n")
+    log.refresh()
+    assert log.read_safely(0, len(log)) == b"after rotation\n"
+    view = memoryview(log)
+    with pytest.raises(BufferError):
+        log.refresh()
+    view.release()
+    log.close()
+
+
+def test_sync_is_callable_in_every_mode(tmp_path):
+    path = tmp_path / "journal.bin"
+    with mapio.MappedFile.create(path, 4096) as f:
+        memoryview(f)[:5] = b"saved"
+        f.sync()
+    assert path.read_bytes()[:5] == b"saved"
