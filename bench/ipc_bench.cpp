@@ -17,6 +17,7 @@
 
 #include <fmt/format.h>
 
+#include "mapio/core/syscall.hpp"
 #include "mapio/ipc/channel.hpp"
 
 namespace {
@@ -37,13 +38,7 @@ struct Transport {
 };
 
 void write_all(int fd, const std::byte* data, std::size_t size) {
-  while (size > 0) {
-    const ssize_t n = ::write(fd, data, size);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) throw std::runtime_error("write");
-    data += n;
-    size -= static_cast<std::size_t>(n);
-  }
+  if (mapio::sys::write_exact(fd, {data, size}).done != size) throw std::runtime_error("write");
 }
 
 void read_all(int fd, std::byte* data, std::size_t size) {

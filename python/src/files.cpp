@@ -47,6 +47,19 @@ Seal to_seal(py::handle value) {
   return static_cast<Seal>(bits);
 }
 
+/// read_safely into `into`, for read_safely() and read_into(): a large copy runs with the GIL
+/// released (the mapping lent for the time, so close() cannot pull it away).
+template <class H>
+void read_guarded(H& h, std::size_t offset, std::span<std::byte> into) {
+  if (into.size() >= release_gil_from) {
+    Loan loan(h);
+    py::gil_scoped_release unlocked;
+    h.mapping.read_safely(offset, into);
+  } else {
+    h.mapping.read_safely(offset, into);
+  }
+}
+
 /// The methods every mapping shares: length, views, guarded reads, flush, advice, close.
 template <class H>
 void bind_mapping_common(py::class_<H>& cls, const char* what) {
@@ -70,13 +83,7 @@ void bind_mapping_common(py::class_<H>& cls, const char* what) {
             if (raw == nullptr) throw py::error_already_set();
             auto out = py::reinterpret_steal<py::bytes>(raw);
             std::span<std::byte> into(reinterpret_cast<std::byte*>(PyBytes_AS_STRING(raw)), size);
-            if (size >= release_gil_from) {
-              Loan loan(h);
-              py::gil_scoped_release unlocked;
-              h.mapping.read_safely(offset, into);
-            } else {
-              h.mapping.read_safely(offset, into);
-            }
+            read_guarded(h, offset, into);
             return out;
           },
           py::arg("offset"), py::arg("size"),
@@ -95,13 +102,7 @@ void bind_mapping_common(py::class_<H>& cls, const char* what) {
             const auto size = static_cast<std::size_t>(view.len);
             std::span<std::byte> into(static_cast<std::byte*>(view.buf), size);
             try {
-              if (size >= release_gil_from) {
-                Loan loan(h);
-                py::gil_scoped_release unlocked;
-                h.mapping.read_safely(offset, into);
-              } else {
-                h.mapping.read_safely(offset, into);
-              }
+              read_guarded(h, offset, into);
             } catch (...) {
               PyBuffer_Release(&view);
               throw;

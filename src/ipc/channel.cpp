@@ -145,8 +145,14 @@ Channel Channel::from_descriptor(int fd) {
   return attach(std::move(memory), !sealed);
 }
 
+detail::Segment Channel::segment() {
+  std::byte* base = memory_.writable_data();
+  return detail::Segment{reinterpret_cast<SegmentHeader*>(base), base + header_bytes, capacity_, named_, base,
+                         memory_.size(), &memory_.description()};
+}
+
 ChannelStatus Channel::status() {
-  auto segment = detail::segment_of(*this, memory_.writable_data(), memory_.size(), named_, memory_.description());
+  const auto segment = this->segment();
   std::uint64_t words[detail::max_senders];
   std::uint64_t receiver = 0;
   ChannelStatus out;

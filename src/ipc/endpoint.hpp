@@ -38,12 +38,6 @@ struct Segment {
   }
 };
 
-inline Segment segment_of(Channel& channel, std::byte* base, std::size_t length, bool named,
-                          const std::string& description) {
-  return Segment{reinterpret_cast<SegmentHeader*>(base), base + header_bytes, channel.capacity(), named, base, length,
-                 &description};
-}
-
 /// The time left until `deadline`, at most one liveness interval: the longest a blocked call
 /// sleeps before it looks at its peers again.
 inline std::chrono::nanoseconds next_slice(std::chrono::steady_clock::time_point deadline) {

@@ -14,13 +14,8 @@ using detail::record_bytes;
 using detail::RecordHeader;
 using detail::shared;
 
-detail::Segment Receiver::segment() {
-  auto& memory = channel_.memory_;
-  return detail::segment_of(channel_, memory.writable_data(), memory.size(), channel_.named_, memory.description());
-}
-
 Receiver::Receiver(Channel channel) : channel_(std::move(channel)) {
-  const auto s = segment();
+  const auto s = channel_.segment();
   const std::uint64_t me = detail::self_identity().word();
   std::uint64_t seen = 0;
   s.touch("attach receiver", [&] { seen = shared(s.header->receiver).load(std::memory_order_acquire); });
@@ -51,7 +46,7 @@ Receiver::~Receiver() { detach(); }
 void Receiver::detach() noexcept {
   if (!attached_) return;
   attached_ = false;
-  auto s = segment();
+  auto s = channel_.segment();
   // A held message stays in the ring: the next receiver gets it again.
   auto step = [&] {
     shared(s.header->receiver).store(0, std::memory_order_release);
@@ -83,7 +78,7 @@ std::optional<MessageView> Receiver::next(std::chrono::milliseconds timeout, boo
   if (held_size_ != 0) {
     throw Error("receive", channel_.description(), EINVAL, "the previous message was not released");
   }
-  const auto s = segment();
+  const auto s = channel_.segment();
   const auto deadline = detail::deadline_after(timeout);
   const std::uint64_t mask = s.capacity - 1;
   // Peers are looked at once per liveness interval of waiting, not on every empty look: reading
@@ -160,7 +155,7 @@ std::optional<MessageView> Receiver::try_receive() { return next(std::chrono::mi
 
 void Receiver::release() {
   if (held_size_ == 0) throw Error("release", channel_.description(), EINVAL, "no message is held");
-  const auto s = segment();
+  const auto s = channel_.segment();
   bool wake = false;
   s.touch("release", [&] {
     const auto tail = shared(s.header->tail).load(std::memory_order_relaxed);
@@ -180,7 +175,7 @@ std::optional<Received> Receiver::receive(std::span<std::byte> buffer, std::chro
     throw Error("receive", channel_.description(), EMSGSIZE,
                 fmt::format("the next message has {} bytes, the buffer only {}", message->bytes.size(), buffer.size()));
   }
-  const auto s = segment();
+  const auto s = channel_.segment();
   s.touch("receive", [&] {
     if (!message->bytes.empty()) std::memcpy(buffer.data(), message->bytes.data(), message->bytes.size());
   });

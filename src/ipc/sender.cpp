@@ -17,13 +17,8 @@ using detail::record_bytes;
 using detail::RecordHeader;
 using detail::shared;
 
-detail::Segment Sender::segment() {
-  auto& memory = channel_.memory_;
-  return detail::segment_of(channel_, memory.writable_data(), memory.size(), channel_.named_, memory.description());
-}
-
 Sender::Sender(Channel channel) : channel_(std::move(channel)) {
-  const auto s = segment();
+  const auto s = channel_.segment();
   const std::uint64_t me = detail::self_identity().word();
   // Take a free slot, or the slot of a sender that died without leaving: one compare-and-swap
   // against the word seen, so two processes never take the same slot.
@@ -56,7 +51,7 @@ Sender::~Sender() { detach(); }
 void Sender::detach() noexcept {
   if (slot_ < 0) return;
   abort();
-  auto s = segment();
+  auto s = channel_.segment();
   auto step = [&] {
     shared(s.header->senders[slot_]).store(0, std::memory_order_release);
     // Wake a receiver that sleeps, so that it sees at once when its last sender has left.
@@ -121,7 +116,7 @@ std::span<std::byte> Sender::claim(std::size_t size, std::chrono::milliseconds t
                 fmt::format("a message of {} bytes is larger than this channel's largest, {} bytes", size,
                             channel_.max_message_size()));
   }
-  const auto s = segment();
+  const auto s = channel_.segment();
   const auto deadline = detail::deadline_after(timeout);
   if (!lock(s, deadline, wait)) {
     if (!wait) return {};
@@ -210,7 +205,7 @@ std::uint64_t Sender::commit(std::size_t size) {
     throw Error("commit", channel_.description(), EINVAL,
                 fmt::format("{} bytes committed, only {} reserved", size, claim_size_));
   }
-  const auto s = segment();
+  const auto s = channel_.segment();
   std::uint64_t sequence = 0;
   bool wake = false;
   s.touch("commit", [&] {
@@ -233,12 +228,13 @@ std::uint64_t Sender::commit(std::size_t size) {
 void Sender::abort() noexcept {
   if (!holding_) return;
   holding_ = false;
-  unlock(segment());
+  unlock(channel_.segment());
 }
 
-std::uint64_t Sender::send(std::span<const std::byte> message, std::chrono::milliseconds timeout) {
-  auto room = claim(message.size(), timeout, true);
-  const auto s = segment();
+// Copies `message` into the room a claim returned and publishes it; a segment truncated under the
+// copy drops the reservation instead of publishing half a message.
+std::uint64_t Sender::fill_and_commit(std::span<std::byte> room, std::span<const std::byte> message) {
+  const auto s = channel_.segment();
   try {
     s.touch("send", [&] { if (!message.empty()) std::memcpy(room.data(), message.data(), message.size()); });
   } catch (...) {
@@ -246,19 +242,16 @@ std::uint64_t Sender::send(std::span<const std::byte> message, std::chrono::mill
     throw;
   }
   return commit(message.size());
+}
+
+std::uint64_t Sender::send(std::span<const std::byte> message, std::chrono::milliseconds timeout) {
+  return fill_and_commit(claim(message.size(), timeout, true), message);
 }
 
 std::optional<std::uint64_t> Sender::try_send(std::span<const std::byte> message) {
   auto room = claim(message.size(), std::chrono::milliseconds(0), false);
   if (!holding_) return std::nullopt;
-  const auto s = segment();
-  try {
-    s.touch("send", [&] { if (!message.empty()) std::memcpy(room.data(), message.data(), message.size()); });
-  } catch (...) {
-    abort();
-    throw;
-  }
-  return commit(message.size());
+  return fill_and_commit(room, message);
 }
 
 }  // namespace mapio::ipc

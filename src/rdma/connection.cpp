@@ -1,4 +1,3 @@
-#include <netdb.h>
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -16,21 +15,6 @@ namespace mapio::rdma {
 namespace {
 
 constexpr std::size_t staging_bytes = std::size_t{1} << 20;
-
-sockaddr_storage resolve_remote(const std::string& host, std::uint16_t port, const std::string& subject) {
-  addrinfo hints{};
-  hints.ai_flags = AI_NUMERICSERV;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* found = nullptr;
-  const std::string service = std::to_string(port);
-  if (const int err = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &found); err != 0) {
-    throw Error("getaddrinfo", subject, EHOSTUNREACH, gai_strerror(err));
-  }
-  sockaddr_storage out{};
-  std::memcpy(&out, found->ai_addr, found->ai_addrlen);
-  ::freeaddrinfo(found);
-  return out;
-}
 
 // Waits for one event of `wanted` kind; any other outcome is an error in words.
 void expect_event(rdma_event_channel* channel, rdma_cm_event_type wanted, std::chrono::steady_clock::time_point deadline,
@@ -208,7 +192,7 @@ Connection Connection::connect(const std::string& host, std::uint16_t port, std:
     return static_cast<int>(std::max<std::int64_t>(
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count(), 1));
   };
-  auto address = resolve_remote(host, port, s->subject);
+  auto address = detail::resolve(host, port, false, EHOSTUNREACH, s->subject);
   s->channel = detail::make_event_channel(s->subject);
   rdma_cm_id* raw = nullptr;
   if (rdma_create_id(s->channel.get(), &raw, nullptr, RDMA_PS_TCP) != 0) throw_errno("rdma_create_id", s->subject);

@@ -1,4 +1,3 @@
-#include <netdb.h>
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -24,21 +23,6 @@ struct Peer {
   detail::CmId id;
   bool established = false;
 };
-
-sockaddr_storage resolve_local(const std::string& address, std::uint16_t port, const std::string& subject) {
-  addrinfo hints{};
-  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* found = nullptr;
-  const std::string service = std::to_string(port);
-  if (const int err = ::getaddrinfo(address.c_str(), service.c_str(), &hints, &found); err != 0) {
-    throw Error("getaddrinfo", subject, EINVAL, gai_strerror(err));
-  }
-  sockaddr_storage out{};
-  std::memcpy(&out, found->ai_addr, found->ai_addrlen);
-  ::freeaddrinfo(found);
-  return out;
-}
 
 }  // namespace
 
@@ -99,7 +83,7 @@ Server::Server(std::span<std::byte> region, Rights rights, ListenOptions options
   rdma_cm_id* id = nullptr;
   if (rdma_create_id(s.channel.get(), &id, nullptr, RDMA_PS_TCP) != 0) throw_errno("rdma_create_id", s.subject);
   s.listener.reset(id);
-  auto address = resolve_local(options.address, options.port, s.subject);
+  auto address = detail::resolve(options.address, options.port, true, EINVAL, s.subject);
   if (rdma_bind_addr(id, reinterpret_cast<sockaddr*>(&address)) != 0) {
     const int err = errno;
     throw Error("rdma_bind_addr", s.subject, err,

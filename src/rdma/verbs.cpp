@@ -1,6 +1,6 @@
 #include "rdma/verbs.hpp"
 
-#include <poll.h>
+#include <netdb.h>
 #include <sys/resource.h>
 
 #include <cerrno>
@@ -20,6 +20,22 @@ EventChannel make_event_channel(const std::string& subject) {
                 "the RDMA connection manager is not available (is rdma_cm loaded and /dev/infiniband/rdma_cm there?)");
   }
   return EventChannel(channel);
+}
+
+sockaddr_storage resolve(const std::string& host, std::uint16_t port, bool passive, int failure,
+                         const std::string& subject) {
+  addrinfo hints{};
+  hints.ai_flags = AI_NUMERICSERV | (passive ? AI_PASSIVE : 0);
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  const std::string service = std::to_string(port);
+  if (const int err = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &found); err != 0) {
+    throw Error("getaddrinfo", subject, failure, gai_strerror(err));
+  }
+  sockaddr_storage out{};
+  std::memcpy(&out, found->ai_addr, found->ai_addrlen);
+  ::freeaddrinfo(found);
+  return out;
 }
 
 bool next_event(rdma_event_channel* channel, std::chrono::milliseconds timeout, Event& out, const std::string& subject) {

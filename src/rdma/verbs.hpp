@@ -3,6 +3,7 @@
 #pragma once
 
 #include <infiniband/verbs.h>
+#include <sys/socket.h>
 #include <rdma/rdma_cma.h>
 
 #include <chrono>
@@ -41,6 +42,12 @@ struct CmIdDelete {
 using CmId = std::unique_ptr<rdma_cm_id, CmIdDelete>;
 
 EventChannel make_event_channel(const std::string& subject);
+
+/// getaddrinfo(3) of `host`:`port`, the first answer. `passive` for an address to bind (the server),
+/// else one to connect to. A failure is mapio::Error with `failure` as its errno (EINVAL for a bad
+/// local address, EHOSTUNREACH for a peer that cannot be named) and the resolver's words.
+sockaddr_storage resolve(const std::string& host, std::uint16_t port, bool passive, int failure,
+                         const std::string& subject);
 
 /// The next event on `channel`, copied out and acknowledged; ETIMEDOUT after `timeout`.
 struct Event {

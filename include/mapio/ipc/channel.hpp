@@ -118,6 +118,8 @@ class Channel {
   Channel(SharedMemory memory, std::size_t capacity, bool named)
       : memory_(std::move(memory)), capacity_(capacity), named_(named) {}
   static Channel attach(SharedMemory memory, bool named);
+  /// The segment as Sender, Receiver and status() touch it.
+  detail::Segment segment();
 
   SharedMemory memory_;
   std::size_t capacity_ = 0;
@@ -174,7 +176,7 @@ class Sender {
   std::span<std::byte> claim(std::size_t size, std::chrono::milliseconds timeout, bool wait);
   bool lock(const detail::Segment& segment, std::chrono::steady_clock::time_point deadline, bool wait);
   void unlock(const detail::Segment& segment) noexcept;
-  detail::Segment segment();
+  std::uint64_t fill_and_commit(std::span<std::byte> room, std::span<const std::byte> message);
   void detach() noexcept;
 
   Channel channel_;
@@ -225,7 +227,6 @@ class Receiver {
  private:
   std::optional<MessageView> next(std::chrono::milliseconds timeout, bool wait);
   bool senders_gone(const detail::Segment& segment);
-  detail::Segment segment();
   void detach() noexcept;
 
   Channel channel_;

@@ -26,6 +26,7 @@
 #include "command.hpp"
 #include "mapio/core/error.hpp"
 #include "mapio/ipc/channel.hpp"
+#include "output.hpp"
 
 namespace mapio::cli {
 namespace {
@@ -43,15 +44,6 @@ struct Options {
 std::chrono::milliseconds timeout_of(double seconds) {
   if (!(seconds >= 0) || seconds > 1e9) throw ArgumentError(fmt::format("bad timeout '{}': use 0 to 1e9 seconds", seconds));
   return std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000));
-}
-
-void write_line(std::span<const std::byte> bytes) {
-  // One write per message and its newline, so that concurrent readers' lines never interleave.
-  std::string line(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-  line += '\n';
-  if (std::fwrite(line.data(), 1, line.size(), stdout) != line.size() || std::fflush(stdout) != 0) {
-    throw Error("write", "standard output", errno);
-  }
 }
 
 int create(const Options& o) {
@@ -82,6 +74,9 @@ int send(const Options& o) {
 int receive(const Options& o) {
   ipc::Receiver rx(ipc::Channel::open(o.name));
   const auto timeout = timeout_of(o.timeout);
+  // Each message and its newline in one checked write, so that lines of concurrent readers never
+  // interleave and a message that could not be written is an error, not a silent loss.
+  LineOutput out;
   for (std::uint64_t n = 0; o.count == 0 || n < o.count; ++n) {
     std::optional<ipc::MessageView> message;
     try {
@@ -93,7 +88,11 @@ int receive(const Options& o) {
     if (!message) {
       throw Error("receive", o.name, ETIMEDOUT, fmt::format("no message for {} s", o.timeout));
     }
-    write_line(message->bytes);
+    try {
+      out.line({reinterpret_cast<const char*>(message->bytes.data()), message->bytes.size()});
+    } catch (const WriteError& e) {
+      throw Error("write", "standard output", e.errno_value());
+    }
     rx.release();
   }
   return 0;
