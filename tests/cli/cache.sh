@@ -70,4 +70,21 @@ check "the directory passed over" "1" "$(wc -l < "$dir/err")"
 status=0; "$mapio" cache -t -e "$dir/a" 2>"$dir/err" || status=$?
 [[ "$status" -ne 0 ]] && grep -q -- "--touch excludes --evict" "$dir/err" && echo "ok: -t -e refused" ||
   { echo "MISMATCH: -t -e gave $status: $(cat "$dir/err")"; failed=1; }
+# Odd names stay one line each, escaped as fincore escapes them (\xHH), in the C and UTF-8 locales;
+# --json takes a name that is not UTF-8 (its bad byte becomes U+FFFD) instead of failing.
+odd="$dir/odd"; mkdir "$odd"
+for name in $'new\nline' $'tab\there' 'back\xslash' 'back\slash' $'del\x7f' $'caf\xc3\xa9' $'bad\xffbyte' 'plain'; do
+  printf 'x' >"$odd/$name"
+done
+for locale in C C.UTF-8; do
+  for f in "$odd"/*; do
+    expected=$(LC_ALL=$locale fincore --noheadings --output FILE "$f" | sed 's/ *$//')
+    actual=$(LC_ALL=$locale "$mapio" cache "$f" | sed -n 2p | cut -c43-)
+    check "name as fincore shows it ($locale): $expected" "$expected" "$actual"
+  done
+done
+status=0; json=$("$mapio" cache --json "$odd/"$'bad\xffbyte' 2>"$dir/err") || status=$?
+check "--json of a name that is not UTF-8: status" 0 "$status"
+check "--json of a name that is not UTF-8: U+FFFD" "$odd/bad"$'\xef\xbf\xbd'"byte" \
+  "$(python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["file"])' <<<"$json")"
 exit $failed

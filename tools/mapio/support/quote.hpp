@@ -128,6 +128,30 @@ inline std::string quote_file_name(std::string_view name) {
   return quoted;
 }
 
+/// `name` as util-linux 2.38 fincore prints it in its table (libsmartcols' safe encoding): a
+/// byte that is not part of a printable character of the current locale becomes \xHH, and so does
+/// a backslash that would otherwise read as the start of such an escape. One name stays one line:
+///
+///     escape_name_as_fincore("a\nb")        a\x0ab
+///     escape_name_as_fincore("back\\x")     back\x5cx
+inline std::string escape_name_as_fincore(std::string_view name) {
+  std::string out;
+  out.reserve(name.size());
+  for (std::size_t i = 0; i < name.size();) {
+    const auto c = static_cast<unsigned char>(name[i]);
+    const std::size_t n = detail::character_length(name, i);
+    if (n > 1) {
+      out.append(name.substr(i, n));
+    } else if ((c == '\\' && i + 1 < name.size() && name[i + 1] == 'x') || c < 0x20 || c >= 0x7f) {
+      out += fmt::format("\\x{:02x}", c);
+    } else {
+      out += static_cast<char>(c);
+    }
+    i += n;
+  }
+  return out;
+}
+
 /// "NAME: reason", as GNU's tools report a file they could not read: the name quoted as coreutils
 /// quotes it, the C library's words for the errno, then what mapio knows beyond it, if anything
 /// ("a.log: Input/output error: the file shrank from 8192 to 0 bytes while it was read ...").

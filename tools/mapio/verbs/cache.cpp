@@ -8,11 +8,13 @@
 //   mapio cache -v big.log           also a line of 60 cells: O all resident, o some, . none
 //
 // Each file is a line: resident share, resident/total pages, size, name; a total line follows when
-// there are several. A file that cannot be mapped is an error on stderr and the rest go on (exit 1).
+// there are several; a name is escaped as fincore escapes it (\xHH), so that it stays one line. In
+// --json output a byte of a name that is not UTF-8 becomes U+FFFD. A file that cannot be mapped is an error on stderr and the rest go on (exit 1).
 #include <signal.h>
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <clocale>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
@@ -27,10 +29,12 @@
 
 #include "arguments.hpp"
 #include "command.hpp"
+#include "json_text.hpp"
 #include "mapio/core/error.hpp"
 #include "mapio/core/file.hpp"
 #include "mapio/core/syscall.hpp"
 #include "output.hpp"
+#include "quote.hpp"
 
 namespace mapio::cli {
 namespace {
@@ -76,7 +80,7 @@ std::string residency_cells(const std::vector<bool>& pages) {
 std::string report_line(const std::string& percent, std::size_t resident, std::size_t pages, std::uint64_t size,
                         const std::string& name) {
   return fmt::format("{:>7} {:>21} {:>10}  {}\n", percent, fmt::format("{}/{}", resident, pages), human_size(size),
-                     name);
+                     escape_name_as_fincore(name));
 }
 
 // Blocks SIGINT and SIGTERM and waits for one, or for `ms` milliseconds when not negative. Blocking
@@ -102,6 +106,8 @@ void hold_until_signal(std::int64_t ms) {
 }
 
 int run_cache(const CacheArgs& args) {
+  // Which characters of a name are printable is the locale's question, as it is fincore's.
+  std::setlocale(LC_CTYPE, "");
   // Read before any work, so that a bad one is a usage error (status 2) with nothing locked.
   const std::int64_t hold_ms = args.hold.empty() ? -1 : parse_milliseconds(args.hold, "hold");
   if (args.lock) {
@@ -158,7 +164,7 @@ int run_cache(const CacheArgs& args) {
       if (args.verbose) one["cells"] = r.cells;
       out.push_back(one);
     }
-    fmt::print("{}\n", out.dump(2));
+    fmt::print("{}", json_text(out));
   } else if (!reports.empty()) {
     std::string text = fmt::format("{:>7} {:>21} {:>10}  {}\n", "in RAM", "pages", "size", "file");
     for (const auto& r : reports) {

@@ -16,6 +16,7 @@
 
 #include "arguments.hpp"
 #include "command.hpp"
+#include "json_text.hpp"
 #include "mapio/mmio/iomem.hpp"
 
 namespace mapio::cli {
@@ -46,7 +47,7 @@ int show(const TableOptions& o) {
   if (o.json) {
     nlohmann::ordered_json resources = nlohmann::ordered_json::array();
     for (const auto& r : tree.roots()) resources.push_back(to_json(tree, r));
-    out = nlohmann::ordered_json{{"source", tree.source()}, {"resources", std::move(resources)}}.dump(2) + "\n";
+    out = json_text(nlohmann::ordered_json{{"source", tree.source()}, {"resources", std::move(resources)}});
   } else if (o.raw) {
     out = tree.format();
   } else {

@@ -16,6 +16,7 @@
 
 #include "arguments.hpp"
 #include "command.hpp"
+#include "json_text.hpp"
 #include "mapio/core/error.hpp"
 #include "mapio/mmio/pci.hpp"
 
@@ -174,7 +175,7 @@ Registration pci_verb{"pci", "List PCI devices with their BARs, driver and IOMMU
     if (options->json) {
       nlohmann::json out = nlohmann::json::array();
       for (const auto& d : devices) out.push_back(to_json(d));
-      fmt::print("{}\n", out.dump(2));
+      fmt::print("{}", json_text(out));
     } else {
       print_table(devices);
       if (options->config) {

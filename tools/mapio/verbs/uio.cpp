@@ -19,6 +19,7 @@
 
 #include "arguments.hpp"
 #include "command.hpp"
+#include "json_text.hpp"
 #include "mapio/core/error.hpp"
 #include "mapio/mmio/uio.hpp"
 
@@ -68,7 +69,7 @@ void list(const Options& options) {
                      {"pci_address", d.pci_address ? nlohmann::json(d.pci_address->to_string()) : nlohmann::json(nullptr)},
                      {"maps", maps}});
     }
-    fmt::print("{}\n", out.dump(2));
+    fmt::print("{}", json_text(out));
     return;
   }
   if (devices.empty()) {

@@ -24,6 +24,7 @@
 
 #include "arguments.hpp"
 #include "command.hpp"
+#include "json_text.hpp"
 #include "mapio/core/error.hpp"
 #include "mapio/mmio/vfio.hpp"
 
@@ -115,7 +116,7 @@ int run_vfio(const VfioArgs& args) {
       out["interrupts"].push_back({{"index", index}, {"name", irq_name(index)}, {"vectors", info.count},
                                    {"flags", irq_flags(info.flags)}});
     }
-    fmt::print("{}\n", out.dump(2));
+    fmt::print("{}", json_text(out));
     return 0;
   }
   std::string text = fmt::format("{}: IOMMU group {}, {}, {} regions, {} interrupt kinds\n", address.to_string(),
