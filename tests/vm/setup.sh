@@ -221,6 +221,13 @@ for provider in /usr/lib/x86_64-linux-gnu/libibverbs/librxe-rdmav*.so; do
   cp /etc/libibverbs.d/rxe.driver "$root/etc/libibverbs.d/"
 done
 
+# GNU wc and grep, the peers the eio scenario holds mapio to (busybox's answer differently). They
+# live apart from mapio's programs so that no other scenario gets them instead of busybox's.
+mkdir -p "$root/opt/gnu"
+for peer in /usr/bin/wc /usr/bin/grep; do
+  copy_with_libraries "$peer" "$root/opt/gnu/$(basename "$peer")"
+done
+
 cp "$here/guest/init" "$root/init"
 chmod 755 "$root/init"
 cp "$here/guest/lib.sh" "$root/vm/lib.sh"

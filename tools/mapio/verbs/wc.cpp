@@ -166,6 +166,9 @@ int run_wc(WcArgs& args) {
       // would be a smaller count of a file that changed, and mapio prints none.
       complain(file_error(shown, e));
       if (!e.explanation().empty()) return;
+      // GNU wc 9.1 counts lines (alone or with bytes) in a loop of its own that returns nothing
+      // when a read fails: it prints 0 lines and 0 bytes, whatever it read before the error.
+      if (args.lines && !args.words) s = TextCounter::Summary{};
     }
     // Files are counted apart: a word does not run on from one file into the next.
     total.lines += s.lines;

@@ -1,0 +1,54 @@
+# Guest half of eio: /dev/vda fails reads of its sector 4096 with EIO. GNU wc and grep (copied into
+# /opt/gnu by setup.sh) and mapio read the same device; stdout, stderr (mapio's with "mapio " in
+# front) and exit status must be the same.
+gnu=/opt/gnu
+if [ ! -x "$gnu/wc" ] || [ ! -x "$gnu/grep" ]; then
+  fail disk-readable "GNU wc and grep are not in the guest (setup.sh copies them from the host)"
+  exit 1
+fi
+for m in virtio_pci virtio_blk; do
+  load_module $m || { fail disk-readable "insmod $m failed"; exit 1; }
+done
+i=0
+while [ ! -b /dev/vda ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+if dd if=/dev/vda of=/dev/null bs=4096 count=16 2>/dev/null; then pass disk-readable "the first 64 KiB read"
+else fail disk-readable "/dev/vda cannot be read at all"; fi
+show eio-dd "$(dd if=/dev/vda of=/dev/null bs=65536 2>&1)"
+
+# same CHECK COMMAND ARGS... : runs /opt/gnu/COMMAND, then `mapio COMMAND ARGS...`. GNU's program is
+# named by its path (busybox sh would run its own applet for a bare `wc`, whatever PATH says), so
+# its messages start with the path, which is taken off before they are compared.
+same() {
+  local check=$1 tool=$2 want want_err want_rc got got_err got_rc
+  shift 2
+  want=$(cd /tmp && "$gnu/$tool" "$@" 2>/tmp/want.err); want_rc=$?
+  want_err=$(sed "s|^$gnu/||" /tmp/want.err)
+  got=$(cd /tmp && mapio "$tool" "$@" 2>/tmp/got.err); got_rc=$?
+  got_err=$(sed 's/^mapio //' /tmp/got.err)
+  if [ "$want" = "$got" ] && [ "$want_err" = "$got_err" ] && [ "$want_rc" = "$got_rc" ]; then
+    pass "$check" "'$got' / '$got_err' / exit $got_rc"
+  else
+    fail "$check" "GNU: '$want' / '$want_err' / exit $want_rc; mapio: '$got' / '$(cat /tmp/got.err)' / exit $got_rc"
+  fi
+}
+echo 3 >/proc/sys/vm/drop_caches
+same wc-l wc -l /dev/vda
+echo 3 >/proc/sys/vm/drop_caches
+same wc-c wc -c /dev/vda
+echo 3 >/proc/sys/vm/drop_caches
+same wc-lc wc -lc /dev/vda
+echo 3 >/proc/sys/vm/drop_caches
+same wc-w wc -w /dev/vda
+echo 3 >/proc/sys/vm/drop_caches
+same wc-lwc wc /dev/vda /proc/version
+echo 3 >/proc/sys/vm/drop_caches
+same grep-c grep -c -F "of the disk" /dev/vda
+echo 3 >/proc/sys/vm/drop_caches
+same grep-c-two grep -c -F -e "line 01" -e "line 08" /proc/version /dev/vda
+
+# count has no GNU twin: the error must name the device and EIO, with exit 1.
+echo 3 >/proc/sys/vm/drop_caches
+capture mapio count l /dev/vda
+if [ $rc -eq 1 ] && printf '%s' "$out" | grep -q "/dev/vda" && printf '%s' "$out" | grep -q "Input/output error"; then
+  pass count-reports "$out"
+else fail count-reports "exit $rc: $out"; fi
