@@ -140,6 +140,7 @@ void Mapping::take(Mapping& other) noexcept {
   sharing_ = other.sharing_;
   description_ = std::move(other.description_);
   write_bar_ = std::exchange(other.write_bar_, 0);
+  backed_by_file_ = std::exchange(other.backed_by_file_, false);
 }
 
 std::string Mapping::subject(std::size_t offset, std::size_t length) const {
@@ -189,6 +190,7 @@ Mapping Mapping::map_descriptor(int fd, std::uint64_t offset, std::size_t length
   Mapping mapping(static_cast<std::byte*>(base), mapped_length, lead, length, offset, protection, sharing,
                   std::move(description));
   mapping.write_bar_ = bar;
+  mapping.backed_by_file_ = true;
   return mapping;
 }
 
@@ -340,15 +342,20 @@ void Mapping::populate(PopulateFor purpose, std::size_t offset, std::size_t leng
   std::byte* begin = base_ + align_down(static_cast<std::size_t>(data_ - base_) + offset, page_size());
   const auto pages = static_cast<std::size_t>(align_up(static_cast<std::size_t>(data_ + offset + length - begin), page_size()));
   const int advice = purpose == PopulateFor::read ? MADV_POPULATE_READ : MADV_POPULATE_WRITE;
-  if (::madvise(begin, pages, advice) == 0) return;
-  const int err = errno;
+  // A file page whose read fails (a bad block, an I/O error of the device) makes MADV_POPULATE_READ
+  // of Linux 6.1 retry the read for ever, in the kernel, where no timeout reaches it; a fault of
+  // our own gets SIGBUS for it, which the guard turns into an error. So file pages are touched.
+  const bool touch_instead = purpose == PopulateFor::read && backed_by_file_;
+  const int err = touch_instead ? EINVAL : ::madvise(begin, pages, advice) == 0 ? 0 : errno;
+  if (err == 0) return;
   if (err != EINVAL) {
     // EFAULT: pages past the end of the file (truncated); ENOMEM: not enough memory; EPERM/EIO…
     std::string why = err == EFAULT ? "some pages cannot be provided: the file is shorter than the mapping" : "";
     throw Error(purpose == PopulateFor::read ? "populate(MADV_POPULATE_READ)" : "populate(MADV_POPULATE_WRITE)",
                 subject(offset, length), err, why);
   }
-  // Kernels before 5.14 do not know MADV_POPULATE_*: touch one byte of every page, under the guard.
+  // Kernels before 5.14 do not know MADV_POPULATE_* (and file pages are read so, see above): touch
+  // one byte of every page, under the guard.
   struct Touch {
     const std::byte* begin;
     std::size_t length;
@@ -364,7 +371,7 @@ void Mapping::populate(PopulateFor purpose, std::size_t offset, std::size_t leng
       },
       &touch);
   if (fault != nullptr) {
-    throw Error("populate", subject(offset, length), EFAULT, "a page is beyond the end of the file (SIGBUS caught)");
+    throw_lost_page("populate", offset, length, fault);
   }
 }
 
@@ -431,10 +438,12 @@ void Mapping::remap(std::size_t new_size) {
 
 void Mapping::throw_lost_page(const char* operation, std::size_t offset, std::size_t length,
                               const void* fault) const {
-  const auto lost = static_cast<std::size_t>(static_cast<const std::byte*>(fault) - data_);
+  // A fault in the first page may lie before data_ (the page starts before the caller's offset).
+  const auto* at = std::max(static_cast<const std::byte*>(fault), static_cast<const std::byte*>(data_));
+  const auto lost = static_cast<std::size_t>(at - data_);
   throw Error(operation, subject(offset, length), EFAULT,
               fmt::format("the page at offset {} is gone (SIGBUS): the file was truncated or the device "
-                          "released while mapped",
+                          "released while mapped, or the page could not be read (an I/O error)",
                           offset_ + align_down(lost, page_size())));
 }
 

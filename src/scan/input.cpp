@@ -210,6 +210,13 @@ void check_not_shrunk(int fd, const std::string& name, std::uint64_t offset, std
                           was, now));
 }
 
+// After a mapped scan lost a page (SIGBUS): true when the file is still as long as when the scan
+// began, so the page was not cut off but could not be read (an I/O error of its device).
+bool page_was_unreadable(const Input& input) {
+  struct stat st {};
+  return ::fstat(input.descriptor(), &st) == 0 && static_cast<std::uint64_t>(st.st_size) >= input.size();
+}
+
 // Summarises [offset, offset + length) of a file with pread(2) into a buffer of this thread's own.
 // A file that ends early was truncated during the scan: an error, not a quietly smaller count.
 // `file_size` is what fstat gave when the scan began.
@@ -345,12 +352,18 @@ void Scanner::run(Input& input, const Operations& ops, const void* counter, void
   }
   if (input.is_directory()) throw Error("read", input.name(), EISDIR);
   if (starts_mapped(input)) {
+    const off_t start = ::lseek(input.descriptor(), 0, SEEK_CUR);
     try {
       run_mapped(input, ops, counter, result);
     } catch (const Error& e) {
       // Files of sysfs and procfs are regular files with a size they do not hold, and most cannot
       // be mapped (ENODEV): they are read, as every tool reads them.
-      if (e.code().value() != ENODEV || e.operation() != "map") throw;
+      const bool unmappable = e.code().value() == ENODEV && e.operation() == "map";
+      // A page lost (SIGBUS) from a file that did not shrink could not be read from its device:
+      // the file is read again with read(2), which stops at the same page with EIO and gives the
+      // count of what came before it, as the tools that read report it.
+      if (!unmappable && !(e.code().value() == EFAULT && page_was_unreadable(input))) throw;
+      if (start < 0 || ::lseek(input.descriptor(), start, SEEK_SET) < 0) throw;
       run_read(input, ops, counter, result);
     }
   } else {

@@ -148,7 +148,10 @@ class Mapping {
   ///     log.advise(mapio::Advice::sequential);
   void advise(Advice advice, std::size_t offset = 0, std::size_t length = whole) const;
   /// Prefaults every page: MADV_POPULATE_READ/WRITE where the kernel has it (5.14+), else touches
-  /// each page (read). Throws EFAULT-based errors when pages cannot be provided (file truncated).
+  /// each page (read). Throws EFAULT-based errors when pages cannot be provided (file truncated, or
+  /// a page its device cannot read). Reading a file's pages in, it touches each page under the
+  /// SIGBUS guard rather than asking MADV_POPULATE_READ, which on Linux 6.1 retries a page whose
+  /// read fails without end (tests/vm/scenarios/eio).
   void populate(PopulateFor purpose = PopulateFor::read) const;
   /// The same for the pages that hold [offset, offset + length) only, e.g. to fault in a window
   /// of a large file ahead of its use.
@@ -252,6 +255,9 @@ class Mapping {
   // Why a shared mapping may never become writable (bits of WriteBar in mapping.cpp), learnt when
   // it was mapped: the kernel decides that at mmap time too.
   unsigned char write_bar_ = 0;
+  // Mapped from a descriptor (a file, memfd or shm object) rather than anonymous: populate() for
+  // reading touches such pages itself (see populate in mapping.cpp).
+  bool backed_by_file_ = false;
 };
 
 }  // namespace mapio
