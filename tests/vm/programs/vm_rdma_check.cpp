@@ -5,8 +5,12 @@
 //                   connection stays usable. Prints one "ok NAME" line per check.
 //   MODE hold S     connects, reads once, then keeps reading every 100 ms for S seconds and
 //                   prints how the connection ended (the server is killed meanwhile).
+//   MODE add N      N fetch-and-adds of 1 on the 8-byte word at offset 0 (another client does the
+//                   same at once); prints "added N" and the smallest and largest value it saw
+//                   before its own adds, which overlap the other client's when both ran together.
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -100,17 +104,30 @@ int hold(mapio::rdma::Connection& remote, int seconds) {
   return 1;
 }
 
+int add(mapio::rdma::Connection& remote, int count) {
+  std::uint64_t low = UINT64_MAX, high = 0;
+  for (int i = 0; i < count; ++i) {
+    const auto before = remote.fetch_and_add(0, 1, 5s);
+    low = std::min(low, before);
+    high = std::max(high, before);
+  }
+  std::printf("added %d, saw %llu..%llu\n", count, static_cast<unsigned long long>(low),
+              static_cast<unsigned long long>(high));
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) try {
   if (argc < 4) {
-    std::fprintf(stderr, "usage: vm_rdma_check HOST PORT full|hold SECONDS\n");
+    std::fprintf(stderr, "usage: vm_rdma_check HOST PORT full | hold SECONDS | add COUNT\n");
     return 2;
   }
   auto remote = mapio::rdma::Connection::connect(argv[1], static_cast<std::uint16_t>(std::stoi(argv[2])), 5s);
   const std::string mode = argv[3];
   if (mode == "full") return full(remote);
   if (mode == "hold" && argc == 5) return hold(remote, std::stoi(argv[4]));
+  if (mode == "add" && argc == 5) return add(remote, std::stoi(argv[4]));
   return 2;
 } catch (const mapio::Error& e) {
   std::printf("error errno=%d: %s\n", e.errno_value(), e.what());

@@ -99,8 +99,10 @@ int serve(const Options& o) {
   // then read the object as it was when they connected.
   const Access access = writable ? Access::read_write : Access::copy_on_write;
   const rdma::ListenOptions listen{o.address, o.port, 8};
+  const bool shared_memory = o.target.starts_with("/") && o.target.find('/', 1) == std::string::npos;
+  {
   // The server owns the mapping: its memory region is deregistered before the mapping goes.
-  auto server = o.target.starts_with("/") && o.target.find('/', 1) == std::string::npos
+  auto server = shared_memory
                     ? rdma::Server::expose(SharedMemory::open(o.target, access),
                                            rights, listen)
                     : rdma::Server::expose(
@@ -125,6 +127,14 @@ int serve(const Options& o) {
     sigset_t pending;
     sigpending(&pending);
     if (sigismember(&pending, SIGINT) || sigismember(&pending, SIGTERM)) break;
+  }
+  }
+  // Remote writes land in pinned pages behind the page cache's back; the kernel marks those pages
+  // dirty only when the region is deregistered (above, with the server). Writing the file back
+  // before that could miss them, so the flush comes now, on the file, once nobody can write.
+  if (o.write || o.atomic) {
+    if (!shared_memory) MappedFile::open(o.target, FileOptions().access(Access::read_write)).sync();
+    write_out(stdout, fmt::format("flushed {}\n", o.target), "standard output");
   }
   return 0;
 }
