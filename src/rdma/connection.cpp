@@ -100,8 +100,15 @@ struct Connection::State {
           const auto status = completions[i].status;
           const bool gone = status == IBV_WC_RETRY_EXC_ERR || status == IBV_WC_RNR_RETRY_EXC_ERR ||
                             status == IBV_WC_WR_FLUSH_ERR;
-          throw Error(operation, subject, gone ? EPIPE : EIO,
-                      fmt::format("{}{}", ibv_wc_status_str(status), gone ? ": the peer went away" : ""));
+          // Bounds and rights were checked before posting, so a remote access error means the
+          // region's key is no longer valid there: the server deregistered it (it stopped, or died
+          // and the kernel tore its regions down before its connections).
+          const bool revoked = status == IBV_WC_REM_ACCESS_ERR;
+          throw Error(operation, subject, gone || revoked ? EPIPE : EIO,
+                      fmt::format("{}{}", ibv_wc_status_str(status),
+                                  gone      ? ": the peer went away"
+                                  : revoked ? ": the server revoked the region (it stopped serving or died)"
+                                            : ""));
         }
       }
       done += static_cast<std::size_t>(n);
