@@ -59,12 +59,15 @@ if [ "$role" = server ]; then
   victim=$!
   mapio rdma serve /tmp/scratch --write --atomic --port 7474 --for 170 >/tmp/scratch.log 2>&1 &
   scratch=$!
+  mapio rdma serve /mnt/truncated --write --port 7475 --for 170 >/tmp/truncated.log 2>&1 &
+  truncated=$!
+  all="/tmp/served.log /tmp/readonly.log /tmp/victim.log /tmp/scratch.log /tmp/truncated.log"
   for i in $(seq 100); do
-    [ "$(cat /tmp/served.log /tmp/readonly.log /tmp/victim.log /tmp/scratch.log | grep -c serving)" = 4 ] && break
+    [ "$(cat $all | grep -c serving)" = 5 ] && break
     sleep 0.1
   done
-  logs=$(cat /tmp/served.log /tmp/readonly.log /tmp/victim.log /tmp/scratch.log)
-  if [ "$(printf '%s\n' "$logs" | grep -c serving)" = 4 ]; then pass server-ready "$(one_line "$logs")"
+  logs=$(cat $all)
+  if [ "$(printf '%s\n' "$logs" | grep -c serving)" = 5 ]; then pass server-ready "$(one_line "$logs")"
   else fail server-ready "$(one_line "$logs")"; fi
 
   # wait_for WORD SECONDS: until the client writes WORD into the mailbox.
@@ -77,6 +80,12 @@ if [ "$role" = server ]; then
     done
     return 1
   }
+  # The file under a registered region is cut to nothing while served; the client reads and
+  # writes the region afterwards (docs/rdma.md says what happens).
+  if wait_for cut 150; then
+    truncate -s 0 /mnt/truncated
+    printf 'cut' | dd of=/tmp/scratch bs=1 seek=$((mailbox + 16)) conv=notrunc 2>/dev/null
+  else fail server-truncated "the client never asked for the cut"; fi
   if wait_for kill 150; then
     kill -9 $victim
     pass server-killed "SIGKILL to the server of /tmp/victim (pid $victim) on the client's request"
@@ -88,8 +97,12 @@ if [ "$role" = server ]; then
     if [ $rc -eq 0 ] && grep -q '^flushed /mnt/served' /tmp/served.log; then pass server-flushed "$(one_line "$(cat /tmp/served.log)")"
     else fail server-flushed "exit $rc: $(one_line "$(cat /tmp/served.log)")"; fi
   else fail server-flushed "the client never said done"; fi
-  kill -TERM $readonly_server $scratch
-  wait $readonly_server $scratch
+  kill -TERM $readonly_server $scratch $truncated
+  wait $readonly_server $scratch $truncated
+  size=$(stat -c %s /mnt/truncated)
+  if [ "$size" = 0 ]; then
+    pass server-truncated "the cut file is still 0 bytes after the client's write; server: $(one_line "$(cat /tmp/truncated.log)")"
+  else fail server-truncated "the cut file has $size bytes: $(one_line "$(cat /tmp/truncated.log)")"; fi
   umount /mnt && pass server-unmounted || fail server-unmounted "umount /mnt failed"
   exit 0
 fi
@@ -108,7 +121,7 @@ for i in $(seq 120); do
   sleep 0.5
 done
 [ $up = 1 ] || { fail client-read "the server never answered: $(cat /tmp/wait.log)"; exit 1; }
-say() { printf '%s' "$1" | mapio rdma write $server_ip:7474 $mailbox; }
+say() { printf '%-8s' "$1" | mapio rdma write $server_ip:7474 $mailbox; }
 
 # The host's pattern (seed 11, words 1..8191; word 0 is the counter, zero), byte for byte.
 waited 60 mapio rdma read $server_ip:7471 0 65536 -o /tmp/got
@@ -158,6 +171,25 @@ else fail client-too-long "exit $rc ($took s): $(one_line "$out")"; fi
 waited 30 mapio rdma read $server_ip:7479 0 8
 if [ $rc -eq 1 ] && printf '%s' "$out" | grep -q ECONNREFUSED; then pass client-refused "$out ($took s)"
 else fail client-refused "exit $rc ($took s): $(one_line "$out")"; fi
+
+# A served file cut to 0 bytes under its registered region: the pinned pages leave the file but
+# not the region, so a remote read still gets the bytes they held, and a remote write lands in
+# pages no longer in any file (the server then finds the file still empty).
+waited 30 mapio rdma read $server_ip:7475 0 65536 -o /tmp/before-cut
+before_rc=$rc
+say cut
+for i in $(seq 100); do
+  [ "$(mapio rdma read $server_ip:7474 $((mailbox + 16)) 3 2>/dev/null)" = cut ] && break
+  sleep 0.1
+done
+waited 30 mapio rdma read $server_ip:7475 32768 4096 -o /tmp/after-cut
+after_rc=$rc
+after_out=$out
+dd if=/tmp/before-cut of=/tmp/before-part bs=4096 skip=8 count=1 2>/dev/null
+waited 30 sh -c "printf 'after the cut' | mapio rdma write $server_ip:7475 40960"
+if [ $before_rc -eq 0 ] && vm_pattern check /tmp/before-cut 14 >/dev/null 2>&1 && [ $after_rc -eq 0 ] && cmp -s /tmp/after-cut /tmp/before-part && [ $rc -eq 0 ]; then
+  pass client-truncated "after the cut, READ at 32768 returned the bytes from before and WRITE completed"
+else fail client-truncated "before: exit $before_rc; after: exit $after_rc $(one_line "$after_out"), same bytes: $(cmp /tmp/after-cut /tmp/before-part 2>&1); write: exit $rc $(one_line "$out")"; fi
 
 # The server is killed (SIGKILL) while a 48 MiB `mapio rdma read` and the device test program's
 # reader are connected to it.

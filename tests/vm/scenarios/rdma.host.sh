@@ -7,11 +7,11 @@
 #
 # Two network namespaces joined by a veth pair in one guest do not work with this kernel's rxe:
 # see docs/testing.md.
-expect=(server-rxe-link server-mount server-ready server-killed server-flushed server-unmounted
+expect=(server-rxe-link server-mount server-ready server-killed server-flushed server-truncated server-unmounted
         client-rxe-link client-rdma-devices client-read client-write client-fetch-add client-ops
         client-out-of-range client-read-only client-too-long client-refused client-killed-cli
-        client-killed-program client-finished
-        served-file read-only-file both-done)
+        client-killed-program client-truncated client-finished
+        served-file read-only-file truncated-file both-done)
 
 run_scenario() {
   local mke2fs debugfs pattern image=$scratch/disk.img fs=$scratch/fs port
@@ -24,6 +24,8 @@ run_scenario() {
   "$pattern" fill "$fs/served" 11 >/dev/null
   dd if=/dev/zero of="$fs/served" bs=8 count=1 conv=notrunc status=none
   "$pattern" fill "$fs/readonly" 12 >/dev/null
+  truncate -s 65536 "$fs/truncated"
+  "$pattern" fill "$fs/truncated" 14 >/dev/null
   cp "$fs/served" "$scratch/served.original"
   cp "$fs/readonly" "$scratch/readonly.original"
   rm -f "$image"
@@ -79,6 +81,9 @@ else:
 PY
   read -r verdict detail <"$scratch/served.verdict"
   if [ "$verdict" = PASS ]; then host_pass served-file "$detail"; else host_fail served-file "$detail"; fi
+  "$debugfs" -R "dump /truncated $scratch/truncated.after" "$image" >/dev/null 2>&1 || true
+  if [ -f "$scratch/truncated.after" ] && [ ! -s "$scratch/truncated.after" ]; then host_pass truncated-file "0 bytes: the remote write after the cut is in no file"
+  else host_fail truncated-file "$(ls -l "$scratch/truncated.after" 2>&1)"; fi
   if cmp -s "$scratch/readonly.after" "$scratch/readonly.original"; then host_pass read-only-file "unchanged"
   else host_fail read-only-file "the read-only file changed (or is missing)"; fi
 }

@@ -24,7 +24,7 @@ if [ "$role" = server ]; then
   mapio rdma serve /tmp/region --port 7471 --for 900 >/tmp/region.log 2>&1 &
   mapio rdma serve /tmp/mailbox --write --port 7474 --for 900 >/tmp/mailbox.log 2>&1 &
   # perftest's server answers one client a time; one per client run.
-  for size in 8 8 4096; do ib_read_lat -d rxe0 -F -s $size -n 5000 >/tmp/perftest-server.log 2>&1; done &
+  for run in "8 5000" "8 5000" "4096 500"; do set -- $run; ib_read_lat -d rxe0 -F -s $1 -n $2 >/tmp/perftest-server.log 2>&1; done &
   i=0
   while [ "$(head -c 4 /tmp/mailbox)" != done ] && [ $i -lt 8000 ]; do sleep 0.1; i=$((i + 1)); done
   pass server-done
@@ -35,16 +35,16 @@ for i in $(seq 120); do mapio rdma read $server_ip:7471 0 8 --timeout 2 >/dev/nu
 perftest() {
   local i
   for i in $(seq 50); do
-    ib_read_lat -d rxe0 -F -s $1 -n 5000 $server_ip >/tmp/perftest.log 2>&1 && { show "ib_read_lat -s $1" "$(cat /tmp/perftest.log)"; return 0; }
+    ib_read_lat -d rxe0 -F -s $1 -n $2 $server_ip >/tmp/perftest.log 2>&1 && { show "ib_read_lat -s $1" "$(cat /tmp/perftest.log)"; return 0; }
     sleep 0.3
   done
   fail perftest "$(cat /tmp/perftest.log)"
 }
-perftest 8
+perftest 8 5000
 show "mapio rdma bench" "$(mapio rdma bench $server_ip:7471 2>&1)"
 show overhead "$(vm_rdma_overhead $server_ip 7471 5000 2>&1)"
-perftest 8
-perftest 4096
+perftest 8 5000
+perftest 4096 500
 show overhead "$(vm_rdma_overhead $server_ip 7471 5000 2>&1)"
 valgrind --tool=callgrind --callgrind-out-file=/tmp/callgrind.out vm_rdma_overhead $server_ip 7471 1000 >/tmp/cg.log 2>&1
 show callgrind "$(tail -n 5 /tmp/cg.log)"

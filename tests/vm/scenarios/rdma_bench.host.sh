@@ -8,7 +8,7 @@ expect=(server-setup client-setup server-done client-done)
 run_scenario() {
   local root=$scratch/bench-root lib f
   rm -rf "$root" && mkdir -p "$root/usr/bin" "$root/usr/libexec/valgrind"
-  for f in /usr/bin/ib_read_lat /usr/bin/valgrind /usr/libexec/valgrind/callgrind-amd64-linux \
+  for f in /usr/bin/ib_read_lat /usr/bin/valgrind /usr/bin/valgrind.bin /usr/libexec/valgrind/callgrind-amd64-linux \
            /usr/libexec/valgrind/vgpreload_core-amd64-linux.so /usr/libexec/valgrind/default.supp; do
     [ -e "$f" ] || { host_fail client-setup "$f is missing on the host (perftest, valgrind)"; return; }
     cp "$f" "$root$f"
