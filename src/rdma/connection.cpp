@@ -58,16 +58,23 @@ struct Connection::State {
     if (id && !broken) rdma_disconnect(id.get());
   }
 
+  // The checks every request passes before it is posted. The refusals are out of line and cold,
+  // so that the path of a good request stays a few compares (docs/benchmarks.md counts it).
   void check(const char* operation, std::uint64_t offset, std::uint64_t length, Rights needed) const {
-    if (broken) throw Error(operation, subject, EPIPE, "the connection failed earlier; connect again");
-    if (!allows(remote.rights, needed)) {
-      throw Error(operation, subject, EACCES,
-                  fmt::format("the server grants {} only", to_string(remote.rights)));
-    }
-    if (offset > remote.length || length > remote.length - offset) {
-      throw Error(operation, fmt::format("{} [{}, +{}]", subject, hex(offset), length), ERANGE,
-                  fmt::format("outside the {} bytes the server exposes", remote.length));
-    }
+    if (broken) [[unlikely]] refuse_broken(operation);
+    if (!allows(remote.rights, needed)) [[unlikely]] refuse_rights(operation);
+    if (offset > remote.length || length > remote.length - offset) [[unlikely]] refuse_range(operation, offset, length);
+  }
+  [[noreturn, gnu::cold, gnu::noinline]] void refuse_broken(const char* operation) const {
+    throw Error(operation, subject, EPIPE, "the connection failed earlier; connect again");
+  }
+  [[noreturn, gnu::cold, gnu::noinline]] void refuse_rights(const char* operation) const {
+    throw Error(operation, subject, EACCES, fmt::format("the server grants {} only", to_string(remote.rights)));
+  }
+  [[noreturn, gnu::cold, gnu::noinline]] void refuse_range(const char* operation, std::uint64_t offset,
+                                                           std::uint64_t length) const {
+    throw Error(operation, fmt::format("{} [{}, +{}]", subject, hex(offset), length), ERANGE,
+                fmt::format("outside the {} bytes the server exposes", remote.length));
   }
 
   const ibv_mr* region_of(const void* address, std::size_t length) const {
@@ -91,7 +98,10 @@ struct Connection::State {
   // depends on how soon the completion comes.
   [[gnu::noinline]] void post(ibv_send_wr* first, const char* operation) {
     ibv_send_wr* bad = nullptr;
-    if (const int err = ibv_post_send(id->qp, first, &bad); err != 0) throw Error(operation, subject, err, "ibv_post_send");
+    if (const int err = ibv_post_send(id->qp, first, &bad); err != 0) [[unlikely]] refuse_post(operation, err);
+  }
+  [[noreturn, gnu::cold, gnu::noinline]] void refuse_post(const char* operation, int err) const {
+    throw Error(operation, subject, err, "ibv_post_send");
   }
 
   [[gnu::noinline]] void complete(std::size_t count, std::chrono::milliseconds timeout, const char* operation) {
@@ -108,18 +118,7 @@ struct Connection::State {
       for (int i = 0; i < n; ++i) {
         if (completions[i].status != IBV_WC_SUCCESS) {
           broken = true;
-          const auto status = completions[i].status;
-          const bool gone = status == IBV_WC_RETRY_EXC_ERR || status == IBV_WC_RNR_RETRY_EXC_ERR ||
-                            status == IBV_WC_WR_FLUSH_ERR;
-          // Bounds and rights were checked before posting, so a remote access error means the
-          // region's key is no longer valid there: the server deregistered it (it stopped, or died
-          // and the kernel tore its regions down before its connections).
-          const bool revoked = status == IBV_WC_REM_ACCESS_ERR;
-          throw Error(operation, subject, gone || revoked ? EPIPE : EIO,
-                      fmt::format("{}{}", ibv_wc_status_str(status),
-                                  gone      ? ": the peer went away"
-                                  : revoked ? ": the server revoked the region (it stopped serving or died)"
-                                            : ""));
+          throw detail::completion_error(completions[i].status, operation, subject);
         }
       }
       done += static_cast<std::size_t>(n);
@@ -154,7 +153,12 @@ struct Connection::State {
       post_one(is_read, offset, local_data, length, mr->lkey, timeout, operation);
       return;
     }
-    // Through the staging buffer, a megabyte at a time.
+    transfer_staged(is_read, offset, local_data, length, timeout, operation);
+  }
+
+  // Through the staging buffer, a megabyte at a time: memory not given to register_local().
+  [[gnu::noinline]] void transfer_staged(bool is_read, std::uint64_t offset, std::byte* local_data, std::size_t length,
+                                         std::chrono::milliseconds timeout, const char* operation) {
     for (std::size_t at = 0; at < length; at += staging.size()) {
       const std::size_t n = std::min(staging.size(), length - at);
       if (!is_read) std::memcpy(staging.data(), local_data + at, n);

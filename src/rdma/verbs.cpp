@@ -96,6 +96,18 @@ Mr register_memory(ibv_pd* pd, void* address, std::size_t length, int access, co
   throw Error("ibv_reg_mr", subject, err, why);
 }
 
+Error completion_error(ibv_wc_status status, const char* operation, const std::string& subject) {
+  const bool gone = status == IBV_WC_RETRY_EXC_ERR || status == IBV_WC_RNR_RETRY_EXC_ERR || status == IBV_WC_WR_FLUSH_ERR;
+  // The server deregistered the region: it stopped serving, or died and the kernel tore its
+  // regions down before its connections.
+  const bool revoked = status == IBV_WC_REM_ACCESS_ERR;
+  return Error(operation, subject, gone || revoked ? EPIPE : EIO,
+               fmt::format("{}{}", ibv_wc_status_str(status),
+                           gone      ? ": the peer went away"
+                           : revoked ? ": the server revoked the region (it stopped serving or died)"
+                                     : ""));
+}
+
 int access_flags(Rights rights) {
   int flags = 0;
   if (allows(rights, Rights::read)) flags |= IBV_ACCESS_REMOTE_READ;

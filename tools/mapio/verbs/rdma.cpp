@@ -6,6 +6,7 @@
 //   mapio rdma read HOST[:PORT] OFFSET LENGTH [-o FILE]
 //   mapio rdma write HOST[:PORT] OFFSET < DATA
 //   mapio rdma bench HOST[:PORT]
+#include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -20,6 +21,7 @@
 
 #include "arguments.hpp"
 #include "command.hpp"
+#include "mapio/core/descriptor.hpp"
 #include "mapio/core/error.hpp"
 #include "mapio/core/file.hpp"
 #include "mapio/core/shared_memory.hpp"
@@ -89,26 +91,9 @@ int devices(const Options& o) {
   return 0;
 }
 
-int serve(const Options& o) {
-  rdma::Rights rights = rdma::Rights::read;
-  if (o.write) rights = rights | rdma::Rights::write;
-  if (o.atomic) rights = rights | rdma::Rights::atomic;
-  const bool writable = o.write || o.atomic;
-  // Read-only serving maps copy-on-write: the object itself can never change through it, and the
-  // kernel's registration (which pins pages for writing on Linux before 6.2) accepts it. Peers
-  // then read the object as it was when they connected.
-  const Access access = writable ? Access::read_write : Access::copy_on_write;
-  const rdma::ListenOptions listen{o.address, o.port, 8};
-  const bool shared_memory = o.target.starts_with("/") && o.target.find('/', 1) == std::string::npos;
-  {
-  // The server owns the mapping: its memory region is deregistered before the mapping goes.
-  auto server = shared_memory
-                    ? rdma::Server::expose(SharedMemory::open(o.target, access),
-                                           rights, listen)
-                    : rdma::Server::expose(
-                          MappedFile::open(o.target, FileOptions().access(access)),
-                          rights, listen);
-  // SIGINT and SIGTERM end the loop between two serve() calls, so the teardown always runs.
+// Serves until SIGINT, SIGTERM or --for: the loop checks for the signals between two serve()
+// calls, so the caller's teardown always runs.
+void serve_until_stopped(rdma::Server& server, const Options& o, rdma::Rights rights) {
   sigset_t stop;
   sigemptyset(&stop);
   sigaddset(&stop, SIGINT);
@@ -128,12 +113,33 @@ int serve(const Options& o) {
     sigpending(&pending);
     if (sigismember(&pending, SIGINT) || sigismember(&pending, SIGTERM)) break;
   }
+}
+
+int serve(const Options& o) {
+  rdma::Rights rights = rdma::Rights::read;
+  if (o.write) rights = rights | rdma::Rights::write;
+  if (o.atomic) rights = rights | rdma::Rights::atomic;
+  const bool writable = o.write || o.atomic;
+  // Read-only serving maps copy-on-write: the object itself can never change through it, and the
+  // kernel's registration (which pins pages for writing on Linux before 6.2) accepts it. Peers
+  // then read the object as it was when they connected.
+  const Access access = writable ? Access::read_write : Access::copy_on_write;
+  const rdma::ListenOptions listen{o.address, o.port, 8};
+  const bool shared_memory = o.target.starts_with("/") && o.target.find('/', 1) == std::string::npos;
+  {
+    // The server owns the mapping: its memory region is deregistered before the mapping goes.
+    auto server = shared_memory
+                      ? rdma::Server::expose(SharedMemory::open(o.target, access), rights, listen)
+                      : rdma::Server::expose(MappedFile::open(o.target, FileOptions().access(access)), rights, listen);
+    serve_until_stopped(server, o, rights);
   }
   // Remote writes land in pinned pages behind the page cache's back; the kernel marks those pages
-  // dirty only when the region is deregistered (above, with the server). Writing the file back
-  // before that could miss them, so the flush comes now, on the file, once nobody can write.
-  if (o.write || o.atomic) {
-    if (!shared_memory) MappedFile::open(o.target, FileOptions().access(Access::read_write)).sync();
+  // dirty only when the region is deregistered (just above, with the server). Writing the file
+  // back before that could miss them, so the flush comes now, once nobody can write. Through a
+  // descriptor: the file may have been cut meanwhile, and an empty file cannot be mapped.
+  if (writable && !shared_memory) {
+    const auto file = FileDescriptor::open(o.target, O_RDONLY);
+    if (::fdatasync(file.get()) != 0) throw_errno("fdatasync", o.target);
     write_out(stdout, fmt::format("flushed {}\n", o.target), "standard output");
   }
   return 0;
