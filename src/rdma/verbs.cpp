@@ -83,8 +83,10 @@ Mr register_memory(ibv_pd* pd, void* address, std::size_t length, int access, co
   const int err = errno;
   std::string why;
   if (err == EFAULT) {
-    why = "the kernel pins registered memory for writing (Linux before 6.2 always does), which a read-only shared "
-          "mapping refuses: serve a copy-on-write mapping instead, which the peers read and nobody writes";
+    why = "a page of the range cannot be pinned: either the mapping is read-only and shared (the kernel pins "
+          "registered memory for writing; Linux before 6.2 always does): serve a copy-on-write mapping instead, "
+          "which the peers read and nobody writes; or the file under the mapping is now shorter than it (cut "
+          "while served): map it again";
   } else if (err == ENOMEM || err == EPERM || err == EAGAIN) {
     rlimit limit{};
     ::getrlimit(RLIMIT_MEMLOCK, &limit);
