@@ -22,7 +22,7 @@ work=$(cd "$work" && pwd)
 # by vfio at run time rather than linked, and ext4 wants crc32c through the crypto API: both are
 # named explicitly for that reason.
 top_modules=(uio uio_pci_generic vfio vfio_iommu_type1 vfio-pci crc32c_generic ext4 virtio_pci virtio_blk
-             virtio_net rdma_rxe rdma_ucm crc32_generic veth)
+             virtio_net rdma_rxe rdma_ucm crc32_generic)
 
 note() { echo "vm.setup: $*" >&2; }
 die() { echo "vm.setup: error: $*" >&2; exit 1; }
