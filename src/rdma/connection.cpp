@@ -104,37 +104,46 @@ struct Connection::State {
     throw Error(operation, subject, err, "ibv_post_send");
   }
 
+  // Polls as a raw verbs loop does, without pause, for the first `spin_for` (hardware completes in
+  // microseconds, soft-RoCE in tens to hundreds of them: a sleep there would be most of the
+  // latency), reading the clock only every 64 empty polls; after that it sleeps 50 µs between
+  // polls until the completion or the deadline.
+  static constexpr auto spin_for = std::chrono::milliseconds(2);
+
   [[gnu::noinline]] void complete(std::size_t count, std::chrono::milliseconds timeout, const char* operation) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    const auto start = std::chrono::steady_clock::now();
+    const auto deadline = start + timeout;
     std::size_t done = 0;
-    unsigned idle = 0;
+    unsigned empty = 0;
     while (done < count) {
       ibv_wc completions[16];
       const int n = ibv_poll_cq(cq.get(), 16, completions);
-      if (n < 0) {
+      if (n < 0) [[unlikely]] {
         broken = true;
         throw Error(operation, subject, EIO, "ibv_poll_cq failed");
       }
       for (int i = 0; i < n; ++i) {
-        if (completions[i].status != IBV_WC_SUCCESS) {
+        if (completions[i].status != IBV_WC_SUCCESS) [[unlikely]] {
           broken = true;
           throw detail::completion_error(completions[i].status, operation, subject);
         }
       }
       done += static_cast<std::size_t>(n);
-      if (done >= count) break;
-      if (std::chrono::steady_clock::now() >= deadline) {
-        // Nothing may land in our memory after we return: flush what is outstanding.
-        broken = true;
-        ibv_qp_attr attributes{};
-        attributes.qp_state = IBV_QPS_ERR;
-        ibv_modify_qp(id->qp, &attributes, IBV_QP_STATE);
-        drain();
-        throw Error(operation, subject, ETIMEDOUT, "no completion in time; the connection is closed");
-      }
-      // Spin while completions are near, then yield: soft-RoCE completes in microseconds.
-      if (++idle > 1000) std::this_thread::sleep_for(std::chrono::microseconds(50));
+      if (done >= count || n > 0 || ++empty % 64 != 0) continue;
+      const auto now = std::chrono::steady_clock::now();
+      if (now >= deadline) [[unlikely]] time_out(operation);
+      if (now - start >= spin_for) std::this_thread::sleep_for(std::chrono::microseconds(50));
     }
+  }
+
+  [[noreturn, gnu::cold, gnu::noinline]] void time_out(const char* operation) {
+    // Nothing may land in our memory after we return: flush what is outstanding.
+    broken = true;
+    ibv_qp_attr attributes{};
+    attributes.qp_state = IBV_QPS_ERR;
+    ibv_modify_qp(id->qp, &attributes, IBV_QP_STATE);
+    drain();
+    throw Error(operation, subject, ETIMEDOUT, "no completion in time; the connection is closed");
   }
 
   void drain() {
