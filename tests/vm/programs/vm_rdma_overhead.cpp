@@ -86,7 +86,8 @@ Raw connect_raw(const char* host, const char* port, void* local, std::size_t siz
   attributes.cap.max_recv_sge = 1;
   attributes.sq_sig_all = 1;
   need(rdma_create_qp(r.id, r.pd, &attributes) == 0, "rdma_create_qp");
-  r.mr = ibv_reg_mr(r.pd, local, size, IBV_ACCESS_LOCAL_WRITE);
+  const int access = IBV_ACCESS_LOCAL_WRITE;  // an int: the macro mixes two enumerations
+  r.mr = ibv_reg_mr(r.pd, local, size, access);
   need(r.mr != nullptr, "ibv_reg_mr");
   rdma_conn_param parameters{};
   parameters.responder_resources = 8;
