@@ -58,16 +58,23 @@ struct Connection::State {
     if (id && !broken) rdma_disconnect(id.get());
   }
 
+  // The checks every request passes before it is posted. The refusals are out of line and cold,
+  // so that the path of a good request stays a few compares (docs/benchmarks.md counts it).
   void check(const char* operation, std::uint64_t offset, std::uint64_t length, Rights needed) const {
-    if (broken) throw Error(operation, subject, EPIPE, "the connection failed earlier; connect again");
-    if (!allows(remote.rights, needed)) {
-      throw Error(operation, subject, EACCES,
-                  fmt::format("the server grants {} only", to_string(remote.rights)));
-    }
-    if (offset > remote.length || length > remote.length - offset) {
-      throw Error(operation, fmt::format("{} [{}, +{}]", subject, hex(offset), length), ERANGE,
-                  fmt::format("outside the {} bytes the server exposes", remote.length));
-    }
+    if (broken) [[unlikely]] refuse_broken(operation);
+    if (!allows(remote.rights, needed)) [[unlikely]] refuse_rights(operation);
+    if (offset > remote.length || length > remote.length - offset) [[unlikely]] refuse_range(operation, offset, length);
+  }
+  [[noreturn, gnu::cold, gnu::noinline]] void refuse_broken(const char* operation) const {
+    throw Error(operation, subject, EPIPE, "the connection failed earlier; connect again");
+  }
+  [[noreturn, gnu::cold, gnu::noinline]] void refuse_rights(const char* operation) const {
+    throw Error(operation, subject, EACCES, fmt::format("the server grants {} only", to_string(remote.rights)));
+  }
+  [[noreturn, gnu::cold, gnu::noinline]] void refuse_range(const char* operation, std::uint64_t offset,
+                                                           std::uint64_t length) const {
+    throw Error(operation, fmt::format("{} [{}, +{}]", subject, hex(offset), length), ERANGE,
+                fmt::format("outside the {} bytes the server exposes", remote.length));
   }
 
   const ibv_mr* region_of(const void* address, std::size_t length) const {
@@ -82,42 +89,61 @@ struct Connection::State {
   // Posts `count` work requests and waits until each has completed; the first failure, a timeout,
   // or a peer that went away makes the queue pair unusable, and says so.
   void run(ibv_send_wr* first, std::size_t count, std::chrono::milliseconds timeout, const char* operation) {
+    post(first, operation);
+    complete(count, timeout, operation);
+  }
+
+  // The post path and the completion wait stay two functions out of line, so that callgrind can
+  // count the post path's instructions on their own (docs/benchmarks.md): the wait's count
+  // depends on how soon the completion comes.
+  [[gnu::noinline]] void post(ibv_send_wr* first, const char* operation) {
     ibv_send_wr* bad = nullptr;
-    if (const int err = ibv_post_send(id->qp, first, &bad); err != 0) throw Error(operation, subject, err, "ibv_post_send");
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    if (const int err = ibv_post_send(id->qp, first, &bad); err != 0) [[unlikely]] refuse_post(operation, err);
+  }
+  [[noreturn, gnu::cold, gnu::noinline]] void refuse_post(const char* operation, int err) const {
+    throw Error(operation, subject, err, "ibv_post_send");
+  }
+
+  // Polls as a raw verbs loop does, without pause, for the first `spin_for` (hardware completes in
+  // microseconds, soft-RoCE in tens to hundreds of them: a sleep there would be most of the
+  // latency), reading the clock only every 64 empty polls; after that it sleeps 50 µs between
+  // polls until the completion or the deadline.
+  static constexpr auto spin_for = std::chrono::milliseconds(2);
+
+  [[gnu::noinline]] void complete(std::size_t count, std::chrono::milliseconds timeout, const char* operation) {
+    const auto start = std::chrono::steady_clock::now();
+    const auto deadline = start + timeout;
     std::size_t done = 0;
-    unsigned idle = 0;
+    unsigned empty = 0;
     while (done < count) {
       ibv_wc completions[16];
       const int n = ibv_poll_cq(cq.get(), 16, completions);
-      if (n < 0) {
+      if (n < 0) [[unlikely]] {
         broken = true;
         throw Error(operation, subject, EIO, "ibv_poll_cq failed");
       }
       for (int i = 0; i < n; ++i) {
-        if (completions[i].status != IBV_WC_SUCCESS) {
+        if (completions[i].status != IBV_WC_SUCCESS) [[unlikely]] {
           broken = true;
-          const auto status = completions[i].status;
-          const bool gone = status == IBV_WC_RETRY_EXC_ERR || status == IBV_WC_RNR_RETRY_EXC_ERR ||
-                            status == IBV_WC_WR_FLUSH_ERR;
-          throw Error(operation, subject, gone ? EPIPE : EIO,
-                      fmt::format("{}{}", ibv_wc_status_str(status), gone ? ": the peer went away" : ""));
+          throw detail::completion_error(completions[i].status, operation, subject);
         }
       }
       done += static_cast<std::size_t>(n);
-      if (done >= count) break;
-      if (std::chrono::steady_clock::now() >= deadline) {
-        // Nothing may land in our memory after we return: flush what is outstanding.
-        broken = true;
-        ibv_qp_attr attributes{};
-        attributes.qp_state = IBV_QPS_ERR;
-        ibv_modify_qp(id->qp, &attributes, IBV_QP_STATE);
-        drain();
-        throw Error(operation, subject, ETIMEDOUT, "no completion in time; the connection is closed");
-      }
-      // Spin while completions are near, then yield: soft-RoCE completes in microseconds.
-      if (++idle > 1000) std::this_thread::sleep_for(std::chrono::microseconds(50));
+      if (done >= count || n > 0 || ++empty % 64 != 0) continue;
+      const auto now = std::chrono::steady_clock::now();
+      if (now >= deadline) [[unlikely]] time_out(operation);
+      if (now - start >= spin_for) std::this_thread::sleep_for(std::chrono::microseconds(50));
     }
+  }
+
+  [[noreturn, gnu::cold, gnu::noinline]] void time_out(const char* operation) {
+    // Nothing may land in our memory after we return: flush what is outstanding.
+    broken = true;
+    ibv_qp_attr attributes{};
+    attributes.qp_state = IBV_QPS_ERR;
+    ibv_modify_qp(id->qp, &attributes, IBV_QP_STATE);
+    drain();
+    throw Error(operation, subject, ETIMEDOUT, "no completion in time; the connection is closed");
   }
 
   void drain() {
@@ -136,7 +162,12 @@ struct Connection::State {
       post_one(is_read, offset, local_data, length, mr->lkey, timeout, operation);
       return;
     }
-    // Through the staging buffer, a megabyte at a time.
+    transfer_staged(is_read, offset, local_data, length, timeout, operation);
+  }
+
+  // Through the staging buffer, a megabyte at a time: memory not given to register_local().
+  [[gnu::noinline]] void transfer_staged(bool is_read, std::uint64_t offset, std::byte* local_data, std::size_t length,
+                                         std::chrono::milliseconds timeout, const char* operation) {
     for (std::size_t at = 0; at < length; at += staging.size()) {
       const std::size_t n = std::min(staging.size(), length - at);
       if (!is_read) std::memcpy(staging.data(), local_data + at, n);

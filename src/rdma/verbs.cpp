@@ -83,8 +83,10 @@ Mr register_memory(ibv_pd* pd, void* address, std::size_t length, int access, co
   const int err = errno;
   std::string why;
   if (err == EFAULT) {
-    why = "the kernel pins registered memory for writing (Linux before 6.2 always does), which a read-only shared "
-          "mapping refuses: serve a copy-on-write mapping instead, which the peers read and nobody writes";
+    why = "a page of the range cannot be pinned: either the mapping is read-only and shared (the kernel pins "
+          "registered memory for writing; Linux before 6.2 always does): serve a copy-on-write mapping instead, "
+          "which the peers read and nobody writes; or the file under the mapping is now shorter than it (cut "
+          "while served): map it again";
   } else if (err == ENOMEM || err == EPERM || err == EAGAIN) {
     rlimit limit{};
     ::getrlimit(RLIMIT_MEMLOCK, &limit);
@@ -94,6 +96,18 @@ Mr register_memory(ibv_pd* pd, void* address, std::size_t length, int access, co
                       length);
   }
   throw Error("ibv_reg_mr", subject, err, why);
+}
+
+Error completion_error(ibv_wc_status status, const char* operation, const std::string& subject) {
+  const bool gone = status == IBV_WC_RETRY_EXC_ERR || status == IBV_WC_RNR_RETRY_EXC_ERR || status == IBV_WC_WR_FLUSH_ERR;
+  // The server deregistered the region: it stopped serving, or died and the kernel tore its
+  // regions down before its connections.
+  const bool revoked = status == IBV_WC_REM_ACCESS_ERR;
+  return Error(operation, subject, gone || revoked ? EPIPE : EIO,
+               fmt::format("{}{}", ibv_wc_status_str(status),
+                           gone      ? ": the peer went away"
+                           : revoked ? ": the server revoked the region (it stopped serving or died)"
+                                     : ""));
 }
 
 int access_flags(Rights rights) {

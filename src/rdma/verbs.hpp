@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "mapio/core/error.hpp"
 #include "mapio/rdma/rdma.hpp"
 
 namespace mapio::rdma::detail {
@@ -76,6 +77,12 @@ void make_queue_pair(rdma_cm_id* id, Pd& pd, Cq& cq, const std::string& subject)
 
 /// ibv_reg_mr with mapio's explanation of the usual refusals (RLIMIT_MEMLOCK).
 Mr register_memory(ibv_pd* pd, void* address, std::size_t length, int access, const std::string& subject);
+
+/// The error for a work request that completed with `status`: EPIPE when the peer went away
+/// (retries exhausted, work flushed) or revoked its region (a remote access error: mapio checks
+/// bounds and rights before posting, so only an invalid key is left), EIO otherwise; in
+/// ibv_wc_status_str's words and mapio's.
+Error completion_error(ibv_wc_status status, const char* operation, const std::string& subject);
 
 /// Registration flags for remote `rights` (REMOTE_WRITE and ATOMIC need LOCAL_WRITE too).
 int access_flags(Rights rights);

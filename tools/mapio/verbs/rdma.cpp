@@ -6,9 +6,11 @@
 //   mapio rdma read HOST[:PORT] OFFSET LENGTH [-o FILE]
 //   mapio rdma write HOST[:PORT] OFFSET < DATA
 //   mapio rdma bench HOST[:PORT]
+#include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -20,6 +22,7 @@
 
 #include "arguments.hpp"
 #include "command.hpp"
+#include "mapio/core/descriptor.hpp"
 #include "mapio/core/error.hpp"
 #include "mapio/core/file.hpp"
 #include "mapio/core/shared_memory.hpp"
@@ -89,24 +92,9 @@ int devices(const Options& o) {
   return 0;
 }
 
-int serve(const Options& o) {
-  rdma::Rights rights = rdma::Rights::read;
-  if (o.write) rights = rights | rdma::Rights::write;
-  if (o.atomic) rights = rights | rdma::Rights::atomic;
-  const bool writable = o.write || o.atomic;
-  // Read-only serving maps copy-on-write: the object itself can never change through it, and the
-  // kernel's registration (which pins pages for writing on Linux before 6.2) accepts it. Peers
-  // then read the object as it was when they connected.
-  const Access access = writable ? Access::read_write : Access::copy_on_write;
-  const rdma::ListenOptions listen{o.address, o.port, 8};
-  // The server owns the mapping: its memory region is deregistered before the mapping goes.
-  auto server = o.target.starts_with("/") && o.target.find('/', 1) == std::string::npos
-                    ? rdma::Server::expose(SharedMemory::open(o.target, access),
-                                           rights, listen)
-                    : rdma::Server::expose(
-                          MappedFile::open(o.target, FileOptions().access(access)),
-                          rights, listen);
-  // SIGINT and SIGTERM end the loop between two serve() calls, so the teardown always runs.
+// Serves until SIGINT, SIGTERM or --for: the loop checks for the signals between two serve()
+// calls, so the caller's teardown always runs.
+void serve_until_stopped(rdma::Server& server, const Options& o, rdma::Rights rights) {
   sigset_t stop;
   sigemptyset(&stop);
   sigaddset(&stop, SIGINT);
@@ -125,6 +113,35 @@ int serve(const Options& o) {
     sigset_t pending;
     sigpending(&pending);
     if (sigismember(&pending, SIGINT) || sigismember(&pending, SIGTERM)) break;
+  }
+}
+
+int serve(const Options& o) {
+  rdma::Rights rights = rdma::Rights::read;
+  if (o.write) rights = rights | rdma::Rights::write;
+  if (o.atomic) rights = rights | rdma::Rights::atomic;
+  const bool writable = o.write || o.atomic;
+  // Read-only serving maps copy-on-write: the object itself can never change through it, and the
+  // kernel's registration (which pins pages for writing on Linux before 6.2) accepts it. Peers
+  // then read the object as it was when they connected.
+  const Access access = writable ? Access::read_write : Access::copy_on_write;
+  const rdma::ListenOptions listen{o.address, o.port, 8};
+  const bool shared_memory = o.target.starts_with("/") && o.target.find('/', 1) == std::string::npos;
+  {
+    // The server owns the mapping: its memory region is deregistered before the mapping goes.
+    auto server = shared_memory
+                      ? rdma::Server::expose(SharedMemory::open(o.target, access), rights, listen)
+                      : rdma::Server::expose(MappedFile::open(o.target, FileOptions().access(access)), rights, listen);
+    serve_until_stopped(server, o, rights);
+  }
+  // Remote writes land in pinned pages behind the page cache's back; the kernel marks those pages
+  // dirty only when the region is deregistered (just above, with the server). Writing the file
+  // back before that could miss them, so the flush comes now, once nobody can write. Through a
+  // descriptor: the file may have been cut meanwhile, and an empty file cannot be mapped.
+  if (writable && !shared_memory) {
+    const auto file = FileDescriptor::open(o.target, O_RDONLY);
+    if (::fdatasync(file.get()) != 0) throw_errno("fdatasync", o.target);
+    write_out(stdout, fmt::format("flushed {}\n", o.target), "standard output");
   }
   return 0;
 }
@@ -185,13 +202,24 @@ int bench(const Options& o) {
   auto remote = rdma::Connection::connect(host, port, timeout_of(o));
   std::vector<std::byte> local(std::min<std::uint64_t>(remote.remote().length, std::uint64_t{1} << 20));
   remote.register_local(local);
-  std::string out = fmt::format("{:>8}  {:>12}  {:>12}\n", "bytes", "read µs", "read MB/s");
+  // Each read is timed on its own: the median is what one operation costs, the mean includes the
+  // stalls of a busy or emulated machine (perftest's t_typical and t_avg).
+  std::string out = fmt::format("{:>8}  {:>12}  {:>12}  {:>12}\n", "bytes", "median µs", "mean µs", "read MB/s");
+  std::vector<double> micros;
   for (std::size_t size = 8; size <= local.size(); size *= 8) {
     const int count = size <= 4096 ? 2000 : 200;
-    const auto start = std::chrono::steady_clock::now();
-    for (int i = 0; i < count; ++i) remote.read(0, std::span(local).first(size), timeout_of(o));
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    out += fmt::format("{:>8}  {:>12.2f}  {:>12.1f}\n", size, seconds / count * 1e6, static_cast<double>(size) * count / seconds / 1e6);
+    micros.clear();
+    for (int i = 0; i < count; ++i) {
+      const auto start = std::chrono::steady_clock::now();
+      remote.read(0, std::span(local).first(size), timeout_of(o));
+      micros.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count());
+    }
+    double total = 0;
+    for (const double m : micros) total += m;
+    std::nth_element(micros.begin(), micros.begin() + count / 2, micros.end());
+    const double mean = total / count;
+    out += fmt::format("{:>8}  {:>12.2f}  {:>12.2f}  {:>12.1f}\n", size, micros[static_cast<std::size_t>(count / 2)], mean,
+                       static_cast<double>(size) / mean);
   }
   write_out(stdout, out, "standard output");
   return 0;
