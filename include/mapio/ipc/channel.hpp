@@ -234,6 +234,7 @@ class Receiver {
   std::uint64_t held_size_ = 0;  // ring bytes of the message receive() returned, 0 when none
   std::chrono::microseconds spin_{0};
   bool seen_sender_ = false;  // a sender was alive, or a message came, since this receiver attached
+  std::uint64_t head_seen_ = 0;  // the ring's head as last read: messages up to it need no new look
 };
 
 }  // namespace mapio::ipc

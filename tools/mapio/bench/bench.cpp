@@ -460,6 +460,11 @@ int run_ipc_bench(const BenchArgs& args) {
   options.reps = std::max(1u, args.reps);
   options.scale = args.scale;
   options.quiet = args.quiet;
+  for (std::size_t from = 0; !args.only.empty() && from <= args.only.size();) {
+    const std::size_t comma = std::min(args.only.find(',', from), args.only.size());
+    options.only.push_back(args.only.substr(from, comma - from));
+    from = comma + 1;
+  }
   const auto report = ipc::measure(options);
   fmt::print("{}", args.json ? ipc::render_json(report) : ipc::render_table(report));
   if (!args.plot.empty()) {
@@ -512,7 +517,9 @@ Registration bench{"bench",
                          ->capture_default_str();
                      app.add_option("--small-files", args->small_files,
                                     "Also compare a read() loop and mapio over this many 1-16 KiB files");
-                     app.add_option("--only", args->only, "Only the methods whose name contains one of these (comma-separated)");
+                     app.add_option("--only", args->only,
+                                    "Only the methods whose name contains one of these (comma-separated); with --ipc, "
+                                    "only these transports (mapio,pipe,unix-socket,boost-message-queue,iceoryx,cache-line)");
                      app.add_flag("!--no-cold", args->cold, "Skip the cold-cache runs");
                      app.add_flag("--reread", args->reread,
                                   "Before the hot runs, drop the file from the page cache and read it back, instead "

@@ -58,8 +58,8 @@ class QueueRig final : public Rig {
   std::unique_ptr<bi::message_queue> make(const std::string& name, std::size_t size) {
     size_ = std::max<std::size_t>(size, 1);
     bi::message_queue::remove(name.c_str());
-    // About 4 MiB of slots, as many as mapio's ring holds of the same messages, at least 16.
-    const std::size_t slots = std::clamp<std::size_t>((std::size_t{4} << 20) / size_, 16, 65536);
+    // As many bytes of slots as mapio's ring has.
+    const std::size_t slots = std::max<std::size_t>(queue_room(size_) / size_, 2);
     return std::make_unique<bi::message_queue>(bi::create_only, name.c_str(), slots, size_);
   }
 

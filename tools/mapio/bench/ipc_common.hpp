@@ -2,6 +2,7 @@
 // declarations of the transports (ipc_*.cpp), the two-process harness and the report.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -47,6 +48,10 @@ struct Transport {
   std::function<void()> stop;
 };
 
+/// The bytes every transport may hold queued for messages of `size` bytes: mapio's ring, the
+/// pipe's and the socket's buffers, the queues' slots. At least 1 MiB, and four messages.
+inline std::size_t queue_room(std::size_t size) { return std::max<std::size_t>(std::size_t{1} << 20, 4 * size); }
+
 Transport pipe_transport();
 Transport unix_socket_transport();
 Transport mapio_transport();
@@ -68,6 +73,7 @@ struct Options {
   std::vector<std::size_t> sizes{64, 4096, std::size_t{1} << 20};
   unsigned reps = 3;
   double scale = 1;  ///< multiplies every message count
+  std::vector<std::string> only;  ///< transports to measure (all when empty)
   bool quiet = false;
 };
 

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdint>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -144,25 +145,36 @@ std::vector<double> round_trips(const Transport& t, std::size_t size, std::size_
 
 double stream(const Transport& t, std::size_t size, std::size_t count) {
   const std::size_t warm = warm_up(count);
+  // The clock runs from the peer's first timed send to the last receive, both on the one
+  // monotonic clock of the machine: what the queue buffered is counted as well, and so is a
+  // sender that ran ahead while the receiver waited for a core.
   const auto rate = run_pair(
       t, size,
       [&](Link& link) {
-        // The clock starts once the peer streams: its start-up is not counted.
         for (std::size_t i = 0; i < warm; ++i) {
           link.receive(size);
           link.done();
         }
-        const auto start = Clock::now();
+        std::int64_t started = 0;
         for (std::size_t i = 0; i < count; ++i) {
-          if (link.receive(size).size() != size) throw Error("receive", t.name, EPROTO, "a message has another size");
+          const auto message = link.receive(size);
+          if (message.size() != size) throw Error("receive", t.name, EPROTO, "a message has another size");
+          if (i == 0 && size >= sizeof started) std::memcpy(&started, message.data(), sizeof started);
           link.done();
         }
-        const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-        return std::vector<double>{static_cast<double>(count) / seconds};
+        const std::int64_t now = Clock::now().time_since_epoch().count();
+        if (started <= 0 || started > now) throw Error("receive", t.name, EPROTO, "the first timed message lost its time");
+        return std::vector<double>{static_cast<double>(count) / (static_cast<double>(now - started) / 1e9)};
       },
       [&](Link& link) {
         std::vector<std::byte> message(size, std::byte{0xa5});
-        for (std::size_t i = 0; i < warm + count; ++i) link.send(message);
+        for (std::size_t i = 0; i < warm + count; ++i) {
+          if (i == warm && size >= sizeof(std::int64_t)) {
+            const std::int64_t now = Clock::now().time_since_epoch().count();
+            std::memcpy(message.data(), &now, sizeof now);
+          }
+          link.send(message);
+        }
       });
   return rate.at(0);
 }

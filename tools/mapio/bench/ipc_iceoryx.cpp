@@ -4,6 +4,7 @@
 // Publishers loan a chunk, copy the message in and publish; subscribers poll take(), read the
 // chunk in place and release it (iceoryx's own benchmark waits the same way). Built in when
 // iceoryx was found (MAPIO_HAVE_ICEORYX).
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -42,6 +43,7 @@ pid_t roudi_pid = -1;
 class TopicLink final : public Link {
  public:
   TopicLink(const std::string& in, const std::string& out, std::size_t size, std::size_t queue) {
+    iox::log::LogManager::GetLogManager().SetDefaultLogLevel(iox::log::LogLevel::kError, iox::log::LogLevelOutput::kHideLogLevel);
     iox::runtime::PoshRuntime::initRuntime(iox::RuntimeName_t(iox::cxx::TruncateToCapacity,
                                                               fmt::format("mapio-bench-{}", ::getpid())));
     iox::popo::PublisherOptions publishing;
@@ -111,9 +113,9 @@ class TopicRig final : public Rig {
     up_ = fmt::format("{}-{}-up", ::getpid(), n);
   }
   std::unique_ptr<Link> open(int side) override {
-    // As many queued messages as fit in about 4 MiB, within iceoryx's limit of 256; its default
+    // As many queued messages as mapio's ring holds, within iceoryx's limit of 256; its default
     // memory pools hold enough chunks for that.
-    const std::size_t queue = std::clamp<std::size_t>((std::size_t{4} << 20) / std::max<std::size_t>(size_, 1), 2, 256);
+    const std::size_t queue = std::clamp<std::size_t>(queue_room(size_) / std::max<std::size_t>(size_, 1), 2, 256);
     return side == 0 ? std::make_unique<TopicLink>(up_, down_, size_, queue)
                      : std::make_unique<TopicLink>(down_, up_, size_, queue);
   }
@@ -129,7 +131,14 @@ std::string start_roudi() {
   roudi_pid = ::fork();
   if (roudi_pid < 0) return fmt::format("fork: {}", std::strerror(errno));
   if (roudi_pid == 0) {
-    iox::log::LogManager::GetLogManager().SetDefaultLogLevel(iox::log::LogLevel::kError);
+    // RouDi reports on its own console; the bench checks its status instead. At shutdown it also
+    // complains about the bench's processes that exited without saying goodbye.
+    const int null = sys::open("/dev/null", O_WRONLY);
+    if (null >= 0) {
+      ::dup2(null, 1);
+      ::dup2(null, 2);
+    }
+    iox::log::LogManager::GetLogManager().SetDefaultLogLevel(iox::log::LogLevel::kError, iox::log::LogLevelOutput::kHideLogLevel);
     iox::config::CmdLineArgs_t arguments;
     arguments.logLevel = iox::log::LogLevel::kError;
     iox::RouDiConfig_t config = iox::RouDiConfig_t().setDefaults();

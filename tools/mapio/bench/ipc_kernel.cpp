@@ -1,5 +1,6 @@
 // mapio bench --ipc: the kernel's peers. A pipe each way, and a UNIX stream socket pair; both
 // block in read(2) for the next message, and copy it in and out of the kernel.
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -77,6 +78,8 @@ Transport pipe_transport() {
       ::close(down[1]);
       throw_errno("pipe", "mapio bench --ipc", e);
     }
+    // As much room as the other transports (the most an unprivileged pipe may have is 1 MiB).
+    for (int fd : {down[1], up[1]}) ::fcntl(fd, F_SETPIPE_SZ, static_cast<int>(std::min<std::size_t>(queue_room(size), 1 << 20)));
     // Side 0 writes down and reads up; side 1 the other way round.
     return std::make_unique<DescriptorRig>(std::vector<int>{down[0], down[1], up[0], up[1]},
                                            std::array<int, 2>{up[0], down[1]}, std::array<int, 2>{down[0], up[1]}, size,
@@ -88,11 +91,11 @@ Transport pipe_transport() {
 Transport unix_socket_transport() {
   Transport t;
   t.name = "unix-socket";
-  t.description = "a UNIX stream socket pair, 4 MiB buffers, blocking read/write";
+  t.description = "a UNIX stream socket pair, blocking read/write";
   t.prepare = [](std::size_t size) -> std::unique_ptr<Rig> {
     int pair[2];
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) throw_errno("socketpair", "mapio bench --ipc");
-    int buffer = 4 << 20;
+    int buffer = static_cast<int>(queue_room(size));
     for (int fd : pair) {
       ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buffer, sizeof buffer);
       ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buffer, sizeof buffer);

@@ -71,6 +71,11 @@ Report measure(const Options& options) {
 
   std::vector<Transport> transports{mapio_transport(),  pipe_transport(),    unix_socket_transport(),
                                     boost_transport(),  iceoryx_transport(), cache_line_transport()};
+  if (!options.only.empty()) {
+    std::erase_if(transports, [&](const Transport& t) {
+      return std::find(options.only.begin(), options.only.end(), t.name) == options.only.end();
+    });
+  }
   // What each transport and size measured over the repetitions, and why a transport has nothing.
   std::map<std::pair<std::size_t, std::size_t>, std::vector<double>> trips, rates;
   std::map<std::size_t, std::vector<double>> copies;
@@ -86,7 +91,7 @@ Report measure(const Options& options) {
         const Transport& t = transports[i];
         if (!failed[i].empty()) continue;
         if (!options.quiet) {
-          fmt::print(stderr, "\rrepetition {}/{}: {:<20} {:>8} B", rep + 1, options.reps, t.name, size);
+          fmt::print(stderr, "\rrepetition {}/{}: {:<20} {:>8} B ", rep + 1, options.reps, t.name, size);
         }
         try {
           auto& samples = trips[{i, size}];
@@ -103,7 +108,7 @@ Report measure(const Options& options) {
   for (std::size_t i = 0; i < transports.size(); ++i) {
     if (transports[i].stop && transports[i].unavailable.empty()) transports[i].stop();
   }
-  if (!options.quiet) fmt::print(stderr, "\r{:60}\r", "");
+  if (!options.quiet) fmt::print(stderr, "\r{:72}\r", "");
 
   for (const std::size_t size : options.sizes) {
     for (std::size_t i = 0; i < transports.size(); ++i) {

@@ -23,9 +23,6 @@ using Clock = std::chrono::steady_clock;
 // stream come sooner than that, so they are taken without a system call on either side.
 constexpr auto receiver_spin = 50us;
 
-// Rings hold four of the largest message, and at least 1 MiB.
-std::size_t ring_for(std::size_t size) { return std::max<std::size_t>(std::size_t{1} << 20, 4 * size); }
-
 // A channel each way. Messages are received in place (the view into the ring) and released when
 // done: one copy per message, the sender's into the ring.
 class ChannelLink final : public Link {
@@ -50,8 +47,8 @@ class ChannelLink final : public Link {
 class ChannelRig final : public Rig {
  public:
   explicit ChannelRig(std::size_t size)
-      : down_(mapio::ipc::Channel::create_memfd("mapio-bench-down", ring_for(size))),
-        up_(mapio::ipc::Channel::create_memfd("mapio-bench-up", ring_for(size))) {}
+      : down_(mapio::ipc::Channel::create_memfd("mapio-bench-down", queue_room(size))),
+        up_(mapio::ipc::Channel::create_memfd("mapio-bench-up", queue_room(size))) {}
   std::unique_ptr<Link> open(int side) override {
     return side == 0 ? std::make_unique<ChannelLink>(up_.descriptor(), down_.descriptor())
                      : std::make_unique<ChannelLink>(down_.descriptor(), up_.descriptor());
@@ -66,7 +63,7 @@ class ChannelRig final : public Rig {
 // between two cores can cost.
 class CacheLineLink final : public Link {
  public:
-  explicit CacheLineLink(std::uint64_t* word) : word_(*word) {}
+  CacheLineLink(std::uint64_t* word, std::size_t size) : word_(*word), nothing_(size) {}
   void send(std::span<const std::byte>) override { word_.store(++count_, std::memory_order_release); }
   std::span<const std::byte> receive(std::size_t) override {
     const std::uint64_t want = count_ + 1;
@@ -79,25 +76,28 @@ class CacheLineLink final : public Link {
     }
     count_ = want;
     since_ = Clock::now();
-    return {};
+    return nothing_;  // as long as the message it stands for; its bytes never moved
   }
 
  private:
   std::atomic_ref<std::uint64_t> word_;
+  std::vector<std::byte> nothing_;
   std::uint64_t count_ = 0;
   Clock::time_point since_ = Clock::now();
 };
 
 class CacheLineRig final : public Rig {
  public:
-  CacheLineRig() : memory_(SharedMemory::create_memfd("mapio-bench-cache-line", 4096)) {}
+  explicit CacheLineRig(std::size_t size)
+      : memory_(SharedMemory::create_memfd("mapio-bench-cache-line", 4096)), size_(size) {}
   std::unique_ptr<Link> open(int) override {
     // The mapping is shared and inherited by both forked processes.
-    return std::make_unique<CacheLineLink>(reinterpret_cast<std::uint64_t*>(memory_.writable_data()));
+    return std::make_unique<CacheLineLink>(reinterpret_cast<std::uint64_t*>(memory_.writable_data()), size_);
   }
 
  private:
   SharedMemory memory_;
+  std::size_t size_;
 };
 
 }  // namespace
@@ -117,14 +117,14 @@ Transport cache_line_transport() {
   t.name = "cache-line";
   t.description = "the floor: one cache line bounced with atomics, spinning, no payload";
   t.streams = false;
-  t.prepare = [](std::size_t) -> std::unique_ptr<Rig> { return std::make_unique<CacheLineRig>(); };
+  t.prepare = [](std::size_t size) -> std::unique_ptr<Rig> { return std::make_unique<CacheLineRig>(size); };
   return t;
 }
 
 double memcpy_rate(std::size_t size, std::size_t count) {
   std::vector<std::byte> source(std::max<std::size_t>(size, 1), std::byte{0x3c});
   const std::size_t slot = (size + 63) & ~std::size_t{63};
-  std::vector<std::byte> ring(ring_for(size) + slot, std::byte{0});
+  std::vector<std::byte> ring(queue_room(size) + slot, std::byte{0});
   std::size_t at = 0;
   auto copy = [&] {
     std::memcpy(ring.data() + at, source.data(), size);
