@@ -41,6 +41,7 @@ struct Transport {
   std::string description;  ///< how it is used, for the table
   std::string unavailable;  ///< why it cannot run here; empty when it can
   bool streams = true;      ///< false for the cache-line floor: latency only
+  bool exit_cleanly = false;  ///< its processes end with exit(), not _exit(): iceoryx's runtime says goodbye
   /// A rig for messages of `size` bytes.
   std::function<std::unique_ptr<Rig>(std::size_t size)> prepare;
   /// Runs before and after this transport's measurements (iceoryx starts and stops its daemon).

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstdint>
 #include <cstring>
 
@@ -26,7 +27,7 @@ using Clock = std::chrono::steady_clock;
 // wedges (a daemon that never answers) makes an error, not a hung bench.
 constexpr std::chrono::seconds measurement_limit{60};
 
-pid_t fork_role(const std::function<void()>& body) {
+pid_t fork_role(const std::function<void()>& body, bool exit_cleanly) {
   std::fflush(nullptr);  // nothing buffered is written twice
   const pid_t pid = ::fork();
   if (pid < 0) throw_errno("fork", "mapio bench --ipc");
@@ -38,6 +39,7 @@ pid_t fork_role(const std::function<void()>& body) {
       fmt::print(stderr, "mapio bench --ipc: {}\n", e.what());
       status = 1;
     }
+    if (exit_cleanly) std::exit(status);  // static destructors run: a runtime deregisters
     ::_exit(status);
   }
   return pid;
@@ -73,7 +75,7 @@ std::vector<double> run_pair(const Transport& t, std::size_t size,
     ::close(result[1]);
     auto link = rig->open(1);
     peer(*link);
-  });
+  }, t.exit_cleanly);
   const pid_t measure_pid = fork_role([&] {
     ::close(result[0]);
     auto link = rig->open(0);
@@ -84,7 +86,7 @@ std::vector<double> run_pair(const Transport& t, std::size_t size,
         sys::write_exact(result[1], std::as_bytes(std::span(values))).done != values.size() * sizeof(double)) {
       throw Error("write", "the bench's result pipe", EIO);
     }
-  });
+  }, t.exit_cleanly);
   ::close(result[1]);
   rig.reset();  // the bench process keeps nothing of the transport open
 

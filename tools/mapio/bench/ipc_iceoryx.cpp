@@ -127,6 +127,8 @@ class TopicRig final : public Rig {
 
 // RouDi in a process of its own, from the library, with its default memory pools.
 std::string start_roudi() {
+  // RouDi makes its management segment anew: one older than this start is a dead RouDi's.
+  const auto started = std::filesystem::file_time_type::clock::now() - 1s;
   std::fflush(nullptr);
   roudi_pid = ::fork();
   if (roudi_pid < 0) return fmt::format("fork: {}", std::strerror(errno));
@@ -155,7 +157,9 @@ std::string start_roudi() {
       return fmt::format("RouDi (iceoryx's daemon, run from libiceoryx_posh_roudi) exited at start with status {}",
                          WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
     }
-    if (std::filesystem::exists("/dev/shm/iceoryx_mgmt")) {
+    std::error_code ec;
+    const auto made = std::filesystem::last_write_time("/dev/shm/iceoryx_mgmt", ec);
+    if (!ec && made >= started) {
       std::this_thread::sleep_for(100ms);
       return {};
     }
@@ -179,6 +183,7 @@ Transport iceoryx_transport() {
   t.name = "iceoryx";
   t.description = "iceoryx 2 publish/subscribe each way (RouDi run in-process); loan+copy+publish, polled take";
   t.prepare = [](std::size_t size) -> std::unique_ptr<Rig> { return std::make_unique<TopicRig>(size); };
+  t.exit_cleanly = true;
   t.start = start_roudi;
   t.stop = stop_roudi;
   return t;
