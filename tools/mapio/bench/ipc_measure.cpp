@@ -30,12 +30,12 @@ std::size_t scaled(double count, double scale) {
 // Round trips per repetition: enough for a stable median, few enough for a run of seconds.
 std::size_t round_trip_count(const Transport& t, std::size_t size, double scale) {
   if (!t.streams) return scaled(20000, scale);
-  return scaled(size <= 4096 ? 2000 : std::max(50.0, 2000.0 * 4096 / static_cast<double>(size)), scale);
+  return scaled(size <= 4096 ? 1000 : std::max(25.0, 1000.0 * 4096 / static_cast<double>(size)), scale);
 }
 
 std::size_t stream_count(std::size_t size, double scale) {
-  if (size <= 64) return scaled(100000, scale);
-  return scaled(std::max(100.0, 20000.0 * 4096 / static_cast<double>(std::max<std::size_t>(size, 4096))), scale);
+  if (size <= 64) return scaled(50000, scale);
+  return scaled(std::max(50.0, 10000.0 * 4096 / static_cast<double>(std::max<std::size_t>(size, 4096))), scale);
 }
 
 std::string cpu_model() {
