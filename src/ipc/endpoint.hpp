@@ -38,10 +38,6 @@ struct Segment {
   }
 };
 
-/// Looks a receiver makes with the pause instruction, when it spins, before it yields the CPU
-/// between looks: a few microseconds, longer than a message takes between two running cores.
-inline constexpr unsigned spin_pauses = 32;
-
 /// Tells the CPU that this is a spin loop (less power, no penalty for the loop's exit).
 inline void cpu_pause() noexcept {
 #if defined(__x86_64__) || defined(__i386__)

@@ -1,6 +1,5 @@
 #include <cerrno>
 #include <cstring>
-#include <thread>
 
 #include <fmt/format.h>
 
@@ -158,18 +157,15 @@ std::optional<MessageView> Receiver::next(std::chrono::milliseconds timeout, boo
     }
     if (now >= deadline) return std::nullopt;
     if (spin_.count() > 0) {
-      // Look again for a while before sleeping: first with the pause instruction, then yielding
-      // the CPU between looks, so that a sender sharing this core gets to run.
+      // Look again for a while before sleeping, with the pause instruction between looks. Not
+      // yielding: on a busy machine a yield can lose the CPU for a whole scheduling period, while
+      // a sleeper woken by the futex is scheduled soon.
       const auto spin_until = std::min(deadline, now + spin_);
       bool moved = false;
-      for (unsigned looks = 0; !moved; ++looks) {
+      while (true) {
         s.touch("receive", [&] { moved = shared(s.header->head).load(std::memory_order_acquire) != head; });
         if (moved || std::chrono::steady_clock::now() >= spin_until) break;
-        if (looks < detail::spin_pauses) {
-          detail::cpu_pause();
-        } else {
-          std::this_thread::yield();
-        }
+        detail::cpu_pause();
       }
       if (moved) continue;
     }

@@ -220,9 +220,9 @@ class Receiver {
   std::size_t max_message_size() const noexcept { return channel_.max_message_size(); }
 
   /// Before sleeping on an empty ring, look again for up to `spin` (0 by default: no busy
-  /// waiting): a few looks with the CPU's pause instruction, then yielding the CPU between looks,
-  /// so that a sender on the same core still runs. A few microseconds save a wake-up system call
-  /// on both sides per message when messages come close together.
+  /// waiting), with the CPU's pause instruction between looks. A few microseconds save a wake-up
+  /// system call on both sides per message when messages come close together and both processes
+  /// have a core; on a machine with more runnable processes than cores they only burn CPU.
   void set_spin(std::chrono::microseconds spin) noexcept { spin_ = spin; }
 
  private:

@@ -21,7 +21,7 @@ using Clock = std::chrono::steady_clock;
 
 // How long a receiver looks again before it sleeps on the futex: messages of a ping-pong or a
 // stream come sooner than that, so they are taken without a system call on either side.
-constexpr auto receiver_spin = 50us;
+constexpr auto receiver_spin = 10us;
 
 // A channel each way. Messages are received in place (the view into the ring) and released when
 // done: one copy per message, the sender's into the ring.
