@@ -25,6 +25,9 @@ packages=(
   qemu-system-x86 busybox-static cpio e2fsprogs hyperfine coreutils
   # fio: random 4 KiB reads with pread against a mapping, in bench/compare.sh
   fio
+  # peers of `mapio bench --ipc` (optional at build time): Boost.Interprocess message_queue
+  # (header-only) and iceoryx, whose RouDi daemon the bench runs from libiceoryx-posh-roudi
+  libboost-dev libiceoryx-posh-dev
   # fincore, the peer `mapio cache` is compared with
   util-linux-extra
   # the locale sources (localedef) the wc comparison compiles an ISO-8859-1 and an EUC-JP locale from

@@ -103,6 +103,7 @@ Channel Channel::attach(SharedMemory memory, bool named) {
                             memory.size() - header_bytes));
   }
   const auto capacity = static_cast<std::size_t>(inspect.capacity);
+  (void)memory.writable_data();  // fails here, once, for a mapping that cannot be written
   return Channel(std::move(memory), capacity, named);
 }
 
@@ -146,7 +147,9 @@ Channel Channel::from_descriptor(int fd) {
 }
 
 detail::Segment Channel::segment() {
-  std::byte* base = memory_.writable_data();
+  // Every channel maps its segment read-write (attach and create see to it), so the writable
+  // pointer needs no check on every message.
+  std::byte* base = const_cast<std::byte*>(memory_.data());
   return detail::Segment{reinterpret_cast<SegmentHeader*>(base), base + header_bytes, capacity_, named_, base,
                          memory_.size(), &memory_.description()};
 }

@@ -38,6 +38,13 @@ struct Segment {
   }
 };
 
+/// Tells the CPU that this is a spin loop (less power, no penalty for the loop's exit).
+inline void cpu_pause() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
 /// The time left until `deadline`, at most one liveness interval: the longest a blocked call
 /// sleeps before it looks at its peers again.
 inline std::chrono::nanoseconds next_slice(std::chrono::steady_clock::time_point deadline) {

@@ -14,6 +14,21 @@ using detail::record_bytes;
 using detail::RecordHeader;
 using detail::shared;
 
+namespace {
+
+// Moves the tail (frees ring bytes) and tells whether a sender announced that it sleeps for room;
+// that sender is woken by the caller, once: the flag is taken, so the releases that follow before
+// it runs make no system call. Runs inside a touch step.
+bool publish_tail(const detail::Segment& s, std::uint64_t tail) noexcept {
+  shared(s.header->tail).store(tail, std::memory_order_seq_cst);
+  if (shared(s.header->senders_sleeping).load(std::memory_order_seq_cst) == 0) return false;
+  if (shared(s.header->senders_sleeping).exchange(0, std::memory_order_seq_cst) == 0) return false;
+  shared(s.header->space_futex).fetch_add(1, std::memory_order_seq_cst);
+  return true;
+}
+
+}  // namespace
+
 Receiver::Receiver(Channel channel) : channel_(std::move(channel)) {
   const auto s = channel_.segment();
   const std::uint64_t me = detail::self_identity().word();
@@ -39,7 +54,8 @@ Receiver::Receiver(Receiver&& other) noexcept
       attached_(std::exchange(other.attached_, false)),
       held_size_(std::exchange(other.held_size_, 0)),
       spin_(other.spin_),
-      seen_sender_(other.seen_sender_) {}
+      seen_sender_(other.seen_sender_),
+      head_seen_(other.head_seen_) {}
 
 Receiver::~Receiver() { detach(); }
 
@@ -79,21 +95,25 @@ std::optional<MessageView> Receiver::next(std::chrono::milliseconds timeout, boo
     throw Error("receive", channel_.description(), EINVAL, "the previous message was not released");
   }
   const auto s = channel_.segment();
-  const auto deadline = detail::deadline_after(timeout);
   const std::uint64_t mask = s.capacity - 1;
-  // Peers are looked at once per liveness interval of waiting, not on every empty look: reading
-  // /proc costs more than a whole message.
-  auto next_liveness_check = std::chrono::steady_clock::now() + liveness_interval;
+  // The clock is read only once the ring is found empty: a message that is there costs no clock.
+  std::chrono::steady_clock::time_point deadline{}, next_liveness_check{};
+  bool waited = false;
   for (;;) {
     // Everything read from the segment is checked before it is used: a peer may have written
-    // anything there.
-    std::uint64_t head = 0, tail = 0;
+    // anything there. The head is loaded again only when the ring looks empty up to the head
+    // seen last: reading it while senders write it costs a cache line taken from them.
+    std::uint64_t head = head_seen_, tail = 0;
     std::uint32_t data_seen = 0;
     RecordHeader record{};
     s.touch("receive", [&] {
-      data_seen = shared(s.header->data_futex).load(std::memory_order_acquire);
       tail = shared(s.header->tail).load(std::memory_order_relaxed);
-      head = shared(s.header->head).load(std::memory_order_acquire);
+      if (head - tail - 1 >= s.capacity) {
+        // Empty by what was seen last (or a tail that moved on its own): look at the head. The
+        // futex word is read before it, so that a publish after this look wakes a sleep on it.
+        data_seen = shared(s.header->data_futex).load(std::memory_order_acquire);
+        head = shared(s.header->head).load(std::memory_order_acquire);
+      }
       if (head != tail && head - tail <= s.capacity && tail % detail::record_alignment == 0) {
         std::memcpy(&record, s.ring + (tail & mask), sizeof record);
       }
@@ -101,6 +121,7 @@ std::optional<MessageView> Receiver::next(std::chrono::milliseconds timeout, boo
     if (head - tail > s.capacity || head % detail::record_alignment != 0 || tail % detail::record_alignment != 0) {
       s.corrupt("receive", fmt::format("head {} and tail {} are not within one ring of {} bytes", head, tail, s.capacity));
     }
+    head_seen_ = head;
     if (head != tail) {
       const std::uint64_t at = tail & mask;
       const std::uint64_t size = record_bytes(record.size);
@@ -111,11 +132,7 @@ std::optional<MessageView> Receiver::next(std::chrono::milliseconds timeout, boo
       }
       if (record.kind == detail::record_padding) {
         bool wake = false;
-        s.touch("receive", [&] {
-          shared(s.header->tail).store(tail + size, std::memory_order_seq_cst);
-          shared(s.header->space_futex).fetch_add(1, std::memory_order_seq_cst);
-          wake = shared(s.header->senders_sleeping).load(std::memory_order_seq_cst) != 0;
-        });
+        s.touch("receive", [&] { wake = publish_tail(s, tail + size); });
         if (wake) detail::futex_wake_all(&s.header->space_futex);
         continue;
       }
@@ -124,18 +141,31 @@ std::optional<MessageView> Receiver::next(std::chrono::milliseconds timeout, boo
       return MessageView{{s.ring + at + sizeof(RecordHeader), record.size}, record.sequence};
     }
     if (!wait) return std::nullopt;
-    if (const auto now = std::chrono::steady_clock::now(); now >= next_liveness_check) {
+    auto now = std::chrono::steady_clock::now();
+    if (!waited) {
+      // Peers are looked at once per liveness interval of waiting, not on every empty look:
+      // reading /proc costs more than a whole message.
+      waited = true;
+      deadline = detail::deadline_after(timeout);
+      next_liveness_check = now + liveness_interval;
+    }
+    if (now >= next_liveness_check) {
       if (senders_gone(s)) {
         throw Error("receive", channel_.description(), EPIPE, "peer gone: every sender has died or left");
       }
       next_liveness_check = now + liveness_interval;
     }
-    if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
+    if (now >= deadline) return std::nullopt;
     if (spin_.count() > 0) {
-      const auto spin_until = std::min(deadline, std::chrono::steady_clock::now() + spin_);
+      // Look again for a while before sleeping, with the pause instruction between looks. Not
+      // yielding: on a busy machine a yield can lose the CPU for a whole scheduling period, while
+      // a sleeper woken by the futex is scheduled soon.
+      const auto spin_until = std::min(deadline, now + spin_);
       bool moved = false;
-      while (!moved && std::chrono::steady_clock::now() < spin_until) {
+      while (true) {
         s.touch("receive", [&] { moved = shared(s.header->head).load(std::memory_order_acquire) != head; });
+        if (moved || std::chrono::steady_clock::now() >= spin_until) break;
+        detail::cpu_pause();
       }
       if (moved) continue;
     }
@@ -159,9 +189,7 @@ void Receiver::release() {
   bool wake = false;
   s.touch("release", [&] {
     const auto tail = shared(s.header->tail).load(std::memory_order_relaxed);
-    shared(s.header->tail).store(tail + held_size_, std::memory_order_seq_cst);
-    shared(s.header->space_futex).fetch_add(1, std::memory_order_seq_cst);
-    wake = shared(s.header->senders_sleeping).load(std::memory_order_seq_cst) != 0;
+    wake = publish_tail(s, tail + held_size_);
   });
   held_size_ = 0;
   if (wake) detail::futex_wake_all(&s.header->space_futex);

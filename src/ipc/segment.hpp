@@ -47,12 +47,12 @@ struct alignas(64) SegmentHeader {
   alignas(64) pthread_mutex_t send_lock;  // robust, process-shared
   std::uint64_t next_sequence;
   std::uint64_t head;              // bytes published, ever (monotonic)
-  std::uint32_t data_futex;        // bumped on every publish; the receiver sleeps on it
+  std::uint32_t data_futex;        // bumped when a publish finds the receiver asleep; it sleeps on it
   std::uint32_t receiver_sleeping;
 
   // The receiver's side.
   alignas(64) std::uint64_t tail;  // bytes released, ever (monotonic)
-  std::uint32_t space_futex;       // bumped on every release; senders sleep on it
+  std::uint32_t space_futex;       // bumped when a release finds a sender asleep; senders sleep on it
   std::uint32_t senders_sleeping;
   std::uint32_t receiver_ever;     // a receiver attached once: its absence now means it left
   std::uint32_t senders_ever;

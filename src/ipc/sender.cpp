@@ -117,23 +117,30 @@ std::span<std::byte> Sender::claim(std::size_t size, std::chrono::milliseconds t
                             channel_.max_message_size()));
   }
   const auto s = channel_.segment();
-  const auto deadline = detail::deadline_after(timeout);
-  if (!lock(s, deadline, wait)) {
+  // The clock is read only when something must be waited for: first the lock is tried as it is.
+  auto deadline = std::chrono::steady_clock::time_point::max();
+  if (!lock(s, deadline, false)) {
     if (!wait) return {};
-    throw Error("send", channel_.description(), ETIMEDOUT, "another sender held the channel for the whole timeout");
+    deadline = detail::deadline_after(timeout);
+    if (!lock(s, deadline, true)) {
+      throw Error("send", channel_.description(), ETIMEDOUT, "another sender held the channel for the whole timeout");
+    }
   }
+  bool waited = false;
   const std::uint64_t need = record_bytes(size);
   const std::uint64_t mask = s.capacity - 1;
   // As in Receiver::next: the receiver's liveness is looked at once per interval of waiting.
-  auto next_liveness_check = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point next_liveness_check{};
   for (;;) {
-    // Under the lock only this process moves head; the receiver moves tail at any time.
+    // Under the lock only this process moves head; the receiver moves tail at any time. Both are
+    // read (and checked) on every claim, so that a scribbled tail is caught at the next send.
     std::uint64_t head = 0, tail = 0;
     std::uint32_t space_seen = 0;
     s.touch("send", [&] {
       head = shared(s.header->head).load(std::memory_order_relaxed);
-      tail = shared(s.header->tail).load(std::memory_order_acquire);
+      // The futex word before the tail: a release after this look wakes a sleep on it.
       space_seen = shared(s.header->space_futex).load(std::memory_order_acquire);
+      tail = shared(s.header->tail).load(std::memory_order_acquire);
     });
     if (head - tail > s.capacity || head % detail::record_alignment != 0 || tail % detail::record_alignment != 0) {
       unlock(s);
@@ -180,6 +187,10 @@ std::span<std::byte> Sender::claim(std::size_t size, std::chrono::milliseconds t
       unlock(s);
       return {};
     }
+    if (!waited) {
+      waited = true;
+      if (deadline == std::chrono::steady_clock::time_point::max()) deadline = detail::deadline_after(timeout);
+    }
     if (std::chrono::steady_clock::now() >= deadline) {
       unlock(s);
       throw Error("send", channel_.description(), ETIMEDOUT,
@@ -216,8 +227,13 @@ std::uint64_t Sender::commit(std::size_t size) {
     record->sequence = sequence;
     // The one store that publishes the message (and any padding before it).
     shared(s.header->head).store(claim_at_ + record_bytes(size), std::memory_order_seq_cst);
-    shared(s.header->data_futex).fetch_add(1, std::memory_order_seq_cst);
-    wake = shared(s.header->receiver_sleeping).load(std::memory_order_seq_cst) != 0;
+    // The futex word moves, and the receiver is woken, only when it announced that it sleeps;
+    // taking its flag makes that one wake-up for all the messages sent before it runs again.
+    if (shared(s.header->receiver_sleeping).load(std::memory_order_seq_cst) != 0 &&
+        shared(s.header->receiver_sleeping).exchange(0, std::memory_order_seq_cst) != 0) {
+      shared(s.header->data_futex).fetch_add(1, std::memory_order_seq_cst);
+      wake = true;
+    }
   });
   holding_ = false;
   unlock(s);

@@ -72,3 +72,9 @@ add_test(NAME cli.bench_refusals
     expect \"mapio bench: bench $dir/empty: Invalid argument (EINVAL): the file is empty\" \"$dir/empty\"
     exit $failed")
 set_tests_properties(cli.bench_refusals PROPERTIES LABELS cli TIMEOUT 30)
+
+# `mapio bench --ipc`, shortened: the JSON's objects, fields and types, a positive value wherever a
+# transport ran and a reason wherever it could not; the table, the SVG, refusals, nothing left in
+# /dev/shm. RUN_SERIAL: iceoryx's daemon is one per machine, and the processes want the cores.
+add_test(NAME cli.bench_ipc COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/bench_ipc.sh $<TARGET_FILE:mapio_cli>)
+set_tests_properties(cli.bench_ipc PROPERTIES LABELS cli TIMEOUT 300 RUN_SERIAL TRUE)

@@ -220,8 +220,9 @@ class Receiver {
   std::size_t max_message_size() const noexcept { return channel_.max_message_size(); }
 
   /// Before sleeping on an empty ring, look again for up to `spin` (0 by default: no busy
-  /// waiting). A few microseconds save the sender a wake-up system call per message when messages
-  /// come close together and both processes have a core of their own.
+  /// waiting), with the CPU's pause instruction between looks. A few microseconds save a wake-up
+  /// system call on both sides per message when messages come close together and both processes
+  /// have a core; on a machine with more runnable processes than cores they only burn CPU.
   void set_spin(std::chrono::microseconds spin) noexcept { spin_ = spin; }
 
  private:
@@ -234,6 +235,7 @@ class Receiver {
   std::uint64_t held_size_ = 0;  // ring bytes of the message receive() returned, 0 when none
   std::chrono::microseconds spin_{0};
   bool seen_sender_ = false;  // a sender was alive, or a message came, since this receiver attached
+  std::uint64_t head_seen_ = 0;  // the ring's head as last read: messages up to it need no new look
 };
 
 }  // namespace mapio::ipc

@@ -24,6 +24,7 @@
 #include "arguments.hpp"
 #include "bench_common.hpp"
 #include "command.hpp"
+#include "ipc_common.hpp"
 #include "mapio/core/descriptor.hpp"
 #include "mapio/core/error.hpp"
 #include "mapio/core/file.hpp"
@@ -47,6 +48,8 @@ struct BenchArgs {
   bool quiet = false;
   bool json = false;
   bool csv = false;
+  bool ipc = false;
+  double scale = 1;
   std::string plot;
   std::string dir;
   std::string only;
@@ -448,7 +451,32 @@ int exit_status(const Report& report) {
   return 0;
 }
 
+// --ipc: messages between two processes instead of reading a file.
+int run_ipc_bench(const BenchArgs& args) {
+  if (!args.file.empty()) throw ArgumentError("--ipc measures messages between processes, not a FILE");
+  if (args.csv) throw ArgumentError("--ipc reports as a table, --json or --plot, not --csv");
+  if (!(args.scale > 0) || args.scale > 1000) throw ArgumentError(fmt::format("bad --scale '{}': from above 0 to 1000", args.scale));
+  ipc::Options options;
+  options.reps = std::max(1u, args.reps);
+  options.scale = args.scale;
+  options.quiet = args.quiet;
+  for (std::size_t from = 0; !args.only.empty() && from <= args.only.size();) {
+    const std::size_t comma = std::min(args.only.find(',', from), args.only.size());
+    options.only.push_back(args.only.substr(from, comma - from));
+    from = comma + 1;
+  }
+  const auto report = ipc::measure(options);
+  fmt::print("{}", args.json ? ipc::render_json(report) : ipc::render_table(report));
+  if (!args.plot.empty()) {
+    std::ofstream out(args.plot);
+    out << ipc::render_svg(report);
+    if (!out) throw Error("write", args.plot, EIO);
+  }
+  return 0;
+}
+
 int run_bench(BenchArgs& args) {
+  if (args.ipc) return run_ipc_bench(args);
   const unsigned threads = args.threads != 0 ? args.threads : std::max(1u, std::thread::hardware_concurrency());
   const FileUnderTest file = file_under_test(args);
   const std::string& path = file.path;
@@ -475,7 +503,9 @@ int run_bench(BenchArgs& args) {
   return exit_status(report);
 }
 
-Registration bench{"bench", "Measure read(), pread, fread, mmap, io_uring, O_DIRECT against the memory ceiling",
+Registration bench{"bench",
+                   "Measure read(), pread, fread, mmap, io_uring, O_DIRECT against the memory ceiling; with --ipc, "
+                   "messages between processes",
                    [](CLI::App& app) {
                      auto args = std::make_shared<BenchArgs>();
                      app.add_option("FILE", args->file, "File to read (default: a generated text file)");
@@ -487,11 +517,20 @@ Registration bench{"bench", "Measure read(), pread, fread, mmap, io_uring, O_DIR
                          ->capture_default_str();
                      app.add_option("--small-files", args->small_files,
                                     "Also compare a read() loop and mapio over this many 1-16 KiB files");
-                     app.add_option("--only", args->only, "Only the methods whose name contains one of these (comma-separated)");
+                     app.add_option("--only", args->only,
+                                    "Only the methods whose name contains one of these (comma-separated); with --ipc, "
+                                    "only these transports (mapio,pipe,unix-socket,boost-message-queue,iceoryx,cache-line)");
                      app.add_flag("!--no-cold", args->cold, "Skip the cold-cache runs");
                      app.add_flag("--reread", args->reread,
                                   "Before the hot runs, drop the file from the page cache and read it back, instead "
                                   "of measuring it as its writer left it");
+                     app.add_flag("--ipc", args->ipc,
+                                  "Measure messages between two processes instead: mapio's channel against a pipe, "
+                                  "a UNIX socket, Boost message_queue, iceoryx and a bounced cache line (64 B, 4 KiB, "
+                                  "1 MiB; latency and messages per second)");
+                     app.add_option("--scale", args->scale,
+                                    "With --ipc: multiply every message count by this, to lengthen (or shorten) the run")
+                         ->capture_default_str();
                      app.add_flag("--json", args->json, "JSON instead of the table");
                      app.add_flag("--csv", args->csv, "CSV instead of the table");
                      app.add_option("--plot", args->plot, "Write an SVG bar chart here");
