@@ -128,7 +128,8 @@ struct RemoteRegion {
   Rights rights = Rights::none;
 };
 
-/// A connection to a served region: one-sided operations on it.
+/// A connection to a served region: one-sided operations on it. For one thread at a time (it
+/// keeps one work request, a staging buffer and a completion queue for its requests).
 ///
 ///     auto remote = mapio::rdma::Connection::connect("10.0.2.15", 7471, std::chrono::seconds(2));
 ///     auto old = remote.fetch_and_add(0, 1, std::chrono::seconds(1));   // a shared counter

@@ -51,6 +51,7 @@ if [ "$role" = server ]; then
   # server is killed while a client reads it.
   { head -c 8 /dev/zero; head -c 65528 /dev/urandom; } >/tmp/scratch
   dd if=/dev/zero of=/tmp/victim bs=1M count=48 2>/dev/null
+  head -c 512 /dev/urandom >/tmp/small   # for `mapio rdma bench`: three sizes (8, 64, 512 bytes)
   mapio rdma serve /mnt/served --write --atomic --port 7471 --for 170 >/tmp/served.log 2>&1 &
   served=$!
   mapio rdma serve /mnt/readonly --port 7472 --for 170 >/tmp/readonly.log 2>&1 &
@@ -61,13 +62,15 @@ if [ "$role" = server ]; then
   scratch=$!
   mapio rdma serve /mnt/truncated --write --port 7475 --for 170 >/tmp/truncated.log 2>&1 &
   truncated=$!
-  all="/tmp/served.log /tmp/readonly.log /tmp/victim.log /tmp/scratch.log /tmp/truncated.log"
+  mapio rdma serve /tmp/small --port 7476 --tcp-port 7486 --for 170 >/tmp/small.log 2>&1 &
+  small=$!
+  all="/tmp/served.log /tmp/readonly.log /tmp/victim.log /tmp/scratch.log /tmp/truncated.log /tmp/small.log"
   for i in $(seq 100); do
-    [ "$(cat $all | grep -c serving)" = 5 ] && break
+    [ "$(cat $all | grep -c 'bytes, ')" = 6 ] && grep -q 'over TCP on' /tmp/small.log && break
     sleep 0.1
   done
   logs=$(cat $all)
-  if [ "$(printf '%s\n' "$logs" | grep -c serving)" = 5 ]; then pass server-ready "$(one_line "$logs")"
+  if [ "$(printf '%s\n' "$logs" | grep -c 'bytes, ')" = 6 ] && grep -q 'over TCP on' /tmp/small.log; then pass server-ready "$(one_line "$logs")"
   else fail server-ready "$(one_line "$logs")"; fi
 
   # wait_for WORD SECONDS: until the client writes WORD into the mailbox.
@@ -97,8 +100,8 @@ if [ "$role" = server ]; then
     if [ $rc -eq 0 ] && grep -q '^flushed /mnt/served' /tmp/served.log; then pass server-flushed "$(one_line "$(cat /tmp/served.log)")"
     else fail server-flushed "exit $rc: $(one_line "$(cat /tmp/served.log)")"; fi
   else fail server-flushed "the client never said done"; fi
-  kill -TERM $readonly_server $scratch $truncated
-  wait $readonly_server $scratch $truncated
+  kill -TERM $readonly_server $scratch $truncated $small
+  wait $readonly_server $scratch $truncated $small
   size=$(stat -c %s /mnt/truncated)
   if [ "$size" = 0 ] && grep -q 'refused a peer: ibv_reg_mr.*EFAULT' /tmp/truncated.log; then
     pass server-truncated "the cut file is still 0 bytes after the client's write; server: $(one_line "$(cat /tmp/truncated.log)")"
@@ -154,6 +157,17 @@ else fail client-fetch-add "exits $r1 $r2, counter '$counter': $(one_line "$(cat
 # The device test program: READ, WRITE, CAS, FAA, a batch, refusals before posting.
 waited 60 vm_rdma_check $server_ip 7474 full
 if [ $rc -eq 0 ]; then pass client-ops "$(one_line "$out")"; else fail client-ops "exit $rc: $(one_line "$out")"; fi
+
+# `mapio rdma bench` beside a TCP copy of the same bytes from the same server: a header naming
+# both, and one row per size (8, 64, 512: the region's 512 bytes) of six figures. No timing is
+# judged here (docs/benchmarks.md).
+waited 120 mapio rdma bench $server_ip:7476 --tcp-port 7486
+sizes=$(printf '%s\n' "$out" | awk 'NR > 1 { if (NF != 7) bad = 1; for (i = 2; i <= 7; i++) if ($i !~ /^[0-9]+\.[0-9]+$/) bad = 1; printf "%s ", $1 }
+                                    END { exit bad }') && shape=ok || shape=bad
+header=$(printf '%s\n' "$out" | head -n1)
+if [ $rc -eq 0 ] && [ "$shape" = ok ] && [ "$sizes" = "8 64 512 " ] && printf '%s' "$header" | grep -q 'read MB/s.*tcp median µs.*tcp mean µs.*tcp MB/s'; then
+  pass client-bench "$(one_line "$out") ($took s)"
+else fail client-bench "exit $rc, sizes '$sizes', shape $shape: $(one_line "$out")"; fi
 
 # Refusals: each exits 1 with the reason, in time, and writes nothing.
 waited 30 mapio rdma read $server_ip:7471 65000 1000 -o /tmp/out-of-range

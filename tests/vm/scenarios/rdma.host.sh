@@ -8,7 +8,7 @@
 # Two network namespaces joined by a veth pair in one guest do not work with this kernel's rxe:
 # see docs/testing.md.
 expect=(server-rxe-link server-mount server-ready server-killed server-flushed server-truncated server-unmounted
-        client-rxe-link client-rdma-devices client-read client-write client-fetch-add client-ops
+        client-rxe-link client-rdma-devices client-read client-write client-fetch-add client-ops client-bench
         client-out-of-range client-read-only client-too-long client-refused client-killed-cli
         client-killed-program client-truncated client-finished
         served-file read-only-file truncated-file both-done)

@@ -2,10 +2,10 @@
 // reached from them with one-sided READ and WRITE (mapio::rdma on rdma-core).
 //
 //   mapio rdma devices [--json]
-//   mapio rdma serve PATH|/SHM_NAME [--write] [--atomic] [--port P] [--address A] [--for S]
+//   mapio rdma serve PATH|/SHM_NAME [--write] [--atomic] [--port P] [--address A] [--for S] [--tcp-port T]
 //   mapio rdma read HOST[:PORT] OFFSET LENGTH [-o FILE]
 //   mapio rdma write HOST[:PORT] OFFSET < DATA
-//   mapio rdma bench HOST[:PORT]
+//   mapio rdma bench HOST[:PORT] [--tcp-port T]
 #include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
@@ -28,6 +28,7 @@
 #include "mapio/core/shared_memory.hpp"
 #include "mapio/core/syscall.hpp"
 #include "mapio/rdma/rdma.hpp"
+#include "tcp_copy.hpp"
 
 namespace mapio::cli {
 namespace {
@@ -40,6 +41,7 @@ struct Options {
   std::string offset, length, output;
   bool write = false, atomic = false;
   std::uint16_t port = 7471;
+  std::uint16_t tcp_port = 0;  // serve: also over TCP; bench: compare with a TCP copy (0 = neither)
   std::string address = "0.0.0.0";
   double seconds = 0;      // serve: 0 = until SIGINT/SIGTERM
   double timeout = 5;
@@ -127,12 +129,23 @@ int serve(const Options& o) {
   const Access access = writable ? Access::read_write : Access::copy_on_write;
   const rdma::ListenOptions listen{o.address, o.port, 8};
   const bool shared_memory = o.target.starts_with("/") && o.target.find('/', 1) == std::string::npos;
-  {
-    // The server owns the mapping: its memory region is deregistered before the mapping goes.
-    auto server = shared_memory
-                      ? rdma::Server::expose(SharedMemory::open(o.target, access), rights, listen)
-                      : rdma::Server::expose(MappedFile::open(o.target, FileOptions().access(access)), rights, listen);
+  // The server owns the mapping: its memory region is deregistered before the mapping goes. The
+  // TCP copy reads the same bytes and stops first (it is declared after the server).
+  const auto run = [&](auto mapping) {
+    const std::span<const std::byte> bytes = mapping.bytes();  // the mapping moves; its memory does not
+    auto server = rdma::Server::expose(std::move(mapping), rights, listen);
+    std::unique_ptr<TcpCopyServer> tcp;
+    if (o.tcp_port != 0) {
+      tcp = std::make_unique<TcpCopyServer>(bytes, o.address, o.tcp_port);
+      write_out(stdout, fmt::format("serving {} over TCP on {}:{}\n", o.target, o.address, tcp->port()),
+                "standard output");
+    }
     serve_until_stopped(server, o, rights);
+  };
+  if (shared_memory) {
+    run(SharedMemory::open(o.target, access));
+  } else {
+    run(MappedFile::open(o.target, FileOptions().access(access)));
   }
   // Remote writes land in pinned pages behind the page cache's back; the kernel marks those pages
   // dirty only when the region is deregistered (just above, with the server). Writing the file
@@ -197,29 +210,43 @@ int write(const Options& o) {
   return 0;
 }
 
+// The median and mean of `count` calls of `read` (each timed on its own: the median is what one
+// operation costs, the mean includes the stalls of a busy or emulated machine, as perftest's
+// t_typical and t_avg), and the bandwidth the mean gives for `size` bytes.
+template <class Read>
+std::string timed(std::size_t size, int count, Read&& read) {
+  std::vector<double> micros;
+  micros.reserve(static_cast<std::size_t>(count));
+  for (int i = 0; i < count; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    read();
+    micros.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count());
+  }
+  double total = 0;
+  for (const double m : micros) total += m;
+  std::nth_element(micros.begin(), micros.begin() + count / 2, micros.end());
+  const double mean = total / count;
+  return fmt::format("  {:>12.2f}  {:>12.2f}  {:>12.1f}", micros[static_cast<std::size_t>(count / 2)], mean,
+                     static_cast<double>(size) / mean);
+}
+
 int bench(const Options& o) {
   const auto [host, port] = host_and_port(o.target);
   auto remote = rdma::Connection::connect(host, port, timeout_of(o));
   std::vector<std::byte> local(std::min<std::uint64_t>(remote.remote().length, std::uint64_t{1} << 20));
   remote.register_local(local);
-  // Each read is timed on its own: the median is what one operation costs, the mean includes the
-  // stalls of a busy or emulated machine (perftest's t_typical and t_avg).
-  std::string out = fmt::format("{:>8}  {:>12}  {:>12}  {:>12}\n", "bytes", "median µs", "mean µs", "read MB/s");
-  std::vector<double> micros;
+  // The same bytes over plain TCP on the same link, with --tcp-port (`mapio rdma serve --tcp-port`).
+  std::unique_ptr<TcpCopyClient> tcp;
+  if (o.tcp_port != 0) tcp = std::make_unique<TcpCopyClient>(host, o.tcp_port, timeout_of(o));
+  std::string out = fmt::format("{:>8}  {:>12}  {:>12}  {:>12}", "bytes", "median µs", "mean µs", "read MB/s");
+  if (tcp) out += fmt::format("  {:>12}  {:>12}  {:>12}", "tcp median µs", "tcp mean µs", "tcp MB/s");
+  out += "\n";
   for (std::size_t size = 8; size <= local.size(); size *= 8) {
     const int count = size <= 4096 ? 2000 : 200;
-    micros.clear();
-    for (int i = 0; i < count; ++i) {
-      const auto start = std::chrono::steady_clock::now();
-      remote.read(0, std::span(local).first(size), timeout_of(o));
-      micros.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count());
-    }
-    double total = 0;
-    for (const double m : micros) total += m;
-    std::nth_element(micros.begin(), micros.begin() + count / 2, micros.end());
-    const double mean = total / count;
-    out += fmt::format("{:>8}  {:>12.2f}  {:>12.2f}  {:>12.1f}\n", size, micros[static_cast<std::size_t>(count / 2)], mean,
-                       static_cast<double>(size) / mean);
+    const auto into = std::span(local).first(size);
+    out += fmt::format("{:>8}", size) + timed(size, count, [&] { remote.read(0, into, timeout_of(o)); });
+    if (tcp) out += timed(size, count, [&] { tcp->read(0, into, timeout_of(o)); });
+    out += "\n";
   }
   write_out(stdout, out, "standard output");
   return 0;
@@ -237,6 +264,7 @@ Registration verb{"rdma", "Serve a file or shared memory over RDMA, and read or 
   srv->add_option("--port", o->port, "Port to listen on (default 7471)");
   srv->add_option("--address", o->address, "Local address to bind (default all)");
   srv->add_option("--for", o->seconds, "Stop after this many seconds (default: until a signal)");
+  srv->add_option("--tcp-port", o->tcp_port, "Also serve the bytes over plain TCP on this port (for bench --tcp-port)");
   auto* rd = app.add_subcommand("read", "Read LENGTH bytes at OFFSET of a served region");
   rd->add_option("host", o->target, "HOST[:PORT]")->required();
   rd->add_option("offset", o->offset, "Byte offset")->required();
@@ -245,8 +273,9 @@ Registration verb{"rdma", "Serve a file or shared memory over RDMA, and read or 
   auto* wr = app.add_subcommand("write", "Write standard input at OFFSET of a served region");
   wr->add_option("host", o->target, "HOST[:PORT]")->required();
   wr->add_option("offset", o->offset, "Byte offset")->required();
-  auto* bn = app.add_subcommand("bench", "READ latency and bandwidth by size against a served region");
+  auto* bn = app.add_subcommand("bench", "READ latency and bandwidth by size against a served region (and a TCP copy)");
   bn->add_option("host", o->target, "HOST[:PORT]")->required();
+  bn->add_option("--tcp-port", o->tcp_port, "Also time a TCP copy of the same bytes from serve --tcp-port on this port");
   for (auto* sub : {rd, wr, bn}) sub->add_option("--timeout", o->timeout, "Seconds to wait for each step (default 5)");
   return [o, list, srv, rd, wr, bn] {
     if (list->parsed()) return devices(*o);
