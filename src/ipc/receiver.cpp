@@ -6,6 +6,7 @@
 #include "ipc/endpoint.hpp"
 #include "ipc/futex.hpp"
 #include "ipc/process_identity.hpp"
+#include "ipc/watcher.hpp"
 #include "mapio/ipc/channel.hpp"
 
 namespace mapio::ipc {
@@ -39,9 +40,22 @@ Receiver::Receiver(Receiver&& other) noexcept
       attached_(std::exchange(other.attached_, false)),
       held_size_(std::exchange(other.held_size_, 0)),
       spin_(other.spin_),
-      seen_sender_(other.seen_sender_) {}
+      seen_sender_(other.seen_sender_),
+      watcher_(std::move(other.watcher_)) {}
 
-Receiver::~Receiver() { detach(); }
+Receiver::~Receiver() {
+  watcher_.reset();  // its thread reads the segment: stop it first
+  detach();
+}
+
+int Receiver::wait_descriptor() {
+  if (!attached_) throw Error("wait descriptor", channel_.description(), EBADF, "this receiver was moved from");
+  if (!watcher_) {
+    const auto s = channel_.segment();
+    watcher_ = std::make_unique<detail::Watcher>(s.header, s.guarded, s.base, s.length, seen_sender_);
+  }
+  return watcher_->descriptor();
+}
 
 void Receiver::detach() noexcept {
   if (!attached_) return;
@@ -84,6 +98,8 @@ std::optional<MessageView> Receiver::next(std::chrono::milliseconds timeout, boo
   // Peers are looked at once per liveness interval of waiting, not on every empty look: reading
   // /proc costs more than a whole message.
   auto next_liveness_check = std::chrono::steady_clock::now() + liveness_interval;
+  bool rearmed = false;  // with a wait descriptor: it was made unreadable, the ring is looked at once more
+  bool watcher_gone = false;
   for (;;) {
     // Everything read from the segment is checked before it is used: a peer may have written
     // anything there.
@@ -123,7 +139,21 @@ std::optional<MessageView> Receiver::next(std::chrono::milliseconds timeout, boo
       seen_sender_ = true;
       return MessageView{{s.ring + at + sizeof(RecordHeader), record.size}, record.sequence};
     }
-    if (!wait) return std::nullopt;
+    if (!wait) {
+      if (!watcher_) return std::nullopt;
+      // Empty: the descriptor stops being readable, then one more look closes the window in which
+      // a message came between the first look and that.
+      if (!rearmed) {
+        rearmed = true;
+        watcher_gone = watcher_->rearm();
+        continue;
+      }
+      if (watcher_gone) {
+        seen_sender_ = true;  // the watcher knew a sender: its absence is the end, as for receive()
+        if (senders_gone(s)) throw Error("receive", channel_.description(), EPIPE, "peer gone: every sender has died or left");
+      }
+      return std::nullopt;
+    }
     if (const auto now = std::chrono::steady_clock::now(); now >= next_liveness_check) {
       if (senders_gone(s)) {
         throw Error("receive", channel_.description(), EPIPE, "peer gone: every sender has died or left");

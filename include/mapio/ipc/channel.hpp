@@ -42,6 +42,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -52,6 +53,7 @@
 namespace mapio::ipc {
 namespace detail {
 struct Segment;
+class Watcher;
 }
 
 /// How often a blocked call checks that its peers are alive: the bound on noticing a dead peer.
@@ -224,6 +226,24 @@ class Receiver {
   /// come close together and both processes have a core of their own.
   void set_spin(std::chrono::microseconds spin) noexcept { spin_ = spin; }
 
+  /// A descriptor for poll/epoll/select that becomes readable when try_receive() has something to
+  /// say: a message waits, or every sender has died or left (try_receive() then throws EPIPE, as
+  /// receive() would), within one liveness_interval. Drain it with try_receive() until that
+  /// returns std::nullopt, which makes the descriptor unreadable again; never read it yourself.
+  /// The descriptor is an eventfd of this process, written by a thread that this call starts and
+  /// the Receiver owns: the thread sleeps on the segment's futex, where a blocked receive() would.
+  /// We chose it over a descriptor the senders write because it needs nothing from them: it works
+  /// the same for a memfd and for a named channel between unrelated processes (an eventfd cannot
+  /// be opened by name), and it notices a dead sender by the same liveness check as receive().
+  /// Mix it with blocking receive() only with care: both sleep on the same futex, and a wake-up one
+  /// of them misses costs up to one liveness_interval.
+  ///
+  ///     pollfd p{rx.wait_descriptor(), POLLIN, 0};
+  ///     while (::poll(&p, 1, 1000) > 0) {
+  ///       while (auto m = rx.try_receive()) { handle(m->bytes); rx.release(); }
+  ///     }
+  int wait_descriptor();
+
  private:
   std::optional<MessageView> next(std::chrono::milliseconds timeout, bool wait);
   bool senders_gone(const detail::Segment& segment);
@@ -234,6 +254,7 @@ class Receiver {
   std::uint64_t held_size_ = 0;  // ring bytes of the message receive() returned, 0 when none
   std::chrono::microseconds spin_{0};
   bool seen_sender_ = false;  // a sender was alive, or a message came, since this receiver attached
+  std::unique_ptr<detail::Watcher> watcher_;  // behind wait_descriptor(), started by its first call
 };
 
 }  // namespace mapio::ipc
