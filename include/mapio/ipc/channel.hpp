@@ -18,9 +18,11 @@
 // What a peer's death does (the reason this exists):
 // - A sender killed at any instruction never leaves half a message behind: a message is published
 //   by one store of the ring's head, after its bytes are written. Senders serialise their claims
-//   with a robust, process-shared mutex (pthread_mutexattr_setrobust): when the holder dies, the
-//   kernel hands the mutex to the next sender with EOWNERDEAD, and the dead sender's unpublished
-//   bytes are simply overwritten. So a killed sender never wedges the others.
+//   with a lock word in the segment that holds the identity of its holder (below); a sender that
+//   waits for it checks once per liveness interval that the holder lives, and takes the lock over
+//   from a dead one by one compare-and-swap. The dead sender's unpublished bytes are simply
+//   overwritten, so a killed sender never wedges the others. (Not a robust pthread mutex: glibc
+//   trusts the mutex's bytes, and a peer that scribbles over them can make lock or unlock abort.)
 // - A receiver killed before release() loses nothing: the ring's tail moves only on release(), so
 //   the next receiver that attaches gets the same message again, with the same sequence number.
 // - Liveness: each end records its process identity (pid and the kernel's start time of that
@@ -186,6 +188,9 @@ class Sender {
   bool holding_ = false;          // reserve() succeeded and neither commit() nor abort() followed
   std::uint64_t claim_at_ = 0;    // ring position of the reserved record
   std::size_t claim_size_ = 0;
+  std::uint64_t me_ = 0;                 // this process's identity word: the lock holds it
+  std::uint64_t checked_holder_ = 0;     // the lock's holder last checked for liveness, and when
+  std::chrono::steady_clock::time_point holder_checked_at_{};
 };
 
 /// The receiving end: one per channel at a time. A receiver that dies before release() leaves the
