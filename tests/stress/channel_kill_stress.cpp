@@ -230,6 +230,13 @@ void account(const MessageHead& head, std::uint64_t sequence) {
         account(head, message->sequence);
       }
       ledger->received.fetch_add(1);
+      // Work on every fourth message while it is held, as a real consumer would: kills must land
+      // between receive() and release() often, to check that such a message comes again.
+      if (message->sequence % 4 == 0) {
+        const auto until = Clock::now() + 20us;
+        while (Clock::now() < until) {
+        }
+      }
       rx.release();
       ledger->released_plus1.store(message->sequence + 1);
     }
