@@ -2,7 +2,7 @@
 // live memfd channel with a sender and a receiver in this process, interleaved with writes of the
 // input's bytes over the segment's header, indices and records. Every call must end in a result or
 // a mapio::Error with one of the errors a damaged segment may cause; a message the receiver is
-// handed must lie inside the ring.
+// handed is at most the largest size and is read byte by byte (a view outside the segment faults).
 #include <sys/mman.h>
 
 #include <cerrno>
