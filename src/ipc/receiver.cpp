@@ -120,8 +120,10 @@ std::optional<MessageView> Receiver::next(std::chrono::milliseconds timeout, boo
     if (head != tail) {
       const std::uint64_t at = tail & mask;
       const std::uint64_t size = record_bytes(record.size);
+      // A message no sender could have written (over the largest size) is as corrupt as one that
+      // runs off the ring.
       if ((record.kind != detail::record_message && record.kind != detail::record_padding) || size > s.capacity - at ||
-          size > head - tail) {
+          size > head - tail || (record.kind == detail::record_message && record.size > channel_.max_message_size())) {
         s.corrupt("receive", fmt::format("the record at {} (kind {:#x}, {} bytes) does not fit the published ring", tail,
                                          record.kind, record.size));
       }

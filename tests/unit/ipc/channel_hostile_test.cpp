@@ -19,6 +19,7 @@
 #include "ipc/segment.hpp"
 #include "mapio/core/error.hpp"
 #include "mapio/ipc/channel.hpp"
+#include "test_support.hpp"
 
 namespace {
 
@@ -199,6 +200,33 @@ TEST(ChannelHostile, RandomWritesOverANamedChannelBringErrorsOnly) {
   Channel::unlink(name);
   expect_errors_only(*tally);
   ::munmap(tally, sizeof(Tally));
+}
+
+// Found by the fuzz target: a record inside the ring but larger than any sender may write was
+// delivered as a message.
+TEST(ChannelHostile, ARecordLargerThanTheLargestMessageIsCorrupt) {
+  using mapio::ipc::detail::RecordHeader;
+  auto channel = Channel::create_memfd("oversized", 4096);
+  const int fd = channel.descriptor();
+  Sender tx(Channel::from_descriptor(fd));
+  Receiver rx(std::move(channel));
+  // Two messages that fill most of the ring; then the first claims the bytes of both.
+  std::vector<std::byte> half(1500, std::byte{1});
+  tx.send(half);
+  tx.send(half);
+  void* raw = ::mmap(nullptr, header_bytes + 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  ASSERT_NE(raw, MAP_FAILED);
+  auto* record = reinterpret_cast<RecordHeader*>(static_cast<std::byte*>(raw) + header_bytes);
+  record->size = 3000 - sizeof(RecordHeader);  // inside the published range, over max_message_size()
+  ASSERT_GT(record->size, rx.max_message_size());
+  const auto e = mapio::test::error_of([&] { rx.try_receive(); });
+  EXPECT_EQ(e.errno_value(), EPROTO) << e.what();
+  record->size = 1500;
+  auto fine = rx.try_receive();
+  ASSERT_TRUE(fine);
+  EXPECT_EQ(fine->bytes.size(), 1500u);
+  rx.release();
+  ::munmap(raw, header_bytes + 4096);
 }
 
 }  // namespace
