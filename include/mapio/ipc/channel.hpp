@@ -35,9 +35,8 @@
 //
 // What a hostile or buggy peer can do: scribble over the segment. Every index and length read from
 // it is checked before use (magic, version, capacity, head and tail within one capacity of each
-// other, records inside the published range and
-// no larger than the largest message), so corruption becomes mapio::Error(EPROTO), never an
-// access outside the segment. A named channel lives in a tmpfs file that cannot be sealed: a peer
+// other, records inside the published range and no larger than the largest message), so
+// corruption becomes mapio::Error(EPROTO), never an access outside the segment. A named channel lives in a tmpfs file that cannot be sealed: a peer
 // may truncate it, so every access to a named channel runs under mapio's SIGBUS guard and a
 // truncation becomes mapio::Error(EFAULT), never a signal.
 #pragma once
