@@ -16,6 +16,13 @@ import mapio
 MAPIO = pathlib.Path(os.environ["PYTHONPATH"].split(os.pathsep)[0]).parent / "bin" / "mapio"
 
 
+def start_producer(name):
+    """`mapio chan send NAME`, fed through its standard input. Under the asan preset the CLI carries
+    its own ASan runtime: the one preloaded into this interpreter must not reach it."""
+    env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
+    return subprocess.Popen([str(MAPIO), "chan", "send", name], stdin=subprocess.PIPE, text=True, env=env)
+
+
 @pytest.fixture
 def name():
     n = f"/mapio-py-test-{os.getpid()}-{time.monotonic_ns()}"
@@ -30,7 +37,7 @@ def test_a_cpp_producer_and_a_python_consumer(name):
     with mapio.Channel.create(name, 8192) as channel:
         assert channel.capacity == 8192 and channel.max_message_size == 4080
         lines = [f"line {n} " + "x" * (n * 37 % 500) for n in range(300)]
-        producer = subprocess.Popen([str(MAPIO), "chan", "send", name], stdin=subprocess.PIPE, text=True)
+        producer = start_producer(name)
         def feed():  # more than a pipe holds: written while the consumer receives
             producer.stdin.write("".join(line + "\n" for line in lines))
             producer.stdin.close()
@@ -50,7 +57,7 @@ def test_a_cpp_producer_and_a_python_consumer(name):
 def test_a_killed_producer_is_broken_pipe_not_a_wait(name):
     with mapio.Channel.create(name, 4096) as channel:
         # `mapio chan send` with no argument reads standard input: it stays attached while it waits.
-        producer = subprocess.Popen([str(MAPIO), "chan", "send", name], stdin=subprocess.PIPE, text=True)
+        producer = start_producer(name)
         producer.stdin.write("first\n")
         producer.stdin.flush()
         assert channel.receive(timeout=10) == b"first"
@@ -89,7 +96,7 @@ def test_timeouts_try_variants_and_status(name):
 
 def test_the_descriptor_works_with_select_and_reports_a_dead_producer(name):
     with mapio.Channel.create(name, 4096) as channel:
-        producer = subprocess.Popen([str(MAPIO), "chan", "send", name], stdin=subprocess.PIPE, text=True)
+        producer = start_producer(name)
         producer.stdin.write("polled\n")
         producer.stdin.flush()
         readable, _, _ = select.select([channel], [], [], 10)
