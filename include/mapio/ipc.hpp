@@ -7,3 +7,4 @@
 #include "mapio/version.hpp"
 #include "mapio/ipc/channel.hpp"
 #include "mapio/ipc/descriptor_passing.hpp"
+#include "mapio/ipc/probe.hpp"

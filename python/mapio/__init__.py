@@ -6,6 +6,8 @@
 - ``count_lines``, ``count_byte``, ``count_words``, ``wc``, ``count_matching_lines``: mapio's
   scanners, run in C++ with the GIL released.
 - ``SharedMemory`` (memfd with seals, POSIX shm) and ``Memory.anonymous`` (shared across fork).
+- ``Channel``: messages between processes through shared memory; a dead peer is an error
+  (``BrokenPipeError``), never a wait.
 - ``PhysicalWindow``, ``pci``, ``UioDevice``: device memory whose ``read8..read64`` and
   ``write8..write64`` are exactly one access of exactly that width; ``SimBus`` and ``TracingBus``
   to test and log a driver without hardware.
@@ -22,6 +24,7 @@ from . import _mapio
 from ._errors import Error
 from ._mapio import (
     Advice,
+    Channel,
     MappedFile,
     Memory,
     PhysicalWindow,
@@ -46,7 +49,7 @@ Seal = _enum.IntFlag("Seal", dict(_mapio._SEAL_VALUES), module=__name__)
 Seal.__doc__ = """memfd seals (F_ADD_SEALS), combined with |: shrink, grow, write, future_write, seal."""
 
 __all__ = [
-    "Advice", "Error", "MappedFile", "Memory", "PhysicalWindow", "Seal", "SharedMemory", "SimBus",
+    "Advice", "Channel", "Error", "MappedFile", "Memory", "PhysicalWindow", "Seal", "SharedMemory", "SimBus",
     "TraceEvent", "TracingBus", "UioDevice", "WcCounts", "Window", "count_byte", "count_lines",
     "count_matching_lines", "count_words", "evict_from_page_cache", "pci", "scan_kernel_name", "wc",
 ]

@@ -116,5 +116,6 @@ void bind_files(py::module_& m);
 void bind_scanning(py::module_& m);
 void bind_buses(py::module_& m);
 void bind_devices(py::module_& m);
+void bind_channels(py::module_& m);
 
 }  // namespace mapio::python

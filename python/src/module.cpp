@@ -8,4 +8,5 @@ PYBIND11_MODULE(_mapio, m) {
   mapio::python::bind_scanning(m);
   mapio::python::bind_buses(m);
   mapio::python::bind_devices(m);
+  mapio::python::bind_channels(m);
 }

@@ -31,6 +31,10 @@ window = mapio.PhysicalWindow.map(0x1000, 0x100, writable=True)
 window.write16(2, 0xFFFF)
 bar = mapio.pci.device("00:04.0").map_bar(0)
 count: int = mapio.UioDevice.open(0).wait(timeout=1.0)
+with mapio.Channel.open("/jobs") as jobs:
+    job: bytes = jobs.receive(timeout=1.0)
+    maybe: bytes | None = jobs.try_receive()
+    sequence: int = jobs.send(b"done")
 try:
     pass
 except mapio.Error as e:

@@ -1,7 +1,5 @@
 #include "mapio/ipc/channel.hpp"
 
-#include <pthread.h>
-
 #include <bit>
 #include <cerrno>
 #include <cstring>
@@ -47,13 +45,6 @@ void initialise(SharedMemory& memory, std::size_t capacity) {
   header->header_size = header_bytes;
   header->capacity = capacity;
 
-  pthread_mutexattr_t attributes;
-  pthread_mutexattr_init(&attributes);
-  pthread_mutexattr_setpshared(&attributes, PTHREAD_PROCESS_SHARED);
-  pthread_mutexattr_setrobust(&attributes, PTHREAD_MUTEX_ROBUST);
-  const int err = pthread_mutex_init(&header->send_lock, &attributes);
-  pthread_mutexattr_destroy(&attributes);
-  if (err != 0) throw Error("pthread_mutex_init", memory.description(), err, "the senders' lock of a new channel");
   // The magic last: a segment that says it is a channel is a whole one.
   detail::shared(header->magic).store(detail::segment_magic, std::memory_order_release);
 }

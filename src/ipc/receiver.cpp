@@ -6,6 +6,7 @@
 #include "ipc/endpoint.hpp"
 #include "ipc/futex.hpp"
 #include "ipc/process_identity.hpp"
+#include "ipc/watcher.hpp"
 #include "mapio/ipc/channel.hpp"
 
 namespace mapio::ipc {
@@ -55,9 +56,22 @@ Receiver::Receiver(Receiver&& other) noexcept
       held_size_(std::exchange(other.held_size_, 0)),
       spin_(other.spin_),
       seen_sender_(other.seen_sender_),
-      head_seen_(other.head_seen_) {}
+      head_seen_(other.head_seen_),
+      watcher_(std::move(other.watcher_)) {}
 
-Receiver::~Receiver() { detach(); }
+Receiver::~Receiver() {
+  watcher_.reset();  // its thread reads the segment: stop it first
+  detach();
+}
+
+int Receiver::wait_descriptor() {
+  if (!attached_) throw Error("wait descriptor", channel_.description(), EBADF, "this receiver was moved from");
+  if (!watcher_) {
+    const auto s = channel_.segment();
+    watcher_ = std::make_unique<detail::Watcher>(s.header, s.guarded, s.base, s.length, seen_sender_);
+  }
+  return watcher_->descriptor();
+}
 
 void Receiver::detach() noexcept {
   if (!attached_) return;
@@ -99,6 +113,8 @@ std::optional<MessageView> Receiver::next(std::chrono::milliseconds timeout, boo
   // The clock is read only once the ring is found empty: a message that is there costs no clock.
   std::chrono::steady_clock::time_point deadline{}, next_liveness_check{};
   bool waited = false;
+  bool rearmed = false;  // with a wait descriptor: it was made unreadable, the ring is looked at once more
+  bool watcher_gone = false;
   for (;;) {
     // Everything read from the segment is checked before it is used: a peer may have written
     // anything there. The head is loaded again only when the ring looks empty up to the head
@@ -125,8 +141,10 @@ std::optional<MessageView> Receiver::next(std::chrono::milliseconds timeout, boo
     if (head != tail) {
       const std::uint64_t at = tail & mask;
       const std::uint64_t size = record_bytes(record.size);
+      // A message no sender could have written (over the largest size) is as corrupt as one that
+      // runs off the ring.
       if ((record.kind != detail::record_message && record.kind != detail::record_padding) || size > s.capacity - at ||
-          size > head - tail) {
+          size > head - tail || (record.kind == detail::record_message && record.size > channel_.max_message_size())) {
         s.corrupt("receive", fmt::format("the record at {} (kind {:#x}, {} bytes) does not fit the published ring", tail,
                                          record.kind, record.size));
       }
@@ -140,7 +158,21 @@ std::optional<MessageView> Receiver::next(std::chrono::milliseconds timeout, boo
       seen_sender_ = true;
       return MessageView{{s.ring + at + sizeof(RecordHeader), record.size}, record.sequence};
     }
-    if (!wait) return std::nullopt;
+    if (!wait) {
+      if (!watcher_) return std::nullopt;
+      // Empty: the descriptor stops being readable, then one more look closes the window in which
+      // a message came between the first look and that.
+      if (!rearmed) {
+        rearmed = true;
+        watcher_gone = watcher_->rearm();
+        continue;
+      }
+      if (watcher_gone) {
+        seen_sender_ = true;  // the watcher knew a sender: its absence is the end, as for receive()
+        if (senders_gone(s)) throw Error("receive", channel_.description(), EPIPE, "peer gone: every sender has died or left");
+      }
+      return std::nullopt;
+    }
     auto now = std::chrono::steady_clock::now();
     if (!waited) {
       // Peers are looked at once per liveness interval of waiting, not on every empty look:

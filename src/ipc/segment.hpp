@@ -6,8 +6,6 @@
 // used before it is checked.
 #pragma once
 
-#include <pthread.h>
-
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -15,7 +13,7 @@
 namespace mapio::ipc::detail {
 
 inline constexpr std::uint64_t segment_magic = 0x314e414843'4f49'50ULL;  // "PIOCHAN1", little-endian-ish
-inline constexpr std::uint32_t segment_version = 1;
+inline constexpr std::uint32_t segment_version = 2;  // 2: the senders' lock is an identity word
 inline constexpr std::size_t header_bytes = 4096;  // the ring starts on the second page
 inline constexpr std::size_t max_senders = 64;
 inline constexpr std::size_t record_alignment = 16;
@@ -44,7 +42,13 @@ struct alignas(64) SegmentHeader {
   std::uint64_t capacity;  // ring bytes, a power of two
 
   // The senders' side: their lock, the next sequence number and the published end of the ring.
-  alignas(64) pthread_mutex_t send_lock;  // robust, process-shared
+  // The senders' lock: the Identity word of the sender that holds it, 0 when free. Not a robust
+  // pthread mutex: glibc trusts a mutex's bytes (its robust list links, its kind), so a peer that
+  // scribbles over one can make the next lock or unlock abort or write through a wild pointer.
+  // A word that only ever names a process can be checked like every other field.
+  alignas(64) std::uint64_t send_lock;
+  std::uint32_t lock_futex;    // bumped on every unlock; senders waiting for the lock sleep on it
+  std::uint32_t lock_waiters;  // a sender sleeps on lock_futex: unlock must wake it
   std::uint64_t next_sequence;
   std::uint64_t head;              // bytes published, ever (monotonic)
   std::uint32_t data_futex;        // bumped when a publish finds the receiver asleep; it sleeps on it

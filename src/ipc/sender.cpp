@@ -1,5 +1,3 @@
-#include <pthread.h>
-
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -19,7 +17,7 @@ using detail::shared;
 
 Sender::Sender(Channel channel) : channel_(std::move(channel)) {
   const auto s = channel_.segment();
-  const std::uint64_t me = detail::self_identity().word();
+  const std::uint64_t me = me_ = detail::self_identity().word();
   // Take a free slot, or the slot of a sender that died without leaving: one compare-and-swap
   // against the word seen, so two processes never take the same slot.
   for (std::size_t i = 0; i < detail::max_senders && slot_ < 0; ++i) {
@@ -44,7 +42,8 @@ Sender::Sender(Sender&& other) noexcept
       slot_(std::exchange(other.slot_, -1)),
       holding_(std::exchange(other.holding_, false)),
       claim_at_(other.claim_at_),
-      claim_size_(other.claim_size_) {}
+      claim_size_(other.claim_size_),
+      me_(other.me_) {}
 
 Sender::~Sender() { detach(); }
 
@@ -62,49 +61,58 @@ void Sender::detach() noexcept {
 }
 
 bool Sender::lock(const detail::Segment& s, std::chrono::steady_clock::time_point deadline, bool wait) {
-  // First without waiting: with one sender, or no contention, that is the whole cost.
-  bool first = true;
+  const std::uint64_t me = me_;
+  // First without waiting: with one sender, or no contention, one compare-and-swap is the whole cost.
+  std::uint64_t holder = 0;
+  bool won = false;
+  s.touch("lock channel", [&] { won = shared(s.header->send_lock).compare_exchange_strong(holder, me, std::memory_order_acquire); });
+  if (won) return true;
   for (;;) {
-    int r = 0;
-    timespec until{};
-    const bool timed = wait && !first;
-    first = false;
-    if (timed) {
-      // Waits in slices on CLOCK_MONOTONIC, like every other wait of a channel.
-      clock_gettime(CLOCK_MONOTONIC, &until);
-      const auto slice = detail::next_slice(deadline);
-      const auto ns = until.tv_nsec + std::max<std::int64_t>(slice.count(), 0);
-      until.tv_sec += static_cast<time_t>(ns / 1'000'000'000);
-      until.tv_nsec = static_cast<long>(ns % 1'000'000'000);
+    // A holder that died (or a word that names no live process: a peer wrote it) is replaced by
+    // one compare-and-swap against the word seen, so that two senders never both take it over.
+    // What the dead sender wrote was never published (head moves only on commit): it is written
+    // over. Looked at once per liveness interval: reading /proc costs more than a message.
+    // The check is remembered per holder, so that try_send() under contention does not read /proc
+    // on every try.
+    if (const auto now = std::chrono::steady_clock::now();
+        holder != 0 && (holder != checked_holder_ || now - holder_checked_at_ >= liveness_interval)) {
+      checked_holder_ = holder;
+      holder_checked_at_ = now;
+      if (!detail::alive(detail::Identity::from_word(holder))) {
+        std::uint64_t seen = holder;
+        s.touch("lock channel", [&] { won = shared(s.header->send_lock).compare_exchange_strong(seen, me, std::memory_order_acquire); });
+        if (won) return true;
+      }
     }
+    if (!wait || std::chrono::steady_clock::now() >= deadline) return false;
+    std::uint32_t unlocks_seen = 0;
     s.touch("lock channel", [&] {
-      r = timed ? pthread_mutex_clocklock(&s.header->send_lock, CLOCK_MONOTONIC, &until)
-                : pthread_mutex_trylock(&s.header->send_lock);
+      shared(s.header->lock_waiters).store(1, std::memory_order_seq_cst);
+      unlocks_seen = shared(s.header->lock_futex).load(std::memory_order_seq_cst);
+      holder = 0;
+      won = shared(s.header->send_lock).compare_exchange_strong(holder, me, std::memory_order_acquire);
     });
-    if (r == 0) return true;
-    if (r == EOWNERDEAD) {
-      // A sender died holding the lock, maybe half-way through writing a message. Nothing of it
-      // was published (head moves only on commit), so its bytes are simply written over.
-      s.touch("lock channel", [&] { r = pthread_mutex_consistent(&s.header->send_lock); });
-      if (r != 0) throw Error("pthread_mutex_consistent", channel_.description(), r, "recovering a dead sender's lock");
-      return true;
-    }
-    if (r == EBUSY) {
-      if (!wait) return false;
-      continue;  // now wait for it, in slices
-    }
-    if (r == ETIMEDOUT) {
-      if (std::chrono::steady_clock::now() >= deadline) return false;
-      continue;
-    }
-    if (r == ENOTRECOVERABLE || r == EINVAL) s.corrupt("lock channel", "the senders' lock is unusable");
-    throw Error("lock channel", channel_.description(), r);
+    if (won) return true;
+    detail::futex_wait(&s.header->lock_futex, unlocks_seen, detail::next_slice(deadline));
+    s.touch("lock channel", [&] {
+      holder = 0;
+      won = shared(s.header->send_lock).compare_exchange_strong(holder, me, std::memory_order_acquire);
+    });
+    if (won) return true;
   }
 }
 
 void Sender::unlock(const detail::Segment& s) noexcept {
-  auto step = [&] { pthread_mutex_unlock(&s.header->send_lock); };
-  detail::run_step(s.guarded, s.base, s.length, step);
+  bool wake = false;
+  auto step = [&] {
+    shared(s.header->send_lock).store(0, std::memory_order_seq_cst);
+    shared(s.header->lock_futex).fetch_add(1, std::memory_order_seq_cst);
+    if (shared(s.header->lock_waiters).load(std::memory_order_seq_cst) != 0) {
+      shared(s.header->lock_waiters).store(0, std::memory_order_relaxed);
+      wake = true;
+    }
+  };
+  if (detail::run_step(s.guarded, s.base, s.length, step) && wake) detail::futex_wake_all(&s.header->lock_futex);
 }
 
 std::span<std::byte> Sender::claim(std::size_t size, std::chrono::milliseconds timeout, bool wait) {

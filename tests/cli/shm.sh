@@ -68,6 +68,43 @@ check "create too large to map: exit 1" 1 "$status"
 check "nothing left in /dev/shm" "no" "$([[ -e /dev/shm${huge} ]] && echo yes || echo no)"
 [[ -e /dev/shm${huge} ]] && rm -f "/dev/shm${huge}"
 
+# Which objects are channels: the header's magic, read with a bound and never mapped, so hostile
+# files (the magic and then garbage, a short file, a FIFO, a channel of another version) list
+# without harm.
+chan=/mapio-cli-test-chan-$$
+trap '[[ -n $holder ]] && kill $holder 2>/dev/null; "$mapio" shm rm "$name" 2>/dev/null; rm -f /dev/shm${chan}*' EXIT
+"$mapio" chan create "$chan" 8K >/dev/null
+check "a channel is shown with its ring" "posix $chan 12 KiB - ring=8 KiB" \
+  "$("$mapio" shm | awk -v n="$chan" '$2 == n {print $1, $2, $3, $4, $5, $6, $7}')"
+check "not a channel: -" "-" "$("$mapio" shm | awk -v n="$name" '$2 == n {print $6}')"
+python3 - "/dev/shm${chan}" <<'PY'
+import os, random, struct, sys
+base = sys.argv[1]
+magic = open(base, "rb").read(8)
+random.seed(7)
+with open(base + "-garbage", "wb") as f:  # the magic, then random bytes: capacity and version nonsense
+    f.write(magic + bytes(random.randrange(256) for _ in range(5000)))
+with open(base + "-short", "wb") as f:    # shorter than a header
+    f.write(magic + b"\x02")
+with open(base + "-v9", "wb") as f:       # a channel header of a version this mapio does not speak
+    f.write(magic + struct.pack("<IIQ", 9, 4096, 4096) + bytes(8192 - 24))
+os.mkfifo(base + "-fifo")                 # opening a FIFO for reading would block without O_NONBLOCK
+PY
+table=$(timeout 20 "$mapio" shm); status=$?
+check "hostile files: listed, exit 0" 0 "$status"
+check "magic then garbage: damaged" "damaged" "$(awk -v n="$chan-garbage" '$2 == n {print $6}' <<<"$table")"
+check "another version: damaged" "damaged" "$(awk -v n="$chan-v9" '$2 == n {print $6}' <<<"$table")"
+check "a short file: not a channel" "posix -" "$(awk -v n="$chan-short" '$2 == n {print $1, $6}' <<<"$table")"
+json=$(timeout 20 "$mapio" shm --json)
+check "JSON: the channel, the damaged one" "8192 None; 9 version 9, this library speaks version 2" "$(python3 -c '
+import json, sys
+objects = {o["name"]: o for o in json.load(sys.stdin)}
+c = objects[sys.argv[1]]["channel"]; v = objects[sys.argv[1] + "-v9"]["channel"]
+print(c["capacity"], c["problem"], end="; "); print(v["version"], v["problem"])
+' "$chan" <<<"$json")"
+rm -f /dev/shm${chan}-*
+"$mapio" chan rm "$chan"
+
 "$mapio" shm rm "$name"
 check "removed" "no" "$([[ -e /dev/shm${name} ]] && echo yes || echo no)"
 out=$("$mapio" shm rm "$name" 2>&1); status=$?

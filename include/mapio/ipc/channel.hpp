@@ -18,9 +18,11 @@
 // What a peer's death does (the reason this exists):
 // - A sender killed at any instruction never leaves half a message behind: a message is published
 //   by one store of the ring's head, after its bytes are written. Senders serialise their claims
-//   with a robust, process-shared mutex (pthread_mutexattr_setrobust): when the holder dies, the
-//   kernel hands the mutex to the next sender with EOWNERDEAD, and the dead sender's unpublished
-//   bytes are simply overwritten. So a killed sender never wedges the others.
+//   with a lock word in the segment that holds the identity of its holder (below); a sender that
+//   waits for it checks once per liveness interval that the holder lives, and takes the lock over
+//   from a dead one by one compare-and-swap. The dead sender's unpublished bytes are simply
+//   overwritten, so a killed sender never wedges the others. (Not a robust pthread mutex: glibc
+//   trusts the mutex's bytes, and a peer that scribbles over them can make lock or unlock abort.)
 // - A receiver killed before release() loses nothing: the ring's tail moves only on release(), so
 //   the next receiver that attaches gets the same message again, with the same sequence number.
 // - Liveness: each end records its process identity (pid and the kernel's start time of that
@@ -33,8 +35,8 @@
 //
 // What a hostile or buggy peer can do: scribble over the segment. Every index and length read from
 // it is checked before use (magic, version, capacity, head and tail within one capacity of each
-// other, records inside the published range), so corruption becomes mapio::Error(EPROTO), never an
-// access outside the segment. A named channel lives in a tmpfs file that cannot be sealed: a peer
+// other, records inside the published range and no larger than the largest message), so
+// corruption becomes mapio::Error(EPROTO), never an access outside the segment. A named channel lives in a tmpfs file that cannot be sealed: a peer
 // may truncate it, so every access to a named channel runs under mapio's SIGBUS guard and a
 // truncation becomes mapio::Error(EFAULT), never a signal.
 #pragma once
@@ -42,6 +44,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -52,6 +55,7 @@
 namespace mapio::ipc {
 namespace detail {
 struct Segment;
+class Watcher;
 }
 
 /// How often a blocked call checks that its peers are alive: the bound on noticing a dead peer.
@@ -184,6 +188,9 @@ class Sender {
   bool holding_ = false;          // reserve() succeeded and neither commit() nor abort() followed
   std::uint64_t claim_at_ = 0;    // ring position of the reserved record
   std::size_t claim_size_ = 0;
+  std::uint64_t me_ = 0;                 // this process's identity word: the lock holds it
+  std::uint64_t checked_holder_ = 0;     // the lock's holder last checked for liveness, and when
+  std::chrono::steady_clock::time_point holder_checked_at_{};
 };
 
 /// The receiving end: one per channel at a time. A receiver that dies before release() leaves the
@@ -225,6 +232,24 @@ class Receiver {
   /// have a core; on a machine with more runnable processes than cores they only burn CPU.
   void set_spin(std::chrono::microseconds spin) noexcept { spin_ = spin; }
 
+  /// A descriptor for poll/epoll/select that becomes readable when try_receive() has something to
+  /// say: a message waits, or every sender has died or left (try_receive() then throws EPIPE, as
+  /// receive() would), within one liveness_interval. Drain it with try_receive() until that
+  /// returns std::nullopt, which makes the descriptor unreadable again; never read it yourself.
+  /// The descriptor is an eventfd of this process, written by a thread that this call starts and
+  /// the Receiver owns: the thread sleeps on the segment's futex, where a blocked receive() would.
+  /// We chose it over a descriptor the senders write because it needs nothing from them: it works
+  /// the same for a memfd and for a named channel between unrelated processes (an eventfd cannot
+  /// be opened by name), and it notices a dead sender by the same liveness check as receive().
+  /// Mix it with blocking receive() only with care: both sleep on the same futex, and a wake-up one
+  /// of them misses costs up to one liveness_interval.
+  ///
+  ///     pollfd p{rx.wait_descriptor(), POLLIN, 0};
+  ///     while (::poll(&p, 1, 1000) > 0) {
+  ///       while (auto m = rx.try_receive()) { handle(m->bytes); rx.release(); }
+  ///     }
+  int wait_descriptor();
+
  private:
   std::optional<MessageView> next(std::chrono::milliseconds timeout, bool wait);
   bool senders_gone(const detail::Segment& segment);
@@ -236,6 +261,7 @@ class Receiver {
   std::chrono::microseconds spin_{0};
   bool seen_sender_ = false;  // a sender was alive, or a message came, since this receiver attached
   std::uint64_t head_seen_ = 0;  // the ring's head as last read: messages up to it need no new look
+  std::unique_ptr<detail::Watcher> watcher_;  // behind wait_descriptor(), started by its first call
 };
 
 }  // namespace mapio::ipc

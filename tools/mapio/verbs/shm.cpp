@@ -1,6 +1,7 @@
 // `mapio shm`: the machine's shared memory objects, and POSIX ones made and removed by name.
 //
-//     mapio shm                       # POSIX objects (/dev/shm) and memfds, with sizes, seals, holders
+//     mapio shm                       # POSIX objects (/dev/shm) and memfds, with sizes, seals, holders,
+//                                     # and which of them are mapio channels
 //     mapio shm --json
 //     mapio shm create /name 1M       # shm_open(O_CREAT | O_EXCL) + ftruncate; stays until removed
 //     mapio shm rm /name ...          # shm_unlink
@@ -9,6 +10,7 @@
 // memfd held only by another user's process is listed only for root.
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +21,7 @@
 #include "command.hpp"
 #include "mapio/core/error.hpp"
 #include "mapio/core/shared_memory.hpp"
+#include "mapio/ipc/probe.hpp"
 
 namespace mapio::cli {
 namespace {
@@ -50,6 +53,22 @@ std::string holder_list(const SharedMemoryObject& o) {
   return words.empty() ? "-" : fmt::format("{}", fmt::join(words, " "));
 }
 
+// Whether the object is a mapio channel, from its header read through a path (a memfd through a
+// holder's /proc/PID/fd): never mapped, so a hostile or shrinking file cannot hurt the listing.
+std::optional<ipc::ChannelProbe> probe(const SharedMemoryObject& o) {
+  if (o.kind == SharedMemoryObject::Kind::posix) return o.unlinked ? std::nullopt : ipc::probe_channel("/dev/shm" + o.name);
+  for (const auto& h : o.holders) {
+    if (auto found = ipc::probe_channel(fmt::format("/proc/{}/fd/{}", h.pid, h.fd))) return found;
+  }
+  return std::nullopt;
+}
+
+std::string channel_word(const std::optional<ipc::ChannelProbe>& channel) {
+  if (!channel) return "-";
+  if (!channel->problem.empty()) return "damaged";
+  return fmt::format("ring={}", human_size(channel->capacity));
+}
+
 int list(const ShmArgs& args) {
   const auto objects = list_shared_memory();
   if (args.json) {
@@ -67,6 +86,13 @@ int list(const ShmArgs& args) {
       } else {
         one["unlinked"] = o.unlinked;
       }
+      if (const auto channel = probe(o)) {
+        one["channel"] = {{"version", channel->version},
+                          {"capacity", channel->capacity},
+                          {"problem", channel->problem.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(channel->problem)}};
+      } else {
+        one["channel"] = nullptr;
+      }
       one["holders"] = holders;
       out.push_back(one);
     }
@@ -77,12 +103,13 @@ int list(const ShmArgs& args) {
     fmt::print("no shared memory objects (none in /dev/shm, no memfd open in a process this user can see)\n");
     return 0;
   }
-  std::string text = fmt::format("{:<6} {:<32} {:>10}  {:<18} {}\n", "kind", "name", "size", "seals", "held by");
+  std::string text =
+      fmt::format("{:<6} {:<32} {:>10}  {:<18} {:<14} {}\n", "kind", "name", "size", "seals", "channel", "held by");
   for (const auto& o : objects) {
     const bool memfd = o.kind == SharedMemoryObject::Kind::memfd;
-    text += fmt::format("{:<6} {:<32} {:>10}  {:<18} {}\n", memfd ? "memfd" : "posix",
+    text += fmt::format("{:<6} {:<32} {:>10}  {:<18} {:<14} {}\n", memfd ? "memfd" : "posix",
                         o.unlinked ? o.name + " (unlinked)" : o.name, human_size(o.size),
-                        memfd ? seal_names(o) : "-", holder_list(o));
+                        memfd ? seal_names(o) : "-", channel_word(probe(o)), holder_list(o));
   }
   fmt::print("{}", text);
   return 0;
@@ -124,7 +151,7 @@ int remove(const ShmArgs& args) {
   return status;
 }
 
-Registration shm{"shm", "List shared memory objects (POSIX and memfd) with sizes, seals and holders; create or remove POSIX ones",
+Registration shm{"shm", "List shared memory objects (POSIX and memfd) with sizes, seals, holders and which are mapio channels; create or remove POSIX ones",
                  [](CLI::App& app) {
                    auto args = std::make_shared<ShmArgs>();
                    app.add_flag("--json", args->json, "JSON instead of the table");
