@@ -109,4 +109,15 @@ rm -f /dev/shm${chan}-*
 check "removed" "no" "$([[ -e /dev/shm${name} ]] && echo yes || echo no)"
 out=$("$mapio" shm rm "$name" 2>&1); status=$?
 check "remove a missing name" "1 mapio shm: shm_unlink $name: No such file or directory (ENOENT)" "$status $out"
+# A segment whose name is not UTF-8 (any process may make one): --json still answers, with U+FFFD
+# for the byte JSON cannot hold, and the text listing shows the name.
+odd="/dev/shm/mapio-cli-odd-$$"$'\xff'
+: >"$odd"
+status=0; json=$("$mapio" shm --json 2>&1) || status=$?
+rm -f "$odd"
+check "--json with a name that is not UTF-8: exit 0" 0 "$status"
+check "--json with a name that is not UTF-8: U+FFFD" "/mapio-cli-odd-$$"$'\xef\xbf\xbd' "$(python3 -c '
+import json, sys
+print("".join(o["name"] for o in json.load(sys.stdin) if o["name"].startswith("/mapio-cli-odd-")))
+' <<<"$json")"
 exit $failed

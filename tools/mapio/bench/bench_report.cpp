@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bench_common.hpp"
+#include "json_text.hpp"
 
 namespace mapio::cli::bench {
 namespace {
@@ -107,7 +108,7 @@ std::string render_json(const Report& r) {
     j["small_files"].push_back({{"method", s.method}, {"files", s.reads}, {"seconds", s.seconds},
                                 {"files_per_second", s.reads_per_second()}});
   }
-  return j.dump(2) + "\n";
+  return json_text(j);
 }
 
 std::string render_csv(const Report& r) {

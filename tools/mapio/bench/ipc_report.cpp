@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ipc_common.hpp"
+#include "json_text.hpp"
 
 namespace mapio::cli::bench::ipc {
 namespace {
@@ -120,7 +121,7 @@ std::string render_json(const Report& r) {
     if (!x.unavailable.empty()) o["unavailable"] = x.unavailable;
     out.push_back(o);
   }
-  return out.dump(2) + "\n";
+  return json_text(out);
 }
 
 // Two panels of horizontal bars on logarithmic scales, one row per transport and size: the

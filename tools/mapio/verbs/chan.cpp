@@ -27,6 +27,7 @@
 #include "mapio/core/error.hpp"
 #include "mapio/ipc/channel.hpp"
 #include "output.hpp"
+#include "json_text.hpp"
 
 namespace mapio::cli {
 namespace {
@@ -113,7 +114,7 @@ int stat(const Options& o) {
                                      {"next_sequence", s.next_sequence},
                                      {"receiver", s.receiver ? peer(*s.receiver) : nlohmann::ordered_json(nullptr)},
                                      {"senders", std::move(senders)}};
-    std::printf("%s\n", out.dump(2).c_str());
+    std::printf("%s", json_text(out).c_str());
     return 0;
   }
   std::string text = fmt::format("{}: {} of {} ring bytes used (head {}, tail {}), {} messages sent\n", o.name, s.used,

@@ -29,6 +29,7 @@
 #include "mapio/core/syscall.hpp"
 #include "mapio/rdma/rdma.hpp"
 #include "tcp_copy.hpp"
+#include "json_text.hpp"
 
 namespace mapio::cli {
 namespace {
@@ -78,7 +79,7 @@ int devices(const Options& o) {
       }
       list.push_back({{"name", d.name}, {"node_guid", d.node_guid}, {"ports", std::move(ports)}});
     }
-    out = list.dump(2) + "\n";
+    out = json_text(list);
   } else if (all.empty()) {
     out = "no RDMA devices (for soft-RoCE: modprobe rdma_rxe; rdma link add rxe0 type rxe netdev IFACE)\n";
   } else {

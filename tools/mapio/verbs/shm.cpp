@@ -22,6 +22,7 @@
 #include "mapio/core/error.hpp"
 #include "mapio/core/shared_memory.hpp"
 #include "mapio/ipc/probe.hpp"
+#include "json_text.hpp"
 
 namespace mapio::cli {
 namespace {
@@ -96,7 +97,7 @@ int list(const ShmArgs& args) {
       one["holders"] = holders;
       out.push_back(one);
     }
-    fmt::print("{}\n", out.dump(2));
+    fmt::print("{}", json_text(out));
     return 0;
   }
   if (objects.empty()) {
