@@ -128,7 +128,7 @@ CharCounter::Summary CharCounter::summarize(std::span<const std::byte> data) con
   std::size_t head = 0;
   while (head < n && is_continuation(p[head])) ++head;
   s.head_length = static_cast<std::uint8_t>(std::min<std::size_t>(head, s.head.size()));
-  std::memcpy(s.head.data(), p, s.head_length);
+  std::copy_n(data.begin(), s.head_length, s.head.begin());  // (data may be empty, its pointer null)
   s.has_body = n > s.head_length;
   const std::uint8_t* widths = nullptr;  // built when the first character past ASCII needs it
   for (std::size_t i = head; i < n;) {
