@@ -180,6 +180,7 @@ TextCounter::Summary TextCounter::summarize(std::span<const std::byte> data) con
   out.bytes = data.size();
   if (lines_) out.lines = count_lines(data);
   if (words_) out.words = word_counter_.summarize(data);
+  if (characters_) out.characters = char_counter_.summarize(data);
   return out;
 }
 
@@ -187,14 +188,16 @@ TextCounter::Summary TextCounter::zeros(std::uint64_t length) const noexcept {
   Summary out;
   out.bytes = length;
   out.words = word_counter_.zeros(length);
+  if (characters_) out.characters = char_counter_.zeros(length);
   return out;
 }
 
-TextCounter::Summary TextCounter::then(const Summary& a, const Summary& b) noexcept {
+TextCounter::Summary TextCounter::then(const Summary& a, const Summary& b) const noexcept {
   Summary out;
   out.lines = a.lines + b.lines;
   out.bytes = a.bytes + b.bytes;
   out.words = WordCounter::then(a.words, b.words);
+  if (characters_) out.characters = char_counter_.then(a.characters, b.characters);
   return out;
 }
 

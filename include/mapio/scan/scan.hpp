@@ -25,6 +25,7 @@
 // Mapping::scan_safely visitor, whose recovery from SIGBUS is a siglongjmp.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -154,6 +155,80 @@ class WordCounter {
   TextEncoding encoding_;
 };
 
+/// Counts characters and measures the widest line as GNU wc -m and -L (coreutils 9.1 with glibc) do.
+///
+///     const mapio::CharCounter chars(mapio::TextEncoding::utf8);
+///     auto s = chars.summarize(file.bytes());
+///     std::uint64_t n = s.characters;                             // wc -m
+///     std::uint64_t widest = mapio::CharCounter::max_line_length(s);  // wc -L
+///
+/// TextEncoding::c: every byte is a character. TextEncoding::utf8 (and utf8_posix, the same here):
+/// a character is a sequence the C library's mbrtowc() accepts — no overlong forms or surrogates,
+/// but the old 4- to 6-byte forms up to 0x7fffffff are characters (of no width); a byte that begins
+/// no such sequence is no character and is skipped alone, as is a sequence cut short by the end of
+/// the input. NUL is a character.
+///
+/// The width of a line, as GNU wc -L measures it: '\n', '\r' and '\f' end a line (the widest is
+/// taken at each, and at the end of the input); a tab moves to the next multiple of 8; a printable
+/// character adds its wcwidth() (the C locale: bytes 0x20-0x7e add 1; UTF-8: the C library's
+/// Unicode widths, fixed at build time in src/unicode_widths.inc); '\v', control characters,
+/// characters of no width and invalid bytes add nothing. Nothing moves the column back.
+///
+/// Correct across piece boundaries as WordCounter is: a character split between pieces counts once.
+class CharCounter {
+ public:
+  /// A stretch of one line as a function of the column it starts at: `before` columns, then (when it
+  /// holds a tab) on to the next multiple of 8 and `after` columns more. Tabs after the first one
+  /// are inside `after`: past a tab the column is a multiple of 8 whatever it started at.
+  struct Stretch {
+    std::uint64_t before = 0;
+    std::uint64_t after = 0;
+    bool tab = false;
+    /// The column after the stretch, started at `column`.
+    std::uint64_t end(std::uint64_t column) const noexcept {
+      return tab ? ((column + before) / 8 + 1) * 8 + after : column + before;
+    }
+    /// This stretch, then `next`.
+    Stretch then(const Stretch& next) const noexcept {
+      if (tab) return {before, next.end(after), true};
+      return {before + next.before, next.after, next.tab};
+    }
+  };
+  struct Summary {
+    std::uint64_t characters = 0;
+    bool has_break = false;  ///< a '\n', '\r' or '\f' in the piece
+    Stretch first;           ///< up to the first line break (the whole piece without one)
+    Stretch last;            ///< after the last line break (starts at column 0)
+    std::uint64_t widest = 0;  ///< the widest line ended by a later break than the first
+    // A UTF-8 character cut by the piece's edges, as in WordCounter::Summary (up to 5 bytes: the
+    // C library decodes sequences of up to 6).
+    bool has_body = false;
+    std::uint8_t head_length = 0;
+    std::uint8_t tail_length = 0;
+    std::array<std::byte, 5> head{};
+    std::array<std::byte, 5> tail{};
+  };
+  explicit CharCounter(TextEncoding encoding = TextEncoding::c) noexcept : encoding_(encoding) {}
+  Summary identity() const noexcept { return {}; }
+  Summary summarize(std::span<const std::byte> data) const noexcept;
+  /// NUL bytes: characters of no width (they end any UTF-8 sequence).
+  Summary zeros(std::uint64_t length) const noexcept {
+    Summary s;
+    s.characters = length;
+    s.has_body = length > 0;
+    return s;
+  }
+  Summary then(const Summary& a, const Summary& b) const noexcept;
+  /// The widest line of an input whose Summary is `s` (what wc -L prints).
+  static std::uint64_t max_line_length(const Summary& s) noexcept {
+    if (!s.has_break) return s.first.end(0);
+    return std::max({s.first.end(0), s.widest, s.last.end(0)});
+  }
+
+ private:
+  TextEncoding encoding_;
+};
+
 /// Lines, words and bytes at once, computing only what was asked for: mapio wc. Lines and bytes do
 /// not depend on the encoding; words are counted as WordCounter(encoding) counts them.
 class TextCounter {
@@ -162,18 +237,24 @@ class TextCounter {
     std::uint64_t lines = 0;
     std::uint64_t bytes = 0;
     WordCounter::Summary words;
+    CharCounter::Summary characters;  ///< left empty unless characters were asked for
   };
   TextCounter(bool lines, bool words, TextEncoding encoding = TextEncoding::c) noexcept
-      : lines_(lines), words_(words), word_counter_(encoding) {}
+      : lines_(lines), words_(words), word_counter_(encoding), char_counter_(encoding) {}
+  /// Characters and line widths too (wc -m, -L), counted as CharCounter(encoding) counts them.
+  TextCounter(bool lines, bool words, bool characters, TextEncoding encoding) noexcept
+      : lines_(lines), words_(words), characters_(characters), word_counter_(encoding), char_counter_(encoding) {}
   Summary identity() const noexcept { return {}; }
   Summary summarize(std::span<const std::byte> data) const noexcept;
   Summary zeros(std::uint64_t length) const noexcept;
-  static Summary then(const Summary& a, const Summary& b) noexcept;
+  Summary then(const Summary& a, const Summary& b) const noexcept;
 
  private:
   bool lines_;
   bool words_;
+  bool characters_ = false;
   WordCounter word_counter_;
+  CharCounter char_counter_;
 };
 
 /// Counts the lines that contain a fixed string, as `grep -c -F PATTERN` does with GNU grep in the
