@@ -226,9 +226,7 @@ class Grep {
                        std::getenv("TERM") != nullptr && std::string_view(std::getenv("TERM")) != "dumb");
   }
 
-  /// `hopeless`: no line can be selected (-L then lists every file, and still exits 1).
-  int run(bool hopeless) {
-    hopeless_ = hopeless;
+  int run() {
     std::vector<std::string>& files = args_.operands;
     bool implicit_dot = false;
     if (files.empty()) {
@@ -338,16 +336,16 @@ class Grep {
   void report(LineSink& out, const std::string& shown, const SearchResult& result, bool listable) {
     const bool selected = result.selected > 0;
     std::string& o = out.text;
+    // The status says whether a line was selected, -L or not (GNU grep 3.5 on).
+    if (selected) matched_ = true;
     if (args_.list_other) {
       if (listable && !selected) {
         name(o, shown);
         o += '\n';
         out.line_done();
-        if (!hopeless_) matched_ = true;
       }
       return;
     }
-    if (selected) matched_ = true;
     if (args_.quiet) return;
     if (args_.list_matching) {
       if (selected) {
@@ -438,20 +436,18 @@ class Grep {
   StdoutSink out_;
   std::atomic<bool> matched_{false};  // set by the threads of run_parallel too
   std::atomic<bool> failed_{false};
-  bool hopeless_ = false;
 };
 
 // Lines holding any of several fixed strings of any length, counted one buffer at a time, for
 // grep -c: the counting engine (mapio::Scanner with LineMatcher, threads over large files) when
 // nothing but counting is asked for.
-bool counts_alone(const GrepArgs& args, bool utf8, const std::vector<std::string>& patterns) {
+bool counts_alone(const GrepArgs& args, const std::vector<std::string>& patterns) {
   if (!args.count || args.quiet || args.list_matching || args.list_other || args.invert || args.ignore_case ||
       args.words || args.lines || args.max_count || args.text || args.recursive) {
     return false;
   }
   for (const auto& p : patterns) {
     if (p.size() > LineMatcher::max_pattern) return false;
-    if (utf8 && !GrepMatcher::valid_utf8(p)) return false;
   }
   return true;
 }
@@ -540,9 +536,9 @@ int run_grep(GrepArgs& args) {
     if (!args.list_other) return 1;
     args.max_count = 0;
   }
-  if (counts_alone(args, utf8, patterns)) return count_lines_alone(args, patterns);
+  if (counts_alone(args, patterns)) return count_lines_alone(args, patterns);
   Grep grep(args, utf8, std::move(patterns));
-  return grep.run(hopeless);
+  return grep.run();
 }
 
 Registration grep{

@@ -109,7 +109,6 @@ GrepMatcher::GrepMatcher(std::vector<std::string> patterns, MatchRules rules) : 
   for (auto& text : patterns) {
     Pattern p;
     p.bytes = std::move(text);
-    if (rules_.utf8) p.bad_utf8 = !valid_utf8(p.bytes);
     if (rules_.ignore_case) {
       const auto* b = reinterpret_cast<const unsigned char*>(p.bytes.data());
       for (std::size_t i = 0; i < p.bytes.size();) {
@@ -236,21 +235,6 @@ bool GrepMatcher::word_at(std::string_view data, std::size_t at) const {
   return decode(b + at, data.size() - at, c) != 0 && word_character(c, true);
 }
 
-bool GrepMatcher::on_boundaries(std::string_view data, std::size_t at, std::size_t length) const {
-  // A pattern that is not UTF-8 matches bytes that are not characters, never a piece of one:
-  // not starting inside a character that begins before it, nor ending inside one that goes on.
-  const auto* b = reinterpret_cast<const unsigned char*>(data.data());
-  auto inside = [&](std::size_t pos) {
-    if (pos == 0 || pos >= data.size() || (b[pos] & 0xc0) != 0x80) return false;
-    std::size_t start = pos;
-    while (start > 0 && pos - start < 3 && (b[start] & 0xc0) == 0x80) --start;
-    char32_t c;
-    const std::size_t n = decode(b + start, data.size() - start, c);
-    return n != 0 && start + n > pos;
-  };
-  return !inside(at) && !inside(at + length);
-}
-
 bool GrepMatcher::accepted(std::string_view data, std::size_t at, std::size_t length) const {
   if (rules_.lines) {
     return (at == 0 || data[at - 1] == '\n') && (at + length == data.size() || data[at + length] == '\n');
@@ -264,13 +248,7 @@ GrepMatcher::Cursor::Cursor(const GrepMatcher& matcher, std::string_view data)
 
 std::size_t GrepMatcher::Cursor::next_of(std::size_t i, std::size_t from) {
   if (searched_[i] != npos && searched_[i] <= from && next_[i] >= from) return next_[i];
-  const Pattern& p = m_.patterns_[i];
-  std::size_t at = from;
-  for (;;) {
-    at = m_.occurrence(p, data_, at);
-    if (at >= data_.size() || !p.bad_utf8 || m_.on_boundaries(data_, at, m_.match_at(p, data_, at))) break;
-    ++at;
-  }
+  const std::size_t at = m_.occurrence(m_.patterns_[i], data_, from);
   searched_[i] = from;
   next_[i] = at;
   return at;

@@ -77,15 +77,12 @@ class GrepMatcher {
     std::vector<bool> first_bytes;     // for -i: bytes that can start a match (256)
     unsigned char first_a = 0, first_b = 0;  // when only one or two bytes can
     int first_count = 0;
-    bool bad_utf8 = false;  // in a UTF-8 locale, holds bytes that are not UTF-8
   };
 
   /// Length of a match of pattern `p` at `at`, or npos.
   std::size_t match_at(const Pattern& p, std::string_view data, std::size_t at) const;
   /// Next place at or after `from` where pattern `p` occurs (data.size() when none).
   std::size_t occurrence(const Pattern& p, std::string_view data, std::size_t from) const;
-  /// Whether a match [at, at + length) accepted by bytes also lies on character boundaries.
-  bool on_boundaries(std::string_view data, std::size_t at, std::size_t length) const;
   bool accepted(std::string_view data, std::size_t at, std::size_t length) const;
 
   std::vector<Pattern> patterns_;

@@ -96,8 +96,11 @@ bool FileSearch::select(State& st, std::string_view data, std::size_t line, std:
       const std::string_view piece = whole.substr(m->start, m->length);
       if (s_.only_matching) {
         if (check && !GrepMatcher::valid_utf8(piece)) {
-          st.result.binary_matched = true;
-          return false;
+          st.result.binary_matched = true;  // not printed, as in GNU grep
+          at = m->start + m->length;
+          if (at >= end) break;
+          m = st.cursor->find(at);
+          continue;
         }
         prefix(st, data, line);
         if (s_.color) {
@@ -111,7 +114,7 @@ bool FileSearch::select(State& st, std::string_view data, std::size_t line, std:
         if (!began) {
           if (check && !GrepMatcher::valid_utf8(data.substr(line, end - line))) {
             st.result.binary_matched = true;
-            return false;
+            return more;
           }
           prefix(st, data, line);
           began = true;
@@ -127,7 +130,7 @@ bool FileSearch::select(State& st, std::string_view data, std::size_t line, std:
     if (!began) {
       if (check && !GrepMatcher::valid_utf8(data.substr(line, end - line))) {
         st.result.binary_matched = true;
-        return false;
+        return more;
       }
       prefix(st, data, line);
     }
@@ -138,9 +141,10 @@ bool FileSearch::select(State& st, std::string_view data, std::size_t line, std:
   }
   const std::string_view content = data.substr(line, end - line);
   if (check && !GrepMatcher::valid_utf8(content)) {
-    // A line that is not text in the locale makes the file binary, as a NUL byte does.
+    // A line that is not text in the locale is not printed; GNU grep says at the end that a
+    // binary file matched.
     st.result.binary_matched = true;
-    return false;
+    return more;
   }
   prefix(st, data, line);
   o.append(content);
