@@ -235,6 +235,16 @@ bool GrepMatcher::word_at(std::string_view data, std::size_t at) const {
   return decode(b + at, data.size() - at, c) != 0 && word_character(c, true);
 }
 
+bool GrepMatcher::inside_character(std::string_view data, std::size_t at) const {
+  const auto* b = reinterpret_cast<const unsigned char*>(data.data());
+  if (!rules_.utf8 || at == 0 || at >= data.size() || (b[at] & 0xc0) != 0x80) return false;
+  std::size_t start = at;
+  while (start > 0 && at - start < 3 && (b[start] & 0xc0) == 0x80) --start;
+  char32_t c;
+  const std::size_t n = decode(b + start, data.size() - start, c);
+  return n != 0 && start + n > at;
+}
+
 bool GrepMatcher::accepted(std::string_view data, std::size_t at, std::size_t length) const {
   if (rules_.lines) {
     return (at == 0 || data[at - 1] == '\n') && (at + length == data.size() || data[at + length] == '\n');
@@ -270,12 +280,14 @@ std::optional<GrepMatcher::Match> GrepMatcher::Cursor::find(std::size_t from) {
     bool prefix_blocked = false;
     if (m_.rules_.words && m_.word_before(data_, start)) prefix_blocked = true;
     if (m_.rules_.lines && start != 0 && data_[start - 1] != '\n') prefix_blocked = true;
+    // The empty pattern matches between characters, not between the bytes of one.
+    const bool mid_character = m_.inside_character(data_, start);
     if (!prefix_blocked) {
       for (std::size_t i = 0; i < count; ++i) {
         const Pattern& p = m_.patterns_[i];
         const std::size_t n = p.bytes.empty() ? start : next_of(i, start);
         if (n != start) continue;
-        const std::size_t length = p.bytes.empty() ? 0 : m_.match_at(p, data_, start);
+        const std::size_t length = p.bytes.empty() ? (mid_character ? npos : 0) : m_.match_at(p, data_, start);
         if (length == npos || (best != npos && length <= best)) continue;
         if (m_.accepted(data_, start, length)) best = length;
       }

@@ -83,6 +83,8 @@ class GrepMatcher {
   std::size_t match_at(const Pattern& p, std::string_view data, std::size_t at) const;
   /// Next place at or after `from` where pattern `p` occurs (data.size() when none).
   std::size_t occurrence(const Pattern& p, std::string_view data, std::size_t from) const;
+  /// Whether `at` is inside a UTF-8 character (never so outside UTF-8).
+  bool inside_character(std::string_view data, std::size_t at) const;
   bool accepted(std::string_view data, std::size_t at, std::size_t length) const;
 
   std::vector<Pattern> patterns_;
