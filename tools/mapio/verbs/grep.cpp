@@ -219,6 +219,7 @@ class Grep {
     settings_.quiet = args.quiet || args.list_matching || args.list_other;
     settings_.text = args.text;
     settings_.utf8 = utf8;
+    settings_.map_large = args.scan.method != "read";
     if (args.max_count) settings_.max_count = *args.max_count < 0 ? UINT64_MAX : static_cast<std::uint64_t>(*args.max_count);
     const std::string& c = args.color;
     settings_.color = c == "always" || c == "yes" || c == "force" ||

@@ -256,6 +256,11 @@ bool GrepMatcher::accepted(std::string_view data, std::size_t at, std::size_t le
 GrepMatcher::Cursor::Cursor(const GrepMatcher& matcher, std::string_view data)
     : m_(matcher), data_(data), next_(matcher.patterns_.size(), 0), searched_(matcher.patterns_.size(), npos) {}
 
+void GrepMatcher::Cursor::reset(std::string_view data) {
+  data_ = data;
+  std::fill(searched_.begin(), searched_.end(), npos);
+}
+
 std::size_t GrepMatcher::Cursor::next_of(std::size_t i, std::size_t from) {
   if (searched_[i] != npos && searched_[i] <= from && next_[i] >= from) return next_[i];
   const std::size_t at = m_.occurrence(m_.patterns_[i], data_, from);

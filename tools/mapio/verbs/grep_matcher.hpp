@@ -43,6 +43,8 @@ class GrepMatcher {
   class Cursor {
    public:
     Cursor(const GrepMatcher& matcher, std::string_view data);
+    /// Starts over on another buffer (allocating nothing: a mapped search reuses one cursor).
+    void reset(std::string_view data);
     /// The leftmost match starting at or after `from` (a place the caller reached by matches and
     /// line ends, never inside a character), the longest there that the rules accept.
     std::optional<Match> find(std::size_t from);

@@ -4,10 +4,12 @@
 
 #include <algorithm>
 #include <cstring>
+#include <exception>
 
 #include <fmt/format.h>
 
 #include "mapio/core/error.hpp"
+#include "mapio/core/mapping.hpp"
 #include "mapio/core/syscall.hpp"
 #include "mapio/scan/scan.hpp"
 
@@ -154,7 +156,8 @@ bool FileSearch::select(State& st, std::string_view data, std::size_t line, std:
 }
 
 bool FileSearch::search(State& st, std::string_view data, bool binary) {
-  GrepMatcher::Cursor cursor(matcher_, data);
+  GrepMatcher::Cursor& cursor = cursor_;
+  cursor.reset(data);
   st.cursor = &cursor;
   st.counted_to = 0;
   const std::size_t size = data.size();
@@ -213,10 +216,77 @@ bool FileSearch::search(State& st, std::string_view data, bool binary) {
 SearchResult FileSearch::run(Input& input, std::string_view name, LineSink& out, SearchResult* so_far) {
   State st{name, out, {}, 0, 0, nullptr};
   if (s_.max_count == 0) return st.result;  // -m 0 reads nothing
+  try {
+    std::uint64_t offset = 0;
+    bool over = false;
+    if (s_.map_large && input.is_regular() && input.size_is_length() && input.size() >= (std::uint64_t{1} << 20)) {
+      offset = run_mapped(st, input, over);
+      if (over || offset == input.size()) return st.result;
+      run_read(st, input, offset, true);
+    } else {
+      run_read(st, input, 0, false);
+    }
+  } catch (const Error&) {
+    if (so_far != nullptr) *so_far = st.result;
+    throw;
+  }
+  return st.result;
+}
+
+std::uint64_t FileSearch::run_mapped(State& st, Input& input, bool& over) {
+  const std::uint64_t size = input.size();
+  const Mapping map = Mapping::map_descriptor(input.descriptor(), 0, static_cast<std::size_t>(size), Protection::read,
+                                              Sharing::shared, input.name());
+  map.advise(Advice::sequential);
+  const char* base = reinterpret_cast<const char*>(map.bytes().data());
+  // Everything below runs under the mapping's fault guard, which leaves by a jump: nothing on
+  // this stack owns memory, and a write error is carried out rather than thrown through it.
+  std::size_t begin = 0;  // the first line not searched yet
+  std::uint64_t binary_from = size;
+  std::exception_ptr failure;
+  map.scan_safely(
+      [&](std::span<const std::byte> chunk) -> bool {
+        const auto* data = reinterpret_cast<const char*>(chunk.data());
+        const std::size_t end = static_cast<std::size_t>(data - base) + chunk.size();
+        std::size_t complete = end;
+        if (!s_.text) {
+          const void* nul = std::memchr(data, '\0', chunk.size());
+          if (nul != nullptr) {
+            const std::size_t at = static_cast<std::size_t>(static_cast<const char*>(nul) - base);
+            const std::size_t piece = at / gnu_read * gnu_read;
+            const void* nl = piece > begin ? memrchr(base + begin, '\n', piece - begin) : nullptr;
+            binary_from = nl == nullptr ? begin : static_cast<std::size_t>(static_cast<const char*>(nl) - base) + 1;
+            complete = static_cast<std::size_t>(binary_from);
+          }
+        }
+        if (complete == end && end < size) {
+          const void* nl = end > begin ? memrchr(base + begin, '\n', end - begin) : nullptr;
+          complete = nl == nullptr ? begin : static_cast<std::size_t>(static_cast<const char*>(nl) - base) + 1;
+        }
+        if (complete > begin) {
+          try {
+            if (!search(st, std::string_view(base + begin, complete - begin), false)) {
+              over = true;
+              return false;
+            }
+          } catch (...) {
+            failure = std::current_exception();
+            return false;
+          }
+          begin = complete;
+        }
+        return binary_from == size;
+      },
+      0, static_cast<std::size_t>(size), 16 * gnu_read);
+  if (failure) std::rethrow_exception(failure);
+  return binary_from;
+}
+
+bool FileSearch::run_read(State& st, Input& input, std::uint64_t offset, bool binary) {
   if (buffer_.size() < read_size + gnu_read) buffer_.resize(read_size + gnu_read);
+  const bool positioned = offset > 0;  // a regular file, read from where a mapped search stopped
   std::size_t held = 0;       // an unfinished line carried at the front of the buffer
-  std::uint64_t base = 0;     // bytes of the input before buffer_[0]
-  bool binary = false;
+  std::uint64_t base = offset;  // bytes of the input before buffer_[0]
   char* b = buffer_.data();
   for (;;) {
     if (buffer_.size() - held < read_size) {
@@ -224,12 +294,9 @@ SearchResult FileSearch::run(Input& input, std::string_view name, LineSink& out,
       buffer_.resize(held + read_size);
       b = buffer_.data();
     }
-    const ssize_t n = sys::read(input.descriptor(), std::as_writable_bytes(std::span(b + held, read_size)));
-    if (n < 0) {
-      const int error = errno;
-      if (so_far != nullptr) *so_far = st.result;
-      throw_errno("read", input.name(), error);
-    }
+    const auto room = std::as_writable_bytes(std::span(b + held, read_size));
+    const ssize_t n = positioned ? sys::pread(input.descriptor(), room, base + held) : sys::read(input.descriptor(), room);
+    if (n < 0) throw_errno("read", input.name());
     const std::size_t got = static_cast<std::size_t>(n);
     const std::size_t have = held + got;
     const bool eof = got == 0;
@@ -245,7 +312,7 @@ SearchResult FileSearch::run(Input& input, std::string_view name, LineSink& out,
           const std::size_t edge = piece > base ? static_cast<std::size_t>(piece - base) : 0;
           const void* nl = edge > 0 ? memrchr(b, '\n', edge) : nullptr;
           const std::size_t cut = nl == nullptr ? 0 : static_cast<std::size_t>(static_cast<const char*>(nl) - b) + 1;
-          if (cut > 0 && !search(st, std::string_view(b, cut), false)) return st.result;
+          if (cut > 0 && !search(st, std::string_view(b, cut), false)) return false;
           start = cut;
           binary = true;
           std::replace(b + cut, b + have, '\0', '\n');
@@ -259,13 +326,12 @@ SearchResult FileSearch::run(Input& input, std::string_view name, LineSink& out,
       const void* nl = have > start ? memrchr(b + start, '\n', have - start) : nullptr;
       complete = nl == nullptr ? start : static_cast<std::size_t>(static_cast<const char*>(nl) - b) + 1;
     }
-    if (complete > start && !search(st, std::string_view(b + start, complete - start), binary)) break;
-    if (eof) break;
+    if (complete > start && !search(st, std::string_view(b + start, complete - start), binary)) return false;
+    if (eof) return true;
     held = have - complete;
     std::memmove(b, b + complete, held);
     base += complete;
   }
-  return st.result;
 }
 
 }  // namespace mapio::cli

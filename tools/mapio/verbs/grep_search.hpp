@@ -29,6 +29,7 @@ struct SearchSettings {
   bool utf8 = false;            // lines to print must be UTF-8 (else the file is binary)
   bool with_name = false;       // FILE: prefixes
   std::uint64_t max_count = UINT64_MAX;  // -m
+  bool map_large = true;        // map regular files of 1 MiB and more (--method auto or map)
 };
 
 struct SearchResult {
@@ -48,7 +49,8 @@ class LineSink {
 
 class FileSearch {
  public:
-  FileSearch(const SearchSettings& settings, const GrepMatcher& matcher) : s_(settings), matcher_(matcher) {}
+  FileSearch(const SearchSettings& settings, const GrepMatcher& matcher)
+      : s_(settings), matcher_(matcher), cursor_(matcher, {}) {}
   /// Searches `input` from its current place; `name` is how output and messages show it.
   /// A read error throws mapio::Error after what was found before it has gone to `out`; the
   /// lines selected so far are then in `so_far`.
@@ -63,8 +65,16 @@ class FileSearch {
               const GrepMatcher::Match* first, bool binary);
   void prefix(State& st, std::string_view data, std::size_t line);
 
+  /// Reads the input from byte `offset` (pread for a regular file) to its end.
+  bool run_read(State& st, Input& input, std::uint64_t offset, bool binary);
+  /// A large regular file searched through a mapping, guarded against truncation (a lost page is
+  /// a mapio::Error). Returns the offset where a NUL byte makes the rest binary (the read path
+  /// takes it from there), or the file's size.
+  std::uint64_t run_mapped(State& st, Input& input, bool& over);
+
   const SearchSettings& s_;
   const GrepMatcher& matcher_;
+  GrepMatcher::Cursor cursor_;
   std::string buffer_;  // reused for every file this search reads
 };
 
