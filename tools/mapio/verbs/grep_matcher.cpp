@@ -298,7 +298,6 @@ std::optional<GrepMatcher::Match> GrepMatcher::Cursor::find(std::size_t from) {
       }
     }
     if (best != npos) return Match{start, best};
-    if (!m_.rules_.words && !m_.rules_.lines) return std::nullopt;  // unreachable: any match is accepted
     if (m_.rules_.lines) {
       // Not the whole line: go on at the next line.
       const void* end = std::memchr(data_.data() + start, '\n', data_.size() - start);
