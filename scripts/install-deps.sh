@@ -25,6 +25,8 @@ packages=(
   qemu-system-x86 busybox-static cpio e2fsprogs hyperfine coreutils
   # fio: random 4 KiB reads with pread against a mapping, in bench/compare.sh
   fio
+  # ripgrep, a peer of the printing `mapio grep` in bench/compare.sh
+  ripgrep
   # fincore, the peer `mapio cache` is compared with
   util-linux-extra
   # the locale sources (localedef) the wc comparison compiles an ISO-8859-1 and an EUC-JP locale from

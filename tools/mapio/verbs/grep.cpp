@@ -444,7 +444,8 @@ class Grep {
 // nothing but counting is asked for.
 bool counts_alone(const GrepArgs& args, const std::vector<std::string>& patterns) {
   if (!args.count || args.quiet || args.list_matching || args.list_other || args.invert || args.ignore_case ||
-      args.words || args.lines || args.max_count || args.text || args.recursive) {
+      args.words || args.lines || args.max_count || args.text || args.recursive ||
+      (args.color != "never" && args.color != "no" && args.color != "none")) {
     return false;
   }
   for (const auto& p : patterns) {
