@@ -576,7 +576,10 @@ Registration grep{
       app.add_flag("-o,--only-matching", args->only_matching, "Print only the matches, one per line");
       app.add_flag("-q,--quiet,--silent", args->quiet, "Print nothing; exit 0 at the first match, as grep -q");
       app.add_flag("-s,--no-messages", args->no_messages, "No messages about unreadable files");
-      app.add_flag("-a,--text", args->text, "Search binary files as text (NUL bytes and all)");
+      app.add_flag("-a,--text", args->text,
+                   "Search binary files as text. Without -a, as GNU grep 3.8: a file with a NUL byte prints no "
+                   "lines from the 96 KiB read holding it on, and 'binary file matches' on stderr if one matched; "
+                   "in UTF-8 a selected line that is not UTF-8 is left out, with the same message");
       app.add_flag("-H,--with-filename", args->with_names, "Always prefix lines with file names");
       app.add_flag("-h,--no-filename", args->no_names, "Never prefix lines with file names");
       app.add_flag("-n,--line-number", args->line_numbers, "Prefix lines with their line numbers");
