@@ -258,7 +258,9 @@ class Grep {
     }
     settings_.with_name = args_.with_names || (!args_.no_names && (files.size() > 1 || walked));
 
-    const bool parallel = todo.size() > 1 && !args_.quiet && hardware_threads() > 1;
+    // Threads only for the files of a walked tree (typically many small ones): a file searched
+    // ahead of its turn keeps its output in memory until then.
+    const bool parallel = walked && todo.size() > 1 && !args_.quiet && hardware_threads() > 1;
     if (parallel) return run_parallel(todo);
     FileSearch search(settings_, matcher_);
     try {
