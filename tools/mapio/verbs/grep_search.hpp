@@ -50,7 +50,7 @@ class LineSink {
 class FileSearch {
  public:
   FileSearch(const SearchSettings& settings, const GrepMatcher& matcher)
-      : s_(settings), matcher_(matcher), cursor_(matcher, {}) {}
+      : s_(settings), cursor_(matcher, {}) {}
   /// Searches `input` from its current place; `name` is how output and messages show it.
   /// A read error throws mapio::Error after what was found before it has gone to `out`; the
   /// lines selected so far are then in `so_far`.
@@ -73,8 +73,7 @@ class FileSearch {
   std::uint64_t run_mapped(State& st, Input& input, bool& over);
 
   const SearchSettings& s_;
-  const GrepMatcher& matcher_;
-  GrepMatcher::Cursor cursor_;
+  GrepMatcher::Cursor cursor_;  // the matcher's, reused for every piece
   std::string buffer_;  // reused for every file this search reads
 };
 
