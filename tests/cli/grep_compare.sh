@@ -129,8 +129,8 @@ done
 # ---- standard input, odd names, recursion --------------------------------------------------------
 same_all "grep pipe" "cat late_nul | grep -F -n fox" "cat late_nul | $MAPIO grep -n fox"
 same_all "grep odd name" "grep -F -H fox \"\$odd\" 'a b' text" "$MAPIO grep -H fox \"\$odd\" 'a b' text"
-same_all "grep -r no operand" "cd tree && grep -F -r fox" "cd tree && $MAPIO grep -r fox"
-same_all "grep -r ." "cd tree && grep -F -r fox ." "cd tree && $MAPIO grep -r fox ."
+same_all "grep -r no operand" "(cd tree && grep -F -r fox)" "(cd tree && $MAPIO grep -r fox)"
+same_all "grep -r ." "(cd tree && grep -F -r fox .)" "(cd tree && $MAPIO grep -r fox .)"
 same_all "grep -r tree/" "grep -F -r fox tree/" "$MAPIO grep -r fox tree/"
 same_all "grep -R" "grep -F -R fox tree" "$MAPIO grep -R fox tree"
 same_all "grep -r file" "grep -F -r fox text" "$MAPIO grep -r fox text"
