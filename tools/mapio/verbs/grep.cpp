@@ -160,7 +160,7 @@ struct WalkEntry {
 };
 
 void walk(const std::string& dir, bool follow_links, std::vector<WalkEntry>& out) {
-  DIR* d = opendir(dir.c_str());
+  DIR* d = opendir(dir.empty() ? "." : dir.c_str());  // "": the implicit . of grep -r, shown without "./"
   if (d == nullptr) {
     out.push_back({dir, std::strerror(errno)});
     return;
