@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Reproduces mapio's scanning comparisons with public tools: hyperfine, GNU wc, dd, fio.
+# Reproduces mapio's scanning comparisons with public tools: hyperfine, GNU wc, GNU grep, ripgrep, dd, fio.
 #   bench/compare.sh [BUILD_DIR] [SIZE_MIB]      (default build/release, 2048)
 # Needs about SIZE_MIB of free disk space in $TMPDIR (or /tmp); everything it creates is removed.
 # Cold-cache runs drop the page cache and therefore need root; they are skipped otherwise.
@@ -7,7 +7,7 @@ set -euo pipefail
 BUILD=${1:-build/release}
 SIZE=${2:-2048}
 MAPIO=$(realpath "$BUILD/bin/mapio")
-for tool in hyperfine fio; do
+for tool in hyperfine fio rg; do
   command -v $tool > /dev/null || { echo "$tool is not installed (scripts/install-deps.sh)"; exit 1; }
 done
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/mapio-compare-XXXXXX")
@@ -62,6 +62,35 @@ for i in $(seq 1 20000); do head -c $(( (i * 7919) % 15361 + 1024 )) "$WORK/big.
     "find . -type f -print0 | xargs -0 $MAPIO wc -q -l > /dev/null" )
 echo "   (in-process, without find/xargs: mapio bench --small-files 20000)"
 "$MAPIO" bench -q --size 64 --no-cold --only none --random-reads 0 --small-files 20000 --reps 5 | tail -4
+
+echo "== printing grep, hot page cache: mapio grep vs ripgrep (rg -F) and GNU grep -F, output to a file (target: mapio <= rg)"
+# Text of real words: the project's own documentation, repeated to SIZE MiB, every seventh line
+# numbered and one line in 100,003 marked, so that the rare pattern matches a few lines, the common
+# one (the) a quarter of them. Output goes to a file (GNU grep treats /dev/null as -q).
+ROOT=$(dirname "$(realpath "$0")")/..
+cat "$ROOT"/README.md "$ROOT"/docs/*.md > "$WORK/corpus"
+{ for round in $(seq 1 100000); do
+    awk -v r="$round" '{ n = NR + r * 100000; printf "%s%s%s\n", $0, (n % 7 == 0 ? " " n : ""), (n % 100003 == 0 ? " zebrafish" : "") }' "$WORK/corpus" || break
+  done || true; } | head -c "${SIZE}M" > "$WORK/words.txt"
+cat "$WORK/words.txt" > /dev/null
+for search in "zebrafish" "the" "-e mapping -e error -e thread"; do
+  echo "-- $search"
+  hyperfine --warmup 1 --runs 5 \
+    "rg -F $search $WORK/words.txt > $WORK/grep.out" \
+    "grep -F $search $WORK/words.txt > $WORK/grep.out" \
+    "$MAPIO grep $search $WORK/words.txt > $WORK/grep.out"
+done
+rm -f "$WORK/grep.out"
+echo "== printing grep over the 20,000 small files: mapio grep -r vs rg -F and GNU grep -F -r (target: mapio <= rg)"
+# rg skips hidden and ignored files by default; there are none here. Every line holds "fox".
+( cd "$WORK/small" && hyperfine --warmup 2 --runs 10 \
+    "rg -F fox . > $WORK/grep.out" \
+    "grep -F -r fox . > $WORK/grep.out" \
+    "$MAPIO grep -r fox . > $WORK/grep.out" \
+    "rg -F zebrafish . > $WORK/grep.out" \
+    "grep -F -r zebrafish . > $WORK/grep.out" \
+    "$MAPIO grep -r zebrafish . > $WORK/grep.out" )
+rm -f "$WORK/grep.out" "$WORK/words.txt" "$WORK/corpus"
 
 echo "== random 4 KiB reads, hot page cache: fio's mmap engine vs its psync (pread) engine (target: >= 3x)"
 # The same file, the same random 4 KiB offsets (randrepeat), one job each, 10 s; the file stays in

@@ -28,6 +28,8 @@ packages=(
   # peers of `mapio bench --ipc` (optional at build time): Boost.Interprocess message_queue
   # (header-only) and iceoryx, whose RouDi daemon the bench runs from libiceoryx-posh-roudi
   libboost-dev libiceoryx-posh-dev
+  # ripgrep, a peer of the printing `mapio grep` in bench/compare.sh
+  ripgrep
   # fincore, the peer `mapio cache` is compared with
   util-linux-extra
   # the locale sources (localedef) the wc comparison compiles an ISO-8859-1 and an EUC-JP locale from

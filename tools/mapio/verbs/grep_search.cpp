@@ -1,0 +1,337 @@
+// One file through mapio grep: pieces read like GNU grep's, binary files as GNU grep turns them,
+// lines found around matches only.
+#include "grep_search.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <exception>
+
+#include <fmt/format.h>
+
+#include "mapio/core/error.hpp"
+#include "mapio/core/mapping.hpp"
+#include "mapio/core/syscall.hpp"
+#include "mapio/scan/scan.hpp"
+
+namespace mapio::cli {
+namespace {
+
+// GNU grep 3.8 reads 96 KiB at a time and looks for NUL bytes in each buffer it reads: a file is
+// binary from the line where the first buffer holding a NUL starts. Reading a whole number of
+// such pieces at a time puts mapio's decision on the same line.
+constexpr std::size_t gnu_read = 98304;
+constexpr std::size_t read_size = 10 * gnu_read;
+
+// GNU grep's default GREP_COLORS (ms=01;31:fn=35:ln=32:se=36), each followed by "erase to the end
+// of the line" as GNU grep writes them.
+constexpr std::string_view color_match = "\33[01;31m\33[K";
+constexpr std::string_view color_name = "\33[35m\33[K";
+constexpr std::string_view color_number = "\33[32m\33[K";
+constexpr std::string_view color_separator = "\33[36m\33[K";
+constexpr std::string_view color_end = "\33[m\33[K";
+
+}  // namespace
+
+struct FileSearch::State {
+  std::string_view name;
+  LineSink& out;
+  SearchResult result;
+  std::uint64_t line_no = 0;     // line ends before data[counted_to] in the file
+  std::size_t counted_to = 0;    // in the current piece
+  GrepMatcher::Cursor* cursor = nullptr;
+};
+
+void FileSearch::prefix(State& st, std::string_view data, std::size_t line) {
+  std::string& o = st.out.text;
+  if (s_.with_name) {
+    if (s_.color) {
+      o.append(color_name).append(st.name).append(color_end);
+      o.append(color_separator).append(":").append(color_end);
+    } else {
+      o.append(st.name).push_back(':');
+    }
+  }
+  if (s_.line_numbers) {
+    if (line > st.counted_to) {
+      st.line_no += count_lines(as_bytes(data.substr(st.counted_to, line - st.counted_to)));
+      st.counted_to = line;
+    }
+    char digits[24];
+    const auto end = fmt::format_to(digits, "{}", st.line_no + 1);
+    const std::string_view number(digits, static_cast<std::size_t>(end - digits));
+    if (s_.color) {
+      o.append(color_number).append(number).append(color_end);
+      o.append(color_separator).append(":").append(color_end);
+    } else {
+      o.append(number).push_back(':');
+    }
+  }
+}
+
+bool FileSearch::select(State& st, std::string_view data, std::size_t line, std::size_t end,
+                        const GrepMatcher::Match* first, bool binary) {
+  ++st.result.selected;
+  const bool more = st.result.selected < s_.max_count;
+  if (s_.quiet) return false;
+  if (s_.count) return more;
+  if (binary) {
+    // GNU grep prints no line of a binary file: it says once that one matched, and stops.
+    st.result.binary_matched = true;
+    return false;
+  }
+  const bool check = s_.utf8 && !s_.text;
+  std::string& o = st.out.text;
+  if (s_.only_matching || (s_.color && !s_.invert)) {
+    if (s_.invert) return more;  // -v -o: the selected lines hold no match to print
+    // The line's matches, leftmost-longest and not overlapping, as GNU grep colours or prints them.
+    const std::string_view whole = data.substr(0, end);
+    std::size_t at = line;
+    std::optional<GrepMatcher::Match> m = *first;
+    bool began = false;
+    while (m && m->start <= end) {
+      if (m->start + m->length > end) break;
+      if (m->length == 0) {
+        if (m->start >= end) break;
+        m = st.cursor->find(m->start + 1);
+        continue;
+      }
+      const std::string_view piece = whole.substr(m->start, m->length);
+      if (s_.only_matching) {
+        if (check && !GrepMatcher::valid_utf8(piece)) {
+          st.result.binary_matched = true;  // not printed, as in GNU grep
+          at = m->start + m->length;
+          if (at >= end) break;
+          m = st.cursor->find(at);
+          continue;
+        }
+        prefix(st, data, line);
+        if (s_.color) {
+          o.append(color_match).append(piece).append(color_end);
+        } else {
+          o.append(piece);
+        }
+        o.push_back('\n');
+        st.out.line_done();
+      } else {
+        if (!began) {
+          if (check && !GrepMatcher::valid_utf8(data.substr(line, end - line))) {
+            st.result.binary_matched = true;
+            return more;
+          }
+          prefix(st, data, line);
+          began = true;
+        }
+        o.append(data.substr(at, m->start - at));
+        o.append(color_match).append(piece).append(color_end);
+      }
+      at = m->start + m->length;
+      if (at >= end) break;
+      m = st.cursor->find(at);
+    }
+    if (s_.only_matching) return more;
+    if (!began) {
+      if (check && !GrepMatcher::valid_utf8(data.substr(line, end - line))) {
+        st.result.binary_matched = true;
+        return more;
+      }
+      prefix(st, data, line);
+    }
+    o.append(data.substr(at, end - at));
+    o.push_back('\n');
+    st.out.line_done();
+    return more;
+  }
+  const std::string_view content = data.substr(line, end - line);
+  if (check && !GrepMatcher::valid_utf8(content)) {
+    // A line that is not text in the locale is not printed; GNU grep says at the end that a
+    // binary file matched.
+    st.result.binary_matched = true;
+    return more;
+  }
+  prefix(st, data, line);
+  o.append(content);
+  o.push_back('\n');
+  st.out.line_done();
+  return more;
+}
+
+bool FileSearch::search(State& st, std::string_view data, bool binary) {
+  GrepMatcher::Cursor& cursor = cursor_;
+  cursor.reset(data);
+  st.cursor = &cursor;
+  st.counted_to = 0;
+  const std::size_t size = data.size();
+  const bool open_end = size > 0 && data[size - 1] != '\n';  // the last line of a file, unended
+  // A match at the very end belongs to a line only when the piece ends inside one.
+  auto real = [&](const std::optional<GrepMatcher::Match>& m) { return m && (m->start < size || open_end); };
+  auto line_end = [&](std::size_t from) {
+    const void* nl = std::memchr(data.data() + from, '\n', size - from);
+    return nl == nullptr ? size : static_cast<std::size_t>(static_cast<const char*>(nl) - data.data());
+  };
+  auto line_start = [&](std::size_t from, std::size_t at) {
+    const void* nl = at > from ? memrchr(data.data() + from, '\n', at - from) : nullptr;
+    return nl == nullptr ? from : static_cast<std::size_t>(static_cast<const char*>(nl) - data.data()) + 1;
+  };
+  bool go_on = true;
+  std::size_t pos = 0;
+  if (!s_.invert) {
+    while (pos < size) {
+      const auto m = cursor.find(pos);
+      if (!real(m)) break;
+      const std::size_t line = line_start(pos, m->start);
+      const std::size_t end = line_end(std::min(m->start + m->length, size));
+      if (!select(st, data, line, end, &*m, binary)) {
+        go_on = false;
+        break;
+      }
+      pos = end + 1;
+    }
+  } else {
+    while (pos < size) {
+      const auto m = cursor.find(pos);
+      const bool found = real(m);
+      const std::size_t stop = found ? line_start(pos, m->start) : size;
+      if (s_.count && !s_.quiet && s_.max_count == UINT64_MAX && stop > pos) {
+        // Counting the lines between matches needs no line by line walk.
+        st.result.selected += count_lines(as_bytes(data.substr(pos, stop - pos)));
+        if (stop == size && open_end) ++st.result.selected;
+        pos = stop;
+      }
+      while (pos < stop) {
+        const std::size_t end = line_end(pos);
+        if (!select(st, data, pos, end, nullptr, binary)) return false;
+        pos = end + 1;
+      }
+      if (!found) break;
+      pos = line_end(m->start + m->length) + 1;
+    }
+  }
+  if (s_.line_numbers && st.counted_to < size) {
+    st.line_no += count_lines(as_bytes(data.substr(st.counted_to)));
+  }
+  st.cursor = nullptr;
+  return go_on;
+}
+
+SearchResult FileSearch::run(Input& input, std::string_view name, LineSink& out, SearchResult* so_far) {
+  State st{name, out, {}, 0, 0, nullptr};
+  if (s_.max_count == 0) return st.result;  // -m 0 reads nothing
+  try {
+    std::uint64_t offset = 0;
+    bool over = false;
+    if (s_.map_large && input.is_regular() && input.size_is_length() && input.size() >= (std::uint64_t{1} << 20)) {
+      offset = run_mapped(st, input, over);
+      if (over || offset == input.size()) return st.result;
+      run_read(st, input, offset, true);
+    } else {
+      run_read(st, input, 0, false);
+    }
+  } catch (const Error&) {
+    if (so_far != nullptr) *so_far = st.result;
+    throw;
+  }
+  return st.result;
+}
+
+std::uint64_t FileSearch::run_mapped(State& st, Input& input, bool& over) {
+  const std::uint64_t size = input.size();
+  const Mapping map = Mapping::map_descriptor(input.descriptor(), 0, static_cast<std::size_t>(size), Protection::read,
+                                              Sharing::shared, input.name());
+  map.advise(Advice::sequential);
+  const char* base = reinterpret_cast<const char*>(map.bytes().data());
+  // Everything below runs under the mapping's fault guard, which leaves by a jump: nothing on
+  // this stack owns memory, and a write error is carried out rather than thrown through it.
+  std::size_t begin = 0;  // the first line not searched yet
+  std::uint64_t binary_from = size;
+  std::exception_ptr failure;
+  map.scan_safely(
+      [&](std::span<const std::byte> chunk) -> bool {
+        const auto* data = reinterpret_cast<const char*>(chunk.data());
+        const std::size_t end = static_cast<std::size_t>(data - base) + chunk.size();
+        std::size_t complete = end;
+        if (!s_.text) {
+          const void* nul = std::memchr(data, '\0', chunk.size());
+          if (nul != nullptr) {
+            const std::size_t at = static_cast<std::size_t>(static_cast<const char*>(nul) - base);
+            const std::size_t piece = at / gnu_read * gnu_read;
+            const void* nl = piece > begin ? memrchr(base + begin, '\n', piece - begin) : nullptr;
+            binary_from = nl == nullptr ? begin : static_cast<std::size_t>(static_cast<const char*>(nl) - base) + 1;
+            complete = static_cast<std::size_t>(binary_from);
+          }
+        }
+        if (complete == end && end < size) {
+          const void* nl = end > begin ? memrchr(base + begin, '\n', end - begin) : nullptr;
+          complete = nl == nullptr ? begin : static_cast<std::size_t>(static_cast<const char*>(nl) - base) + 1;
+        }
+        if (complete > begin) {
+          try {
+            if (!search(st, std::string_view(base + begin, complete - begin), false)) {
+              over = true;
+              return false;
+            }
+          } catch (...) {
+            failure = std::current_exception();
+            return false;
+          }
+          begin = complete;
+        }
+        return binary_from == size;
+      },
+      0, static_cast<std::size_t>(size), 16 * gnu_read);
+  if (failure) std::rethrow_exception(failure);
+  return binary_from;
+}
+
+bool FileSearch::run_read(State& st, Input& input, std::uint64_t offset, bool binary) {
+  if (buffer_.size() < read_size + gnu_read) buffer_.resize(read_size + gnu_read);
+  const bool positioned = offset > 0;  // a regular file, read from where a mapped search stopped
+  std::size_t held = 0;       // an unfinished line carried at the front of the buffer
+  std::uint64_t base = offset;  // bytes of the input before buffer_[0]
+  char* b = buffer_.data();
+  for (;;) {
+    if (buffer_.size() - held < read_size) {
+      // A line longer than the buffer: make room for it and another read.
+      buffer_.resize(held + read_size);
+      b = buffer_.data();
+    }
+    const auto room = std::as_writable_bytes(std::span(b + held, read_size));
+    const ssize_t n = positioned ? sys::pread(input.descriptor(), room, base + held) : sys::read(input.descriptor(), room);
+    if (n < 0) throw_errno("read", input.name());
+    const std::size_t got = static_cast<std::size_t>(n);
+    const std::size_t have = held + got;
+    const bool eof = got == 0;
+    std::size_t start = 0;
+    if (!s_.text && got > 0) {
+      char* fresh = b + held;
+      if (!binary) {
+        const void* nul = std::memchr(fresh, '\0', got);
+        if (nul != nullptr) {
+          // The line where GNU grep's buffer with this NUL begins: search what is before it as text.
+          const std::uint64_t at = base + held + static_cast<std::size_t>(static_cast<const char*>(nul) - fresh);
+          const std::uint64_t piece = at / gnu_read * gnu_read;
+          const std::size_t edge = piece > base ? static_cast<std::size_t>(piece - base) : 0;
+          const void* nl = edge > 0 ? memrchr(b, '\n', edge) : nullptr;
+          const std::size_t cut = nl == nullptr ? 0 : static_cast<std::size_t>(static_cast<const char*>(nl) - b) + 1;
+          if (cut > 0 && !search(st, std::string_view(b, cut), false)) return false;
+          start = cut;
+          binary = true;
+          std::replace(b + cut, b + have, '\0', '\n');
+        }
+      } else {
+        std::replace(fresh, fresh + got, '\0', '\n');
+      }
+    }
+    std::size_t complete = have;
+    if (!eof) {
+      const void* nl = have > start ? memrchr(b + start, '\n', have - start) : nullptr;
+      complete = nl == nullptr ? start : static_cast<std::size_t>(static_cast<const char*>(nl) - b) + 1;
+    }
+    if (complete > start && !search(st, std::string_view(b + start, complete - start), binary)) return false;
+    if (eof) return true;
+    held = have - complete;
+    std::memmove(b, b + complete, held);
+    base += complete;
+  }
+}
+
+}  // namespace mapio::cli
