@@ -23,6 +23,7 @@
 #include "mapio/core/error.hpp"
 #include "ipc/segment.hpp"
 #include "mapio/ipc/descriptor_passing.hpp"
+#include "channel_support.hpp"
 #include "test_support.hpp"
 
 namespace {
@@ -70,28 +71,8 @@ struct SharedCounters {
   std::atomic<std::int64_t>* words;
 };
 
-int wait_status(pid_t pid) {
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  return status;
-}
-
-template <class Body>
-pid_t child(Body body) {
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    int code = 0;
-    try {
-      code = body();
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "child: %s\n", e.what());
-      code = 99;
-    }
-    ::_exit(code);
-  }
-  return pid;
-}
+using mapio::test::child;
+using mapio::test::wait_status;
 
 TEST(Channel, MessagesArriveWholeAndInOrderAcrossProcessesAndWrapArounds) {
   auto channel = Channel::create_memfd("order", 4096);
