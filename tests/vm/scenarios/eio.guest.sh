@@ -21,6 +21,7 @@ show eio-dd "$(dd if=/dev/vda of=/dev/null bs=65536 2>&1)"
 same() {
   local check=$1 tool=$2 want want_err want_rc got got_err got_rc
   shift 2
+  echo 3 >/proc/sys/vm/drop_caches  # the bad region is read from the disk, not from the cache
   want=$(cd /tmp && "$gnu/$tool" "$@" 2>/tmp/want.err); want_rc=$?
   want_err=$(sed "s|^$gnu/||" /tmp/want.err)
   got=$(cd /tmp && mapio "$tool" ${MAPIO_OPTIONS:-} "$@" 2>/tmp/got.err); got_rc=$?
@@ -31,27 +32,26 @@ same() {
     fail "$check" "GNU: '$want' / '$want_err' / exit $want_rc; mapio: '$got' / '$(cat /tmp/got.err)' / exit $got_rc"
   fi
 }
-echo 3 >/proc/sys/vm/drop_caches
 same wc-l wc -l /dev/vda
-echo 3 >/proc/sys/vm/drop_caches
 same wc-c wc -c /dev/vda
-echo 3 >/proc/sys/vm/drop_caches
 same wc-lc wc -lc /dev/vda
-echo 3 >/proc/sys/vm/drop_caches
 same wc-w wc -w /dev/vda
-echo 3 >/proc/sys/vm/drop_caches
 same wc-lwc wc /dev/vda /proc/version
-echo 3 >/proc/sys/vm/drop_caches
 same grep-c grep -c -F "of the disk" /dev/vda
-echo 3 >/proc/sys/vm/drop_caches
 same grep-c-two grep -c -F -e "line 01" -e "line 08" /proc/version /dev/vda
 
-# count has no GNU twin: the error must name the device and EIO, with exit 1.
-echo 3 >/proc/sys/vm/drop_caches
-capture mapio count l /dev/vda
-if [ $rc -eq 1 ] && printf '%s' "$out" | grep -q "/dev/vda" && printf '%s' "$out" | grep -q "Input/output error"; then
-  pass count-reports "$out"
-else fail count-reports "exit $rc: $out"; fi
+# count_reports CHECK FILE [OPTION...]: count has no GNU twin; its error must name FILE and EIO,
+# with exit 1.
+count_reports() {
+  local check=$1 file=$2
+  shift 2
+  echo 3 >/proc/sys/vm/drop_caches
+  capture mapio count "$@" l "$file"
+  if [ $rc -eq 1 ] && printf '%s' "$out" | grep -q "$file" && printf '%s' "$out" | grep -q "Input/output error"; then
+    pass "$check" "$out"
+  else fail "$check" "exit $rc: $out"; fi
+}
+count_reports count-reports /dev/vda
 
 # The file system's file, mapped (--method map) and read: the same answers as GNU's reads.
 i=0
@@ -63,14 +63,9 @@ for spec in "fs-wc-l-map map wc -l" "fs-wc-w-map map wc -w" "fs-wc-read read wc"
   set -- $spec
   check=$1 method=$2
   shift 2
-  echo 3 >/proc/sys/vm/drop_caches
   MAPIO_OPTIONS="--method $method" same "$check" "$@" "$text"
 done
-echo 3 >/proc/sys/vm/drop_caches
-capture mapio count --method map l "$text"
-if [ $rc -eq 1 ] && printf '%s' "$out" | grep -q "$text" && printf '%s' "$out" | grep -q "Input/output error"; then
-  pass fs-count-map "$out"
-else fail fs-count-map "exit $rc: $out"; fi
+count_reports fs-count-map "$text" --method map
 # Reading the file into the page cache meets the bad block: an error naming the file, exit 1.
 echo 3 >/proc/sys/vm/drop_caches
 capture mapio cache -t "$text"
