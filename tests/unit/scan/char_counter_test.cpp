@@ -12,6 +12,7 @@
 
 #include <gtest/gtest.h>
 
+#include "glibc_characters.hpp"
 #include "mapio/scan/scan.hpp"
 #include "scan/unicode_widths.hpp"
 
@@ -27,10 +28,7 @@ Bytes bytes_of(std::string_view text) {
   return out;
 }
 
-locale_t c_utf8() {
-  static const locale_t locale = ::newlocale(LC_CTYPE_MASK, "C.UTF-8", nullptr);
-  return locale;
-}
+using mapio::test::c_utf8;
 
 struct Reference {
   std::uint64_t characters = 0;
@@ -41,25 +39,9 @@ struct Reference {
 // skipped alone and is no character; a sequence cut by the end is dropped; '\n' '\r' '\f' end a line,
 // '\t' goes to the next multiple of 8, a printable character adds its positive wcwidth().
 Reference reference_utf8(std::span<const std::byte> d) {
-  const locale_t previous = ::uselocale(c_utf8());
   Reference r;
   std::uint64_t column = 0;
-  std::mbstate_t state{};
-  const auto* p = reinterpret_cast<const char*>(d.data());
-  std::size_t left = d.size();
-  while (left > 0) {
-    wchar_t c = 0;
-    std::size_t n = std::mbrtowc(&c, p, left, &state);
-    if (n == static_cast<std::size_t>(-2)) break;
-    if (n == static_cast<std::size_t>(-1)) {
-      state = {};
-      ++p;
-      --left;
-      continue;
-    }
-    if (n == 0) n = 1;
-    p += n;
-    left -= n;
+  mapio::test::for_each_glibc_character(d, [&](wchar_t c) {
     ++r.characters;
     if (c == L'\n' || c == L'\r' || c == L'\f') {
       r.max_line = std::max(r.max_line, column);
@@ -70,8 +52,7 @@ Reference reference_utf8(std::span<const std::byte> d) {
       const int w = ::wcwidth(c);
       if (w > 0) column += static_cast<unsigned>(w);
     }
-  }
-  ::uselocale(previous);
+  });
   r.max_line = std::max(r.max_line, column);
   return r;
 }

@@ -17,6 +17,7 @@
 
 #include <gtest/gtest.h>
 
+#include "glibc_characters.hpp"
 #include "mapio/core/error.hpp"
 #include "scan/scan_kernels.hpp"
 
@@ -60,12 +61,7 @@ std::uint64_t reference_words(std::span<const std::byte> d) {
   return words;
 }
 
-// The C library's C.UTF-8 locale, for references that ask the C library itself (nullptr when the
-// locale is not installed).
-locale_t c_utf8() {
-  static const locale_t locale = ::newlocale(LC_CTYPE_MASK, "C.UTF-8", nullptr);
-  return locale;
-}
+using mapio::test::c_utf8;
 
 bool is_no_break_space(wint_t c) { return c == 0xA0 || c == 0x2007 || c == 0x202F || c == 0x2060; }
 
@@ -74,25 +70,9 @@ bool is_no_break_space(wint_t c) { return c == 0xA0 || c == 0x2007 || c == 0x202
 // characters separate when printable spaces or no-break spaces, are word characters when printable
 // otherwise, and neither when not printable.
 std::uint64_t reference_words_utf8(std::span<const std::byte> d) {
-  const locale_t previous = ::uselocale(c_utf8());
   std::uint64_t words = 0;
   bool in_word = false;
-  std::mbstate_t state{};
-  const auto* p = reinterpret_cast<const char*>(d.data());
-  std::size_t left = d.size();
-  while (left > 0) {
-    wchar_t c = 0;
-    std::size_t n = std::mbrtowc(&c, p, left, &state);
-    if (n == static_cast<std::size_t>(-2)) break;
-    if (n == static_cast<std::size_t>(-1)) {
-      state = {};
-      ++p;
-      --left;
-      continue;
-    }
-    if (n == 0) n = 1;  // NUL
-    p += n;
-    left -= n;
+  mapio::test::for_each_glibc_character(d, [&](wchar_t c) {
     const auto w = static_cast<wint_t>(c);
     bool space = c == L' ' || (c >= L'\t' && c <= L'\r');
     bool word = false;
@@ -103,8 +83,7 @@ std::uint64_t reference_words_utf8(std::span<const std::byte> d) {
     if (space) in_word = false;
     if (word && !in_word) ++words;
     if (word) in_word = true;
-  }
-  ::uselocale(previous);
+  });
   return words;
 }
 
