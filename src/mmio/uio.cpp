@@ -38,6 +38,14 @@ std::optional<unsigned> number_after(std::string_view name, std::string_view pre
 
 std::optional<unsigned> number_of(const std::string& name) { return number_after(name, "uio"); }
 
+// /sys/class/uio/uioN is a link to the device's directory. A link that leads nowhere (the device
+// went away between the listing and the look) or an entry that is no directory is not a device:
+// listing and describing by number both go by this, so a device listed is one that can be described.
+bool is_device_directory(const std::filesystem::path& entry) {
+  std::error_code ec;
+  return std::filesystem::is_directory(entry, ec);
+}
+
 UioDeviceInfo read_info(const std::filesystem::path& directory, unsigned number) {
   UioDeviceInfo info;
   info.number = number;
@@ -77,7 +85,7 @@ std::vector<UioDeviceInfo> list_uio_devices(const UioPaths& paths) {
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(class_directory(paths), ec)) {
     auto number = number_of(entry.path().filename().string());
-    if (number) devices.push_back(read_info(entry.path(), *number));
+    if (number && is_device_directory(entry.path())) devices.push_back(read_info(entry.path(), *number));
   }
   std::sort(devices.begin(), devices.end(),
             [](const UioDeviceInfo& a, const UioDeviceInfo& b) { return a.number < b.number; });
@@ -86,8 +94,7 @@ std::vector<UioDeviceInfo> list_uio_devices(const UioPaths& paths) {
 
 UioDeviceInfo describe_uio_device(unsigned number, const UioPaths& paths) {
   auto directory = class_directory(paths) / fmt::format("uio{}", number);
-  std::error_code ec;
-  if (!std::filesystem::exists(directory, ec)) {
+  if (!is_device_directory(directory)) {
     throw Error("find UIO device", fmt::format("uio{}", number), ENODEV,
                 fmt::format("no {} (is a UIO driver loaded and bound? e.g. insmod uio.ko, insmod "
                             "uio_pci_generic.ko, echo \"VENDOR DEVICE\" > "

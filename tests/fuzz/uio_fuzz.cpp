@@ -10,6 +10,7 @@
 // never a crash, and a device listed is described the same when asked for by its number.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
@@ -56,6 +57,44 @@ bool safe(std::string_view path) {
   return true;
 }
 
+// No component of `relative` below `root` is a symlink, the last one included: a file written or a
+// link made there lands in a real directory of the scratch tree, never through a link.
+bool through_real_directories(const fs::path& root, std::string_view relative) {
+  fs::path at = root;
+  for (const auto& part : fs::path(relative)) {
+    at /= part;
+    std::error_code ec;
+    if (fs::is_symlink(at, ec)) return false;
+  }
+  return true;
+}
+
+// A link's target may climb with leading ".." no higher than the tree's root and then only name
+// entries, as sysfs's own links do (../../../bus/pci/devices/0000:00:04.0). With the link's own
+// directory real (through_real_directories) and every other link held to the same rule, whatever
+// the reader follows stays inside the scratch tree: it cannot reach /dev or /proc, whose files may
+// block or act when opened, and nothing written afterwards through a link leaves the tree.
+bool target_inside(std::string_view link, std::string_view target) {
+  if (target.empty() || target.size() > 200 || target.front() == '/' || target.find('\0') != std::string_view::npos) {
+    return false;
+  }
+  const auto depth = static_cast<std::size_t>(std::count(link.begin(), link.end(), '/'));
+  std::size_t climbs = 0;
+  bool named = false;
+  for (std::size_t at = 0; at <= target.size();) {
+    const std::size_t slash = std::min(target.find('/', at), target.size());
+    const auto part = target.substr(at, slash - at);
+    if (part.empty() || part == ".") return false;
+    if (part == "..") {
+      if (named || ++climbs > depth) return false;
+    } else {
+      named = true;
+    }
+    at = slash + 1;
+  }
+  return true;
+}
+
 void materialise(std::string_view input, const fs::path& root) {
   std::error_code ignored;
   constexpr std::string_view marker = "=== ";
@@ -74,10 +113,10 @@ void materialise(std::string_view input, const fs::path& root) {
       if (arrow == std::string_view::npos) continue;
       const auto link = header.substr(1, arrow - 1);
       const auto target = std::string(header.substr(arrow + 4));
-      if (!safe(link) || target.find('\0') != std::string::npos) continue;
+      if (!safe(link) || !target_inside(link, target) || !through_real_directories(root, link)) continue;
       fs::create_directories((root / link).parent_path(), ignored);
       fs::create_symlink(target, root / link, ignored);
-    } else if (safe(header)) {
+    } else if (safe(header) && through_real_directories(root, header)) {
       fs::create_directories((root / header).parent_path(), ignored);
       std::ofstream(root / header, std::ios::binary).write(body.data(), static_cast<std::streamsize>(body.size()));
     }

@@ -347,6 +347,25 @@ TEST(UioList, OnlyTheKernelsDecimalNamesAreDevicesAndMaps) {
   EXPECT_EQ(devices[0].maps.size(), 1u);
 }
 
+TEST(UioList, AnEntryThatLeadsToNoDirectoryIsNoDeviceListedOrDescribed) {
+  // The kernel's entries are links to device directories; a dangling link (a device removed while
+  // it is looked at) or a plain file was listed as a device without maps that describing it by its
+  // number then said was not there.
+  Scratch s;
+  const auto classes = s.sys / "class/uio";
+  fs::create_symlink("../../devices/gone", classes / "uio7");
+  std::ofstream(classes / "uio8") << "not a device\n";
+  const auto devices = mapio::mmio::list_uio_devices(s.paths());
+  ASSERT_EQ(devices.size(), 2u);
+  EXPECT_EQ(devices[0].number, 0u);
+  EXPECT_EQ(devices[1].number, 1u);
+  for (unsigned number : {7u, 8u}) {
+    auto e = error_of([&] { mapio::mmio::describe_uio_device(number, s.paths()); });
+    EXPECT_EQ(e.errno_value(), ENODEV) << e.what();
+    EXPECT_NE(std::string(e.what()).find("uio" + std::to_string(number)), std::string::npos) << e.what();
+  }
+}
+
 TEST(UioList, AnAttributeLongerThanAnyRealOneIsAnError) {
   Scratch s;
   const auto addr = s.sys / "class/uio/uio0/maps/map0/addr";
