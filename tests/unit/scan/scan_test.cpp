@@ -204,7 +204,7 @@ TEST(PatternSet, LooksForEachPatternsRarestBytes) {
     const auto q = mapio::detail::make_probe(reinterpret_cast<const std::byte*>(p.data()), p.size());
     return std::pair{q.at_a, q.at_b};
   };
-  EXPECT_EQ(probe("zebrafish"), (std::pair<std::size_t, std::size_t>{0, 4}));  // z, then b
+  EXPECT_EQ(probe("zebrafish"), (std::pair<std::size_t, std::size_t>{0, 2}));  // z, then b
   EXPECT_EQ(probe("the"), (std::pair<std::size_t, std::size_t>{1, 0}));        // h, then t
   EXPECT_EQ(probe("error"), (std::pair<std::size_t, std::size_t>{1, 3}));      // r, then o (not r again)
   EXPECT_EQ(probe("aaaa"), (std::pair<std::size_t, std::size_t>{0, 3}));       // one value: first and last
