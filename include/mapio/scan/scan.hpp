@@ -5,6 +5,7 @@
 //     std::uint64_t lines = mapio::count_lines(file.bytes());            // '\n' bytes
 //     std::uint64_t zeros = mapio::count_byte(file.bytes(), std::byte{0});
 //     std::size_t at = mapio::find(file.bytes(), mapio::as_bytes("ERROR"));  // mapio::not_found if absent
+//     std::size_t any = mapio::PatternSet({"ERROR", "WARN"}).find(file.bytes());  // either, one pass
 //     mapio::scan_kernel_name();                                         // "avx512", "avx2" or "portable"
 //
 // The kernels are chosen once at run time from what the CPU offers (__builtin_cpu_supports):

@@ -13,8 +13,6 @@
 namespace mapio::cli {
 namespace {
 
-constexpr std::size_t npos = static_cast<std::size_t>(-1);
-
 // One UTF-8 character at `p` (of at most `n` bytes), strictly (no overlong forms, surrogates or
 // code points past U+10FFFF): its length, or 0 when the bytes there are not one.
 std::size_t decode(const unsigned char* p, std::size_t n, char32_t& cp) {
