@@ -54,7 +54,31 @@ std::size_t find(std::span<const std::byte> data, std::span<const std::byte> pat
   if (from > data.size()) return not_found;
   if (pattern.empty()) return from;
   if (pattern.size() == 1) return find_byte(data, pattern[0], from);
-  const std::size_t at = kernels().find_pattern(data.data() + from, data.size() - from, pattern.data(), pattern.size());
+  const detail::PatternProbe probe = detail::make_probe(pattern.data(), pattern.size());
+  const std::size_t at = kernels().find_set(data.data() + from, data.size() - from, &probe, 1,
+                                            std::max(probe.at_a, probe.at_b), false);
+  return at == not_found ? not_found : from + at;
+}
+
+PatternSet::PatternSet(const std::vector<std::string_view>& patterns) {
+  if (patterns.empty() || patterns.size() > max_patterns) {
+    throw Error("search", "patterns", EINVAL, fmt::format("a pattern set holds 1 to {} patterns", max_patterns));
+  }
+  for (const std::string_view p : patterns) {
+    if (p.empty()) throw Error("search", "patterns", EINVAL, "a pattern set holds no empty pattern");
+    const auto bytes = as_bytes(p);
+    patterns_.emplace_back(bytes.begin(), bytes.end());
+  }
+  for (const auto& p : patterns_) {
+    probes_.push_back(detail::make_probe(p.data(), p.size()));
+    reach_ = std::max({reach_, probes_.back().at_a, probes_.back().at_b});
+  }
+}
+
+std::size_t PatternSet::find(std::span<const std::byte> data, std::size_t from, bool stop_at_nul) const noexcept {
+  if (from >= data.size()) return not_found;
+  const std::size_t at =
+      kernels().find_set(data.data() + from, data.size() - from, probes_.data(), probes_.size(), reach_, stop_at_nul);
   return at == not_found ? not_found : from + at;
 }
 

@@ -70,26 +70,66 @@ MAPIO_AVX2 std::size_t find_either(const std::byte* data, std::size_t size, std:
   return not_found;
 }
 
-// Compare the first and the last byte of the pattern at 32 positions at once; only positions where
-// both match are checked in full (W. Muła's "generic SIMD" substring search).
-MAPIO_AVX2 std::size_t find_pattern(const std::byte* data, std::size_t size, const std::byte* pattern,
-                                    std::size_t length) {
-  if (length > size) return not_found;
-  const __m256i first = _mm256_set1_epi8(static_cast<char>(pattern[0]));
-  const __m256i last = _mm256_set1_epi8(static_cast<char>(pattern[length - 1]));
-  std::size_t i = 0;
-  for (; i + length - 1 + 32 <= size; i += 32) {
-    const __m256i hit = _mm256_and_si256(_mm256_cmpeq_epi8(load(data + i), first),
-                                         _mm256_cmpeq_epi8(load(data + i + length - 1), last));
-    std::uint32_t candidates = mask_of(hit);
-    while (candidates != 0) {
-      const auto bit = static_cast<std::size_t>(__builtin_ctz(candidates));
-      if (std::memcmp(data + i + bit + 1, pattern + 1, length - 2) == 0) return i + bit;
-      candidates &= candidates - 1;
-    }
+// As the AVX-512 set search (scan_avx512.cpp), 32 positions to a compare: two bytes of each
+// pattern, a NUL compare in the same mask when asked, candidates verified out of line.
+template <std::size_t N, bool Nul>
+MAPIO_AVX2 inline std::uint32_t block_hits(const std::byte* p, const __m256i* want_a, const __m256i* want_b,
+                                           const std::size_t* at_a, const std::size_t* at_b) {
+  __m256i hit = _mm256_setzero_si256();
+  if constexpr (Nul) hit = _mm256_cmpeq_epi8(load(p), _mm256_setzero_si256());
+#pragma GCC unroll 8
+  for (std::size_t k = 0; k < N; ++k) {
+    hit = _mm256_or_si256(hit, _mm256_and_si256(_mm256_cmpeq_epi8(load(p + at_a[k]), want_a[k]),
+                                                _mm256_cmpeq_epi8(load(p + at_b[k]), want_b[k])));
   }
-  const void* hit = ::memmem(data + i, size - i, pattern, length);
-  return hit == nullptr ? not_found : static_cast<std::size_t>(static_cast<const std::byte*>(hit) - data);
+  return mask_of(hit);
+}
+
+template <std::size_t N, bool Nul>
+MAPIO_AVX2 std::size_t find_set_blocks(const std::byte* data, std::size_t size, const PatternProbe* probes,
+                                       std::size_t reach) {
+  __m256i want_a[N];
+  __m256i want_b[N];
+  std::size_t at_a[N];
+  std::size_t at_b[N];
+  for (std::size_t k = 0; k < N; ++k) {
+    want_a[k] = _mm256_set1_epi8(static_cast<char>(probes[k].bytes[probes[k].at_a]));
+    want_b[k] = _mm256_set1_epi8(static_cast<char>(probes[k].bytes[probes[k].at_b]));
+    at_a[k] = probes[k].at_a;
+    at_b[k] = probes[k].at_b;
+  }
+  std::size_t i = 0;
+  // Two blocks per test: one branch per 64 bytes where nothing is found.
+  for (; size >= reach + 64 && i <= size - reach - 64; i += 64) {
+    const std::uint64_t hits = block_hits<N, Nul>(data + i, want_a, want_b, at_a, at_b) |
+                               (static_cast<std::uint64_t>(block_hits<N, Nul>(data + i + 32, want_a, want_b, at_a, at_b))
+                                << 32);
+    if (hits == 0) continue;
+    const std::size_t at = first_stop(data, size, i, hits, probes, N, Nul);
+    if (at != not_found) return at;
+  }
+  return find_set_scalar(data, size, i, probes, N, Nul);
+}
+
+template <bool Nul>
+MAPIO_AVX2 std::size_t find_set_of(const std::byte* data, std::size_t size, const PatternProbe* probes,
+                                   std::size_t count, std::size_t reach) {
+  switch (count) {
+    case 1: return find_set_blocks<1, Nul>(data, size, probes, reach);
+    case 2: return find_set_blocks<2, Nul>(data, size, probes, reach);
+    case 3: return find_set_blocks<3, Nul>(data, size, probes, reach);
+    case 4: return find_set_blocks<4, Nul>(data, size, probes, reach);
+    case 5: return find_set_blocks<5, Nul>(data, size, probes, reach);
+    case 6: return find_set_blocks<6, Nul>(data, size, probes, reach);
+    case 7: return find_set_blocks<7, Nul>(data, size, probes, reach);
+    default: return find_set_blocks<PatternSet::max_patterns, Nul>(data, size, probes, reach);
+  }
+}
+
+MAPIO_AVX2 std::size_t find_set(const std::byte* data, std::size_t size, const PatternProbe* probes,
+                                std::size_t count, std::size_t reach, bool stop_at_nul) {
+  return stop_at_nul ? find_set_of<true>(data, size, probes, count, reach)
+                     : find_set_of<false>(data, size, probes, count, reach);
 }
 
 MAPIO_AVX2 inline void classify(__m256i c, std::uint32_t& word, std::uint32_t& space) {
@@ -179,7 +219,7 @@ MAPIO_AVX2 WordCounter::Summary words_utf8(const std::byte* data, std::size_t si
 
 #undef MAPIO_AVX2
 
-constexpr ScanKernels kernels{"avx2", count_byte, find_either, find_pattern, words, words_utf8};
+constexpr ScanKernels kernels{"avx2", count_byte, find_either, find_set, words, words_utf8};
 
 }  // namespace
 

@@ -56,23 +56,78 @@ MAPIO_AVX512 std::size_t find_either(const std::byte* data, std::size_t size, st
   return not_found;
 }
 
-MAPIO_AVX512 std::size_t find_pattern(const std::byte* data, std::size_t size, const std::byte* pattern,
-                                      std::size_t length) {
-  if (length > size) return not_found;
-  const __m512i first = _mm512_set1_epi8(static_cast<char>(pattern[0]));
-  const __m512i last = _mm512_set1_epi8(static_cast<char>(pattern[length - 1]));
-  std::size_t i = 0;
-  for (; i + length - 1 + 64 <= size; i += 64) {
-    std::uint64_t candidates =
-        _mm512_cmpeq_epi8_mask(load(data + i), first) & _mm512_cmpeq_epi8_mask(load(data + i + length - 1), last);
-    while (candidates != 0) {
-      const auto bit = static_cast<std::size_t>(__builtin_ctzll(candidates));
-      if (std::memcmp(data + i + bit + 1, pattern + 1, length - 2) == 0) return i + bit;
-      candidates &= candidates - 1;
-    }
+// Each probe compares two bytes of its pattern (its rarest) at 64 positions at once; the NUL
+// compare, when asked, joins the same mask, so the data is read once for both. Positions whose
+// mask bit is set are verified out of line (first_stop), which keeps the loop's registers its own.
+// N (the number of patterns) and Nul are template arguments: the loop over the probes unrolls and
+// the NUL compare is left out where it is not needed.
+template <std::size_t N, bool Nul>
+MAPIO_AVX512 inline std::uint64_t block_hits(const std::byte* p, const __m512i* want_a, const __m512i* want_b,
+                                             const std::size_t* at_a, const std::size_t* at_b) {
+  std::uint64_t hits = 0;
+  if constexpr (Nul) {
+    const __m512i x = load(p);
+    hits = _mm512_testn_epi8_mask(x, x);
   }
-  const void* hit = ::memmem(data + i, size - i, pattern, length);
-  return hit == nullptr ? not_found : static_cast<std::size_t>(static_cast<const std::byte*>(hit) - data);
+#pragma GCC unroll 8
+  for (std::size_t k = 0; k < N; ++k) {
+    const __mmask64 a = _mm512_cmpeq_epi8_mask(load(p + at_a[k]), want_a[k]);
+    hits |= _mm512_mask_cmpeq_epi8_mask(a, load(p + at_b[k]), want_b[k]);
+  }
+  return hits;
+}
+
+template <std::size_t N, bool Nul>
+MAPIO_AVX512 std::size_t find_set_blocks(const std::byte* data, std::size_t size, const PatternProbe* probes,
+                                         std::size_t reach) {
+  __m512i want_a[N];
+  __m512i want_b[N];
+  std::size_t at_a[N];
+  std::size_t at_b[N];
+  for (std::size_t k = 0; k < N; ++k) {
+    want_a[k] = _mm512_set1_epi8(static_cast<char>(probes[k].bytes[probes[k].at_a]));
+    want_b[k] = _mm512_set1_epi8(static_cast<char>(probes[k].bytes[probes[k].at_b]));
+    at_a[k] = probes[k].at_a;
+    at_b[k] = probes[k].at_b;
+  }
+  std::size_t i = 0;
+  // Two blocks per test: one branch per 128 bytes where nothing is found.
+  for (; size >= reach + 128 && i <= size - reach - 128; i += 128) {
+    const std::uint64_t h0 = block_hits<N, Nul>(data + i, want_a, want_b, at_a, at_b);
+    const std::uint64_t h1 = block_hits<N, Nul>(data + i + 64, want_a, want_b, at_a, at_b);
+    if ((h0 | h1) == 0) continue;
+    std::size_t at = first_stop(data, size, i, h0, probes, N, Nul);
+    if (at == not_found) at = first_stop(data, size, i + 64, h1, probes, N, Nul);
+    if (at != not_found) return at;
+  }
+  if (size >= reach + 64 && i <= size - reach - 64) {
+    const std::uint64_t h = block_hits<N, Nul>(data + i, want_a, want_b, at_a, at_b);
+    const std::size_t at = h == 0 ? not_found : first_stop(data, size, i, h, probes, N, Nul);
+    if (at != not_found) return at;
+    i += 64;
+  }
+  return find_set_scalar(data, size, i, probes, N, Nul);
+}
+
+template <bool Nul>
+MAPIO_AVX512 std::size_t find_set_of(const std::byte* data, std::size_t size, const PatternProbe* probes,
+                                     std::size_t count, std::size_t reach) {
+  switch (count) {
+    case 1: return find_set_blocks<1, Nul>(data, size, probes, reach);
+    case 2: return find_set_blocks<2, Nul>(data, size, probes, reach);
+    case 3: return find_set_blocks<3, Nul>(data, size, probes, reach);
+    case 4: return find_set_blocks<4, Nul>(data, size, probes, reach);
+    case 5: return find_set_blocks<5, Nul>(data, size, probes, reach);
+    case 6: return find_set_blocks<6, Nul>(data, size, probes, reach);
+    case 7: return find_set_blocks<7, Nul>(data, size, probes, reach);
+    default: return find_set_blocks<PatternSet::max_patterns, Nul>(data, size, probes, reach);
+  }
+}
+
+MAPIO_AVX512 std::size_t find_set(const std::byte* data, std::size_t size, const PatternProbe* probes,
+                                  std::size_t count, std::size_t reach, bool stop_at_nul) {
+  return stop_at_nul ? find_set_of<true>(data, size, probes, count, reach)
+                     : find_set_of<false>(data, size, probes, count, reach);
 }
 
 MAPIO_AVX512 inline void classify(__m512i c, std::uint64_t& word, std::uint64_t& space) {
@@ -138,7 +193,7 @@ MAPIO_AVX512 WordCounter::Summary words_utf8(const std::byte* data, std::size_t 
 
 #undef MAPIO_AVX512
 
-constexpr ScanKernels kernels{"avx512", count_byte, find_either, find_pattern, words, words_utf8};
+constexpr ScanKernels kernels{"avx512", count_byte, find_either, find_set, words, words_utf8};
 
 }  // namespace
 

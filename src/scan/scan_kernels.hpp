@@ -7,6 +7,7 @@
 #include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 #include "mapio/scan/scan.hpp"
 
@@ -17,14 +18,55 @@ struct ScanKernels {
   std::uint64_t (*count_byte)(const std::byte* data, std::size_t size, std::byte value);
   /// Offsets from `data`, or not_found.
   std::size_t (*find_either)(const std::byte* data, std::size_t size, std::byte a, std::byte b);
-  /// `length` >= 2.
-  std::size_t (*find_pattern)(const std::byte* data, std::size_t size, const std::byte* pattern, std::size_t length);
+  /// The leftmost offset where one of `count` (1 to PatternSet::max_patterns) patterns starts or,
+  /// with `stop_at_nul`, a NUL byte is. `reach` is the largest at_a or at_b of the probes.
+  std::size_t (*find_set)(const std::byte* data, std::size_t size, const PatternProbe* probes, std::size_t count,
+                          std::size_t reach, bool stop_at_nul);
   WordCounter::Summary (*words)(const std::byte* data, std::size_t size);
   /// Words of UTF-8 text (TextEncoding::utf8). Only the word fields of the summary are set; a
   /// sequence that runs past `size` counts as invalid here (scan.cpp mends the pieces' edges).
   /// `table` is unicode_classes() for the encoding counted.
   WordCounter::Summary (*words_utf8)(const std::byte* data, std::size_t size, const std::uint8_t* table);
 };
+
+/// Whether position `p` of `data` (`size` bytes) ends a PatternSet search: a NUL byte (when asked)
+/// or the start of one of the probes' patterns. The kernels ask it of their candidates.
+inline bool stops_at(const std::byte* data, std::size_t size, std::size_t p, const PatternProbe* probes,
+                     std::size_t count, bool stop_at_nul) noexcept {
+  if (stop_at_nul && data[p] == std::byte{0}) return true;
+  for (std::size_t k = 0; k < count; ++k) {
+    const PatternProbe& q = probes[k];
+    if (q.length <= size - p && data[p + q.at_a] == q.bytes[q.at_a] && std::memcmp(data + p, q.bytes, q.length) == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/// The first position `base + bit` for a bit set in `hits` where stops_at() says so, or not_found.
+/// Out of line: the kernels' loops call it only where a block holds a candidate.
+[[gnu::noinline]] inline std::size_t first_stop(const std::byte* data, std::size_t size, std::size_t base,
+                                                std::uint64_t hits, const PatternProbe* probes, std::size_t count,
+                                                bool stop_at_nul) noexcept {
+  while (hits != 0) {
+    const std::size_t p = base + static_cast<std::size_t>(std::countr_zero(hits));
+    if (stops_at(data, size, p, probes, count, stop_at_nul)) return p;
+    hits &= hits - 1;
+  }
+  return not_found;
+}
+
+/// The positions from `from` on, one at a time: the kernels' short tails, and the portable set.
+inline std::size_t find_set_scalar(const std::byte* data, std::size_t size, std::size_t from,
+                                   const PatternProbe* probes, std::size_t count, bool stop_at_nul) noexcept {
+  for (std::size_t p = from; p < size; ++p) {
+    if (stops_at(data, size, p, probes, count, stop_at_nul)) return p;
+  }
+  return not_found;
+}
+
+/// The probe for a pattern: its two rarest bytes by byte_commonness() (src/byte_commonness.cpp).
+PatternProbe make_probe(const std::byte* bytes, std::size_t length) noexcept;
 
 const ScanKernels& portable_kernels() noexcept;
 /// nullptr when the compiler could not build them (never on GCC/Clang for x86-64).

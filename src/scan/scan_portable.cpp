@@ -34,9 +34,15 @@ std::size_t find_either(const std::byte* data, std::size_t size, std::byte a, st
   return not_found;
 }
 
-std::size_t find_pattern(const std::byte* data, std::size_t size, const std::byte* pattern, std::size_t length) {
-  const void* hit = ::memmem(data, size, pattern, length);
-  return hit == nullptr ? not_found : static_cast<std::size_t>(static_cast<const std::byte*>(hit) - data);
+// One pattern and no NUL to watch for is what the C library's memmem does well; else position by
+// position.
+std::size_t find_set(const std::byte* data, std::size_t size, const PatternProbe* probes, std::size_t count,
+                     std::size_t /*reach*/, bool stop_at_nul) {
+  if (count == 1 && !stop_at_nul) {
+    const void* hit = ::memmem(data, size, probes[0].bytes, probes[0].length);
+    return hit == nullptr ? not_found : static_cast<std::size_t>(static_cast<const std::byte*>(hit) - data);
+  }
+  return find_set_scalar(data, size, 0, probes, count, stop_at_nul);
 }
 
 struct ByteClasses {
@@ -110,7 +116,7 @@ WordCounter::Summary words_utf8(const std::byte* data, std::size_t size, const s
   return state.summary();
 }
 
-constexpr ScanKernels kernels{"portable", count_byte, find_either, find_pattern, words, words_utf8};
+constexpr ScanKernels kernels{"portable", count_byte, find_either, find_set, words, words_utf8};
 
 }  // namespace
 

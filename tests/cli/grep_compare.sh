@@ -91,6 +91,23 @@ seq 1 3000 | sed 's/^/word/' > many_patterns
 compare C -c -f many_patterns big
 compare C -o -w -f many_patterns big
 
+# ---- mapped files: the NUL check done by the pattern search itself --------------------------------
+# Exact patterns (up to eight) look for the first NUL in the same pass as for matches, and a
+# matching line waits until its 96 KiB read of GNU grep's is known to hold none: NUL bytes in the
+# first read, beside matching lines in the middle (big_nul), and in an unended last line.
+{ printf 'fox\0\n'; cat big; } > big_nul_first
+{ cat big; printf 'last fox\0 fox'; } > big_nul_last
+for loc in C C.UTF-8; do
+  for opts in "" -n -c -o -w -m5 "--color=always" -x -xc; do
+    for files in big_nul big_nul_first big_nul_last; do
+      # shellcheck disable=SC2086
+      compare "$loc" $opts -e fox -e the -e row $files
+      # shellcheck disable=SC2086
+      compare "$loc" $opts -e 'row 7 of the fox' -e 'last fox' $files
+    done
+  done
+done
+
 # ---- GNU grep's own -F cases, written anew ------------------------------------------------------
 # -w: a match followed by a word character is no match, but a later whole word on the line is
 # (and a shorter pattern at the same place is tried first).

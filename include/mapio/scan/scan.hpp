@@ -5,6 +5,7 @@
 //     std::uint64_t lines = mapio::count_lines(file.bytes());            // '\n' bytes
 //     std::uint64_t zeros = mapio::count_byte(file.bytes(), std::byte{0});
 //     std::size_t at = mapio::find(file.bytes(), mapio::as_bytes("ERROR"));  // mapio::not_found if absent
+//     std::size_t any = mapio::PatternSet({"ERROR", "WARN"}).find(file.bytes());  // either, one pass
 //     mapio::scan_kernel_name();                                         // "avx512", "avx2" or "portable"
 //
 // The kernels are chosen once at run time from what the CPU offers (__builtin_cpu_supports):
@@ -56,6 +57,48 @@ std::size_t find_either(std::span<const std::byte> data, std::byte a, std::byte 
 /// Index of the first occurrence of `pattern` starting at or after `from`, or not_found.
 /// An empty pattern is found at `from` (when from <= size).
 std::size_t find(std::span<const std::byte> data, std::span<const std::byte> pattern, std::size_t from = 0) noexcept;
+
+namespace detail {
+/// One pattern of a PatternSet as the kernels search for it: the two bytes compared at every
+/// position (the pattern's rarest, at offsets `at_a` and `at_b`), the whole pattern verified after.
+struct PatternProbe {
+  const std::byte* bytes = nullptr;
+  std::size_t length = 0;
+  std::size_t at_a = 0;
+  std::size_t at_b = 0;
+};
+/// How common `value` is in text and source code, 0 (never seen) to 255 (the space): a fixed
+/// ranking, for choosing which bytes of a pattern to look for.
+std::uint8_t byte_commonness(std::byte value) noexcept;
+}  // namespace detail
+
+/// A few fixed strings searched for together, in one pass over the data: at every position the
+/// two rarest bytes of each pattern (by a fixed ranking of bytes in text and code) are compared,
+/// and only where both are found is the pattern compared in full. Optionally a NUL byte stops the
+/// search too, in the same pass (grep looks for the first NUL to tell binary files).
+///
+///     const mapio::PatternSet set({"error", "warning"});
+///     std::size_t at = set.find(file.bytes());                 // leftmost start of either, or not_found
+///     std::size_t stop = set.find(file.bytes(), 0, true);      // ... or of a NUL byte, if earlier
+///
+/// Holds 1 to max_patterns non-empty patterns (the constructor throws mapio::Error EINVAL
+/// otherwise); copies them.
+class PatternSet {
+ public:
+  static constexpr std::size_t max_patterns = 8;
+  explicit PatternSet(const std::vector<std::string_view>& patterns);
+  PatternSet(const PatternSet&) = delete;
+  PatternSet& operator=(const PatternSet&) = delete;
+  /// The leftmost index >= `from` where some pattern starts or, with `stop_at_nul`, a NUL byte
+  /// is; not_found when there is none.
+  std::size_t find(std::span<const std::byte> data, std::size_t from = 0, bool stop_at_nul = false) const noexcept;
+  std::size_t size() const noexcept { return probes_.size(); }
+
+ private:
+  std::vector<std::vector<std::byte>> patterns_;
+  std::vector<detail::PatternProbe> probes_;
+  std::size_t reach_ = 0;  // the largest offset compared
+};
 
 /// Which kernel set runs: "avx512", "avx2" or "portable".
 const char* scan_kernel_name() noexcept;

@@ -112,6 +112,12 @@ std::vector<const mapio::detail::ScanKernels*> kernel_sets() {
   return sets;
 }
 
+// A kernel's search for one pattern, as mapio::find asks it.
+std::size_t find_one(const mapio::detail::ScanKernels* k, const std::byte* data, std::size_t size, std::string_view p) {
+  const auto probe = mapio::detail::make_probe(reinterpret_cast<const std::byte*>(p.data()), p.size());
+  return k->find_set(data, size, &probe, 1, std::max(probe.at_a, probe.at_b), false);
+}
+
 TEST(ScanKernels, EverySetAgreesWithTheReferenceOnEverySizeAndAlignment) {
   std::mt19937 rng(1234);
   const Bytes pool = random_bytes(rng, 70000, std::string_view("ab \n\t\0\x01\x7f\x80\xffxyz\r\v\f", 17));
@@ -135,7 +141,7 @@ TEST(ScanKernels, EverySetAgreesWithTheReferenceOnEverySizeAndAlignment) {
         for (auto p : patterns) {
           const std::string hay(reinterpret_cast<const char*>(d.data()), d.size());
           const auto expected = hay.find(p);
-          ASSERT_EQ(k->find_pattern(d.data(), d.size(), reinterpret_cast<const std::byte*>(p.data()), p.size()),
+          ASSERT_EQ(find_one(k, d.data(), d.size(), p),
                     expected == std::string::npos ? mapio::not_found : expected)
               << size << "+" << align << " " << p;
         }
@@ -150,9 +156,85 @@ TEST(ScanKernels, FindsAPatternAtTheVeryEndAndNotPastIt) {
     std::string text(200, 'x');
     text += "needle";
     const auto* d = reinterpret_cast<const std::byte*>(text.data());
-    EXPECT_EQ(k->find_pattern(d, text.size(), reinterpret_cast<const std::byte*>("needle"), 6), 200u);
-    EXPECT_EQ(k->find_pattern(d, text.size() - 1, reinterpret_cast<const std::byte*>("needle"), 6), mapio::not_found);
+    EXPECT_EQ(find_one(k, d, text.size(), "needle"), 200u);
+    EXPECT_EQ(find_one(k, d, text.size() - 1, "needle"), mapio::not_found);
   }
+}
+
+// The leftmost start of any of `patterns` in `hay` or, with `nul`, of a NUL byte.
+std::size_t reference_set_find(std::string_view hay, const std::vector<std::string_view>& patterns, bool nul) {
+  std::size_t best = nul ? hay.find('\0') : std::string_view::npos;
+  for (const auto p : patterns) best = std::min(best, hay.find(p));
+  return best == std::string_view::npos ? mapio::not_found : best;
+}
+
+TEST(ScanKernels, PatternSetsAgreeWithTheReference) {
+  std::mt19937 rng(99);
+  // Few NUL bytes, so that patterns are found before them as well as after.
+  Bytes pool = random_bytes(rng, 20000, std::string_view("ab \nxyz\x80\xff", 9));
+  for (std::size_t i = 0; i < pool.size(); i += 997 + i % 13) pool[i] = std::byte{0};
+  const std::vector<std::string_view> all = {"ab",  "xyz", "b\x80\xff", "abababab", "z",
+                                             "a b", "yy",  "\xff\xff a", "bxa"};
+  for (const auto* k : kernel_sets()) {
+    SCOPED_TRACE(k->name);
+    for (std::size_t count = 1; count <= mapio::PatternSet::max_patterns; ++count) {
+      const std::vector<std::string_view> patterns(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(count));
+      std::vector<mapio::detail::PatternProbe> probes;
+      std::size_t reach = 0;
+      for (const auto p : patterns) {
+        probes.push_back(mapio::detail::make_probe(reinterpret_cast<const std::byte*>(p.data()), p.size()));
+        reach = std::max({reach, probes.back().at_a, probes.back().at_b});
+      }
+      for (std::size_t size : {0, 1, 5, 63, 64, 65, 130, 200, 1000, 2500}) {
+        for (std::size_t align : {0, 3, 700, 5001, 17000}) {
+          const std::string_view hay(reinterpret_cast<const char*>(pool.data()) + align, size);
+          for (const bool nul : {false, true}) {
+            ASSERT_EQ(k->find_set(pool.data() + align, size, probes.data(), count, reach, nul),
+                      reference_set_find(hay, patterns, nul))
+                << count << " patterns, " << size << "+" << align << (nul ? " stopping at NUL" : "");
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST(PatternSet, LooksForEachPatternsRarestBytes) {
+  auto probe = [](std::string_view p) {
+    const auto q = mapio::detail::make_probe(reinterpret_cast<const std::byte*>(p.data()), p.size());
+    return std::pair{q.at_a, q.at_b};
+  };
+  EXPECT_EQ(probe("zebrafish"), (std::pair<std::size_t, std::size_t>{0, 2}));  // z, then b
+  EXPECT_EQ(probe("the"), (std::pair<std::size_t, std::size_t>{1, 0}));        // h, then t
+  EXPECT_EQ(probe("error"), (std::pair<std::size_t, std::size_t>{1, 3}));      // r, then o (not r again)
+  EXPECT_EQ(probe("aaaa"), (std::pair<std::size_t, std::size_t>{0, 3}));       // one value: first and last
+  EXPECT_EQ(probe("x"), (std::pair<std::size_t, std::size_t>{0, 0}));
+  EXPECT_LT(mapio::detail::byte_commonness(std::byte{'q'}), mapio::detail::byte_commonness(std::byte{'e'}));
+  EXPECT_LT(mapio::detail::byte_commonness(std::byte{1}), mapio::detail::byte_commonness(std::byte{'Q'}));
+}
+
+TEST(PatternSet, FindsTheLeftmostOfItsPatternsAndOptionallyANul) {
+  const mapio::PatternSet set({"error", "warn", "fatal error"});
+  const std::string text("ok\nwarm\n\0fatal error here\nwarn\n", 31);
+  const auto d = mapio::as_bytes(text);
+  EXPECT_EQ(set.size(), 3u);
+  EXPECT_EQ(set.find(d), 9u);                 // "fatal error" starts before its "error"
+  EXPECT_EQ(set.find(d, 0, true), 8u);        // the NUL comes first
+  EXPECT_EQ(set.find(d, 10), 15u);            // "error" inside "fatal error"
+  EXPECT_EQ(set.find(d, 16), 26u);            // "warn"
+  EXPECT_EQ(set.find(d, 27), mapio::not_found);
+  EXPECT_EQ(set.find(d, 500), mapio::not_found);
+}
+
+TEST(PatternSet, RefusesNoPatternsTooManyAndEmptyOnes) {
+  const std::vector<std::string_view> none;
+  const std::vector<std::string_view> with_empty = {"a", ""};
+  const std::vector<std::string_view> nine(mapio::PatternSet::max_patterns + 1, "a");
+  const std::vector<std::string_view> eight(mapio::PatternSet::max_patterns, "a");
+  EXPECT_THROW(mapio::PatternSet{none}, mapio::Error);
+  EXPECT_THROW(mapio::PatternSet{with_empty}, mapio::Error);
+  EXPECT_THROW(mapio::PatternSet{nine}, mapio::Error);
+  EXPECT_NO_THROW(mapio::PatternSet{eight});
 }
 
 TEST(Scan, PublicFunctionsHonourFrom) {

@@ -13,8 +13,6 @@
 namespace mapio::cli {
 namespace {
 
-constexpr std::size_t npos = static_cast<std::size_t>(-1);
-
 // One UTF-8 character at `p` (of at most `n` bytes), strictly (no overlong forms, surrogates or
 // code points past U+10FFFF): its length, or 0 when the bytes there are not one.
 std::size_t decode(const unsigned char* p, std::size_t n, char32_t& cp) {
@@ -156,6 +154,13 @@ GrepMatcher::GrepMatcher(std::vector<std::string> patterns, MatchRules rules) : 
       }
     }
   }
+  // Exact patterns, few of them: one pass finds them all (and a NUL byte, for binary files).
+  const bool any_empty = std::any_of(patterns_.begin(), patterns_.end(), [](const Pattern& p) { return p.bytes.empty(); });
+  if (!rules_.ignore_case && !any_empty && patterns_.size() <= PatternSet::max_patterns) {
+    std::vector<std::string_view> views;
+    for (const auto& p : patterns_) views.emplace_back(p.bytes);
+    set_ = std::make_shared<const PatternSet>(views);
+  }
   for (auto& p : patterns_) {
     if (p.first_bytes.empty()) continue;
     for (int b = 0; b < 256; ++b) {
@@ -256,9 +261,51 @@ bool GrepMatcher::accepted(std::string_view data, std::size_t at, std::size_t le
 GrepMatcher::Cursor::Cursor(const GrepMatcher& matcher, std::string_view data)
     : m_(matcher), data_(data), next_(matcher.patterns_.size(), 0), searched_(matcher.patterns_.size(), npos) {}
 
-void GrepMatcher::Cursor::reset(std::string_view data) {
+void GrepMatcher::Cursor::reset(std::string_view data, bool watch_nul, std::size_t nul_free) {
   data_ = data;
   std::fill(searched_.begin(), searched_.end(), npos);
+  watch_nul_ = watch_nul && m_.set_ != nullptr;
+  nul_free_to_ = std::min(nul_free, data.size());
+  nul_at_ = npos;
+}
+
+std::optional<GrepMatcher::Match> GrepMatcher::Cursor::find_in_set(std::size_t from) {
+  const std::size_t size = data_.size();
+  std::size_t at = from;
+  while (at < size) {
+    const std::size_t start = m_.set_->find(as_bytes(data_), at, watch_nul_);
+    if (watch_nul_ && at <= nul_free_to_) {
+      // What the search passed over holds no NUL (a pattern's first byte is none either).
+      const std::size_t clean = start == not_found ? size : start + (data_[start] != '\0' ? 1 : 0);
+      nul_free_to_ = std::max(nul_free_to_, clean);
+    }
+    if (start == not_found) return std::nullopt;
+    if (watch_nul_ && data_[start] == '\0') {
+      nul_at_ = start;
+      return std::nullopt;
+    }
+    // Every pattern there, longest first, until one the rules accept.
+    std::size_t best = npos;
+    const bool prefix_blocked = (m_.rules_.words && m_.word_before(data_, start)) ||
+                                (m_.rules_.lines && start != 0 && data_[start - 1] != '\n');
+    if (!prefix_blocked) {
+      for (const Pattern& p : m_.patterns_) {
+        if (best != npos && p.bytes.size() <= best) continue;
+        const std::size_t length = m_.match_at(p, data_, start);
+        if (length != npos && m_.accepted(data_, start, length)) best = length;
+      }
+    }
+    if (best != npos) return Match{start, best};
+    if (m_.rules_.lines) {
+      // Not the whole line: go on at the next line.
+      const void* end = std::memchr(data_.data() + start, '\n', size - start);
+      if (end == nullptr) return std::nullopt;
+      at = static_cast<std::size_t>(static_cast<const char*>(end) - data_.data()) + 1;
+      continue;
+    }
+    at = start + 1;
+  }
+  return std::nullopt;
 }
 
 std::size_t GrepMatcher::Cursor::next_of(std::size_t i, std::size_t from) {
@@ -270,6 +317,7 @@ std::size_t GrepMatcher::Cursor::next_of(std::size_t i, std::size_t from) {
 }
 
 std::optional<GrepMatcher::Match> GrepMatcher::Cursor::find(std::size_t from) {
+  if (m_.set_ != nullptr) return find_in_set(from);
   const std::size_t count = m_.patterns_.size();
   std::size_t at = from;
   while (at <= data_.size()) {

@@ -13,12 +13,16 @@
 // itself). Bytes that are not UTF-8 match only themselves.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "mapio/scan/scan.hpp"
 
 namespace mapio::cli {
 
@@ -31,6 +35,7 @@ struct MatchRules {
 
 class GrepMatcher {
  public:
+  static constexpr std::size_t npos = static_cast<std::size_t>(-1);
   struct Match {
     std::size_t start = 0;
     std::size_t length = 0;
@@ -44,7 +49,15 @@ class GrepMatcher {
    public:
     Cursor(const GrepMatcher& matcher, std::string_view data);
     /// Starts over on another buffer (allocating nothing: a mapped search reuses one cursor).
-    void reset(std::string_view data);
+    /// With `watch_nul` (only where finds_nul()), a NUL byte met before the next match ends find()
+    /// (nullopt) and is remembered in nul_at(); the bytes before `nul_free` are known to hold none.
+    void reset(std::string_view data, bool watch_nul = false, std::size_t nul_free = 0);
+    /// The NUL byte a watching find() stopped at (npos: none met).
+    std::size_t nul_at() const { return nul_at_; }
+    /// The bytes before this offset hold no NUL, as far as the watching searches have seen.
+    std::size_t nul_free_to() const { return nul_free_to_; }
+    /// The caller saw that the bytes before `to` hold no NUL.
+    void nul_free_at_least(std::size_t to) { nul_free_to_ = std::max(nul_free_to_, std::min(to, data_.size())); }
     /// The leftmost match starting at or after `from` (a place the caller reached by matches and
     /// line ends, never inside a character), the longest there that the rules accept.
     std::optional<Match> find(std::size_t from);
@@ -52,12 +65,21 @@ class GrepMatcher {
    private:
     /// Where pattern `i` next occurs at or after `from` (data.size() when it does not).
     std::size_t next_of(std::size_t i, std::size_t from);
+    /// find() through the matcher's PatternSet: every pattern (and a NUL) in one pass.
+    std::optional<Match> find_in_set(std::size_t from);
 
     const GrepMatcher& m_;
     std::string_view data_;
     std::vector<std::size_t> next_;       // next occurrence found for each pattern
     std::vector<std::size_t> searched_;  // from where next_ was searched (npos: not yet)
+    bool watch_nul_ = false;
+    std::size_t nul_free_to_ = 0;
+    std::size_t nul_at_ = static_cast<std::size_t>(-1);
   };
+
+  /// Whether a Cursor can watch for NUL bytes in the same pass as its search: exact patterns (no
+  /// -i), none empty, at most PatternSet::max_patterns of them — searched as one PatternSet.
+  bool finds_nul() const { return set_ != nullptr; }
 
   /// Whether the character before `at` (at the start of data: none) is a word character, and the
   /// one at `at`: letters and digits of the locale, and '_'.
@@ -91,6 +113,7 @@ class GrepMatcher {
 
   std::vector<Pattern> patterns_;
   MatchRules rules_;
+  std::shared_ptr<const PatternSet> set_;  // the patterns searched together, when finds_nul()
 };
 
 }  // namespace mapio::cli

@@ -39,6 +39,14 @@ struct FileSearch::State {
   std::uint64_t line_no = 0;     // line ends before data[counted_to] in the file
   std::size_t counted_to = 0;    // in the current piece
   GrepMatcher::Cursor* cursor = nullptr;
+  // A mapped file whose NUL bytes the matcher looks for in its own pass (watch_nul): the file,
+  // where the piece searched starts in it, and what is known of its first NUL.
+  bool watch_nul = false;
+  const char* file = nullptr;
+  std::uint64_t file_size = 0;
+  std::uint64_t origin = 0;                // the piece's offset in the file
+  std::uint64_t nul_free_to = 0;           // no NUL before this offset
+  std::uint64_t binary_from = UINT64_MAX;  // a NUL was found: the file is binary from this line on
 };
 
 void FileSearch::prefix(State& st, std::string_view data, std::size_t line) {
@@ -168,6 +176,7 @@ bool FileSearch::select(State& st, std::string_view data, std::size_t line, std:
 }
 
 bool FileSearch::search(State& st, std::string_view data, bool binary) {
+  if (st.watch_nul && st.binary_from == UINT64_MAX && !s_.invert && !binary) return search_watching(st, data);
   GrepMatcher::Cursor& cursor = cursor_;
   cursor.reset(data);
   st.cursor = &cursor;
@@ -225,6 +234,137 @@ bool FileSearch::search(State& st, std::string_view data, bool binary) {
   return go_on;
 }
 
+// GNU grep calls a file binary from the line that holds the start of its 96 KiB read with the
+// first NUL byte. Rather than a pass of its own over every byte, the NUL is looked for by the
+// matcher's search (the same compares, one more byte value) and by the search for each matching
+// line's end; a matching line is selected only once the bytes up to the end of the read holding
+// its end are known to hold no NUL, so it waits (pending_) until the search has gone past that.
+bool FileSearch::search_watching(State& st, std::string_view data) {
+  constexpr std::uint64_t none = UINT64_MAX;
+  GrepMatcher::Cursor& cursor = cursor_;
+  st.cursor = &cursor;
+  st.counted_to = 0;
+  const std::uint64_t origin = st.origin;
+  std::size_t size = data.size();
+  auto line_end = [&](std::size_t from) {
+    const void* nl = std::memchr(data.data() + from, '\n', size - from);
+    return nl == nullptr ? size : static_cast<std::size_t>(static_cast<const char*>(nl) - data.data());
+  };
+  auto line_start = [&](std::size_t from, std::size_t at) {
+    const void* nl = at > from ? memrchr(data.data() + from, '\n', at - from) : nullptr;
+    return nl == nullptr ? from : static_cast<std::size_t>(static_cast<const char*>(nl) - data.data()) + 1;
+  };
+  auto first_nul = [&](std::uint64_t from, std::uint64_t to) {  // in the file; none when there is none
+    const void* nul = to > from ? std::memchr(st.file + from, '\0', to - from) : nullptr;
+    return nul == nullptr ? none : static_cast<std::uint64_t>(static_cast<const char*>(nul) - st.file);
+  };
+  pending_.clear();
+  std::size_t waiting = 0;      // pending_[waiting...] are not selected yet
+  std::size_t selected_to = 0;  // after the last line selected
+  std::size_t pos = 0;
+  bool watching = true;
+  auto select_pending = [&](auto ready) {
+    for (; waiting < pending_.size() && ready(pending_[waiting]); ++waiting) {
+      const PendingLine& p = pending_[waiting];
+      selected_to = p.end + 1;
+      if (!select(st, data, p.line, p.end, &p.match, false)) return false;
+    }
+    return true;
+  };
+  auto flush = [&] { return select_pending([&](const PendingLine& p) { return p.need <= st.nul_free_to; }); };
+  // The file's first NUL is at `nul`: the text ends where the line holding the start of its read
+  // starts. The waiting lines before that are selected; the rest of the piece is left to the
+  // binary search (or, when the NUL is past this piece, the piece is all text). Returns false when
+  // the search is over.
+  auto turn_binary = [&](std::uint64_t nul) {
+    watching = false;
+    st.nul_free_to = nul;
+    const std::uint64_t piece = nul / gnu_read * gnu_read;
+    std::size_t limit = size;
+    if (piece < origin + size) {
+      const std::size_t at = piece > origin ? static_cast<std::size_t>(piece - origin) : 0;
+      limit = line_start(selected_to, std::max(at, selected_to));
+      st.binary_from = origin + limit;
+    }
+    if (!select_pending([&](const PendingLine& p) { return p.end < limit; })) return false;
+    waiting = pending_.size();
+    data = data.substr(0, limit);
+    size = limit;
+    pos = std::min(pos, limit);
+    cursor.reset(data);
+    return true;
+  };
+  // A NUL seen at `seen`; an earlier one may hide where no search looked yet.
+  auto nul_seen = [&](std::uint64_t seen) {
+    const std::uint64_t earlier = first_nul(st.nul_free_to, seen);
+    return turn_binary(earlier == none ? seen : earlier);
+  };
+  if (st.nul_free_to < origin) {
+    const std::uint64_t nul = first_nul(st.nul_free_to, origin);
+    if (nul == none) {
+      st.nul_free_to = origin;
+    } else if (!turn_binary(nul)) {
+      return false;
+    }
+  }
+  if (watching) {
+    cursor.reset(data, true, static_cast<std::size_t>(std::min<std::uint64_t>(size, st.nul_free_to - origin)));
+  }
+  while (pos < size) {
+    const auto m = cursor.find(pos);
+    if (watching) {
+      st.nul_free_to = std::max(st.nul_free_to, origin + cursor.nul_free_to());
+      if (cursor.nul_at() != GrepMatcher::npos) {
+        if (!nul_seen(origin + cursor.nul_at())) return false;
+        continue;
+      }
+      if (!flush()) return false;
+    }
+    if (!m || m->start >= size) break;
+    const std::size_t line = line_start(pos, m->start);
+    const std::size_t after = std::min(m->start + m->length, size);
+    if (!watching) {
+      const std::size_t end = line_end(after);
+      if (!select(st, data, line, end, &*m, false)) return false;
+      selected_to = end + 1;
+      pos = end + 1;
+      continue;
+    }
+    // The line's end, and a NUL before it, in one search.
+    const std::size_t stop = find_either(as_bytes(data), std::byte{'\n'}, std::byte{0}, after);
+    if (stop != not_found && data[stop] == '\0') {
+      if (!nul_seen(origin + stop)) return false;
+      continue;
+    }
+    const std::size_t end = stop == not_found ? size : stop;
+    if (st.nul_free_to >= origin + m->start) {
+      const std::size_t clean = std::min(end + 1, size);
+      st.nul_free_to = std::max(st.nul_free_to, origin + clean);
+      cursor.nul_free_at_least(clean);
+    }
+    pending_.push_back({line, end, *m, std::min(st.file_size, (origin + end) / gnu_read * gnu_read + gnu_read)});
+    if (!flush()) return false;
+    pos = end + 1;
+  }
+  if (watching) {
+    // Lines still waiting need the rest of their reads, past the bytes searched; and a NUL that no
+    // search looked at (-x skips the rest of a line) still makes the file binary from its read on.
+    const std::uint64_t need = std::max(origin + size, waiting < pending_.size() ? pending_.back().need : 0);
+    const std::uint64_t nul = first_nul(st.nul_free_to, need);
+    if (nul != none) {
+      if (!turn_binary(nul)) return false;
+    } else {
+      st.nul_free_to = std::max(st.nul_free_to, need);
+      if (!flush()) return false;
+    }
+  }
+  if (s_.line_numbers && st.counted_to < size) {
+    st.line_no += count_lines(as_bytes(data.substr(st.counted_to)));
+  }
+  st.cursor = nullptr;
+  return true;
+}
+
 SearchResult FileSearch::run(Input& input, std::string_view name, LineSink& out, SearchResult* so_far) {
   State st{name, out, {}, 0, 0, nullptr};
   if (s_.max_count == 0) return st.result;  // -m 0 reads nothing
@@ -256,12 +396,15 @@ std::uint64_t FileSearch::run_mapped(State& st, Input& input, bool& over) {
   std::size_t begin = 0;  // the first line not searched yet
   std::uint64_t binary_from = size;
   std::exception_ptr failure;
+  st.watch_nul = !s_.text && !s_.invert && finds_nul_;
+  st.file = base;
+  st.file_size = size;
   map.scan_safely(
       [&](std::span<const std::byte> chunk) -> bool {
         const auto* data = reinterpret_cast<const char*>(chunk.data());
         const std::size_t end = static_cast<std::size_t>(data - base) + chunk.size();
         std::size_t complete = end;
-        if (!s_.text) {
+        if (!s_.text && !st.watch_nul) {
           const void* nul = std::memchr(data, '\0', chunk.size());
           if (nul != nullptr) {
             const std::size_t at = static_cast<std::size_t>(static_cast<const char*>(nul) - base);
@@ -277,6 +420,7 @@ std::uint64_t FileSearch::run_mapped(State& st, Input& input, bool& over) {
         }
         if (complete > begin) {
           try {
+            st.origin = begin;
             if (!search(st, std::string_view(base + begin, complete - begin), false)) {
               over = true;
               return false;
@@ -286,10 +430,12 @@ std::uint64_t FileSearch::run_mapped(State& st, Input& input, bool& over) {
             return false;
           }
           begin = complete;
+          if (st.binary_from != UINT64_MAX) binary_from = st.binary_from;
         }
         return binary_from == size;
       },
       0, static_cast<std::size_t>(size), 16 * gnu_read);
+  st.watch_nul = false;  // the rest, if any, is read
   if (failure) std::rethrow_exception(failure);
   return binary_from;
 }

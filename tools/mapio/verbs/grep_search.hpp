@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "grep_matcher.hpp"
 #include "mapio/scan/input.hpp"
@@ -50,7 +51,7 @@ class LineSink {
 class FileSearch {
  public:
   FileSearch(const SearchSettings& settings, const GrepMatcher& matcher)
-      : s_(settings), cursor_(matcher, {}) {}
+      : s_(settings), cursor_(matcher, {}), finds_nul_(matcher.finds_nul()) {}
   /// Searches `input` from its current place; `name` is how output and messages show it.
   /// A read error throws mapio::Error after what was found before it has gone to `out`; the
   /// lines selected so far are then in `so_far`.
@@ -61,6 +62,8 @@ class FileSearch {
   /// Searches whole lines data[begin, end) (end is after a '\n', or the end of the file);
   /// returns false when the search of the file is over.
   bool search(State& st, std::string_view data, bool binary);
+  /// search() of a mapped file's text whose NUL bytes the matcher looks for in its own pass.
+  bool search_watching(State& st, std::string_view data);
   bool select(State& st, std::string_view data, std::size_t line, std::size_t end,
               const GrepMatcher::Match* first, bool binary);
   void prefix(State& st, std::string_view data, std::size_t line);
@@ -74,6 +77,15 @@ class FileSearch {
 
   const SearchSettings& s_;
   GrepMatcher::Cursor cursor_;  // the matcher's, reused for every piece
+  bool finds_nul_;              // the matcher can look for NUL bytes in its own pass
+  /// A matching line that waits until its read of GNU grep's is known to hold no NUL.
+  struct PendingLine {
+    std::size_t line;
+    std::size_t end;
+    GrepMatcher::Match match;
+    std::uint64_t need;  // no NUL may come before this offset of the file
+  };
+  std::vector<PendingLine> pending_;
   std::string buffer_;  // reused for every file this search reads
 };
 
