@@ -13,7 +13,8 @@
 namespace mapio::ipc::detail {
 
 inline constexpr std::uint64_t segment_magic = 0x314e414843'4f49'50ULL;  // "PIOCHAN1", little-endian-ish
-inline constexpr std::uint32_t segment_version = 2;  // 2: the senders' lock is an identity word
+// 2: the senders' lock is an identity word; 3: the lock has a cache line of its own, apart from the head.
+inline constexpr std::uint32_t segment_version = 3;
 inline constexpr std::size_t header_bytes = 4096;  // the ring starts on the second page
 inline constexpr std::size_t max_senders = 64;
 inline constexpr std::size_t record_alignment = 16;
@@ -41,16 +42,19 @@ struct alignas(64) SegmentHeader {
   std::uint32_t header_size;
   std::uint64_t capacity;  // ring bytes, a power of two
 
-  // The senders' side: their lock, the next sequence number and the published end of the ring.
   // The senders' lock: the Identity word of the sender that holds it, 0 when free. Not a robust
   // pthread mutex: glibc trusts a mutex's bytes (its robust list links, its kind), so a peer that
   // scribbles over one can make the next lock or unlock abort or write through a wild pointer.
-  // A word that only ever names a process can be checked like every other field.
+  // A word that only ever names a process can be checked like every other field. Only senders
+  // touch this cache line: with one sender it stays in that sender's cache, and taking the lock
+  // costs no transfer of a line from the receiver's core.
   alignas(64) std::uint64_t send_lock;
-  std::uint32_t lock_futex;    // bumped on every unlock; senders waiting for the lock sleep on it
+  std::uint32_t lock_futex;    // bumped by an unlock that finds a waiter; senders waiting for the lock sleep on it
   std::uint32_t lock_waiters;  // a sender sleeps on lock_futex: unlock must wake it
   std::uint64_t next_sequence;
-  std::uint64_t head;              // bytes published, ever (monotonic)
+
+  // What senders publish and the receiver reads: the published end of the ring.
+  alignas(64) std::uint64_t head;  // bytes published, ever (monotonic)
   std::uint32_t data_futex;        // bumped when a publish finds the receiver asleep; it sleeps on it
   std::uint32_t receiver_sleeping;
 

@@ -19,7 +19,7 @@ import json, sys, xml.etree.ElementTree as ET
 work = sys.argv[1]
 results = json.load(open(f'{work}/ipc.json'))
 assert isinstance(results, list) and results, results
-transports = {'mapio', 'pipe', 'unix-socket', 'boost-message-queue', 'iceoryx', 'cache-line'}
+transports = {'mapio', 'mapio-in-place', 'pipe', 'unix-socket', 'boost-message-queue', 'iceoryx', 'cache-line'}
 seen = set()
 for r in results:
     assert set(r) >= {'transport', 'size', 'latency_ns', 'messages_per_s', 'available'}, r
@@ -41,7 +41,7 @@ want = {(t, s) for t in transports for s in (64, 4096, 1 << 20)}
 assert seen == want, f'missing {sorted(want - seen)}, extra {sorted(seen - want)}'
 # These need nothing outside mapio and the kernel: they always run.
 for r in results:
-    if r['transport'] in ('mapio', 'pipe', 'unix-socket', 'cache-line'):
+    if r['transport'] in ('mapio', 'mapio-in-place', 'pipe', 'unix-socket', 'cache-line'):
         assert r['available'], r
 
 table = open(f'{work}/ipc.txt').read()

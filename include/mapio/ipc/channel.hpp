@@ -191,6 +191,12 @@ class Sender {
   std::uint64_t me_ = 0;                 // this process's identity word: the lock holds it
   std::uint64_t checked_holder_ = 0;     // the lock's holder last checked for liveness, and when
   std::chrono::steady_clock::time_point holder_checked_at_{};
+  // The ring's tail as this sender last read (and checked) it. The tail only grows, so the room it
+  // shows is room there is: it is read again only when that room runs out, or after
+  // tail_check_interval claims, so that a scribbled tail is still found within that many sends.
+  std::uint64_t tail_seen_ = 0;
+  unsigned claims_since_tail_read_ = 0;
+  bool tail_known_ = false;
 };
 
 /// The receiving end: one per channel at a time. A receiver that dies before release() leaves the

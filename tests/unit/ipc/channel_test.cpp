@@ -385,8 +385,29 @@ TEST(Channel, AScribbledHeaderIsAnErrorNeverAWildAccess) {
   EXPECT_EQ(mapio::test::as_text(fine->bytes), "hello");
   rx.release();
 
-  header->tail = header->head + 4096 * 4;  // the tail ahead of the head
-  EXPECT_EQ(mapio::test::error_of([&] { tx.send(std::as_bytes(std::span("x", 1))); }).errno_value(), EPROTO);
+  // The tail ahead of the head. The receiver reads the tail on every receive; a sender reads it
+  // again when the room it saw last runs out, and at least every 64 sends (the tail only grows,
+  // so the room it saw is room there is): within 64 sends of small messages, or as soon as
+  // larger ones fill the room it saw, the scribble is an error.
+  header->tail = header->head + 4096 * 4;
+  EXPECT_EQ(mapio::test::error_of([&] { rx.try_receive(); }).errno_value(), EPROTO);
+  int sent = 0;
+  EXPECT_EQ(mapio::test::error_of([&] {
+              for (; sent < 65; ++sent) tx.send(std::as_bytes(std::span("x", 1)));
+            }).errno_value(),
+            EPROTO);
+  EXPECT_GE(sent, 1) << "the room seen before the scribble was used";
+  EXPECT_LE(sent, 64);
+  header->tail = header->head;
+  const std::vector<std::byte> large(1000);
+  for (int i = 0; i < 3; ++i) tx.send(large);  // room for one more only, by the tail seen now
+  header->tail = header->head + 4096 * 4;
+  sent = 0;
+  EXPECT_EQ(mapio::test::error_of([&] {
+              for (; sent < 3; ++sent) tx.send(large, 1s);
+            }).errno_value(),
+            EPROTO);
+  EXPECT_LE(sent, 1) << "a full ring by the tail seen last makes the sender read it again";
   header->tail = header->head;
 
   header->capacity = 1u << 20;

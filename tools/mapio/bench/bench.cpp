@@ -519,7 +519,7 @@ Registration bench{"bench",
                                     "Also compare a read() loop and mapio over this many 1-16 KiB files");
                      app.add_option("--only", args->only,
                                     "Only the methods whose name contains one of these (comma-separated); with --ipc, "
-                                    "only these transports (mapio,pipe,unix-socket,boost-message-queue,iceoryx,cache-line)");
+                                    "only these transports (mapio,mapio-in-place,pipe,unix-socket,boost-message-queue,iceoryx,cache-line)");
                      app.add_flag("!--no-cold", args->cold, "Skip the cold-cache runs");
                      app.add_flag("--reread", args->reread,
                                   "Before the hot runs, drop the file from the page cache and read it back, instead "

@@ -25,6 +25,11 @@ class Link {
   virtual std::span<const std::byte> receive(std::size_t size) = 0;
   /// Gives the message receive() returned back to the transport.
   virtual void done() {}
+  /// Sends a message this process makes itself: `message` is its bytes, all `fill` but for the
+  /// first `prefix` (a timestamp, or none). By default the bytes are sent as send() sends them
+  /// (copied from `message`); a transport that lets the sender write into its shared memory
+  /// (reserve, write, commit) may write them there instead, and copy only the prefix.
+  virtual void send_made(std::span<const std::byte> message, std::byte, std::size_t) { send(message); }
 };
 
 /// What a transport sets up in the bench process before the two processes fork (pipes, sockets,
@@ -56,6 +61,7 @@ inline std::size_t queue_room(std::size_t size) { return std::max<std::size_t>(s
 Transport pipe_transport();
 Transport unix_socket_transport();
 Transport mapio_transport();
+Transport mapio_in_place_transport();
 Transport cache_line_transport();
 Transport boost_transport();
 Transport iceoryx_transport();

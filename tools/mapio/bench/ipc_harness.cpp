@@ -128,7 +128,7 @@ std::vector<double> round_trips(const Transport& t, std::size_t size, std::size_
         times.reserve(count);
         for (std::size_t i = 0; i < warm + count; ++i) {
           const auto start = Clock::now();
-          link.send(message);
+          link.send_made(message, std::byte{0x5a}, 0);
           const auto back = link.receive(size);
           if (back.size() != size) throw Error("receive", t.name, EPROTO, "the echo has another size");
           link.done();
@@ -175,7 +175,7 @@ double stream(const Transport& t, std::size_t size, std::size_t count) {
             const std::int64_t now = Clock::now().time_since_epoch().count();
             std::memcpy(message.data(), &now, sizeof now);
           }
-          link.send(message);
+          link.send_made(message, std::byte{0xa5}, std::min(size, sizeof(std::int64_t)));
         }
       });
   return rate.at(0);

@@ -69,8 +69,9 @@ Report measure(const Options& options) {
                         {"cpus", fmt::format("{}", std::thread::hardware_concurrency())},
                         {"load average at start", first_line("/proc/loadavg")}};
 
-  std::vector<Transport> transports{mapio_transport(),  pipe_transport(),    unix_socket_transport(),
-                                    boost_transport(),  iceoryx_transport(), cache_line_transport()};
+  std::vector<Transport> transports{mapio_transport(),       mapio_in_place_transport(), pipe_transport(),
+                                    unix_socket_transport(), boost_transport(),          iceoryx_transport(),
+                                    cache_line_transport()};
   if (!options.only.empty()) {
     std::erase_if(transports, [&](const Transport& t) {
       return std::find(options.only.begin(), options.only.end(), t.name) == options.only.end();

@@ -24,14 +24,26 @@ using Clock = std::chrono::steady_clock;
 constexpr auto receiver_spin = 10us;
 
 // A channel each way. Messages are received in place (the view into the ring) and released when
-// done: one copy per message, the sender's into the ring.
+// done: one copy per message, the sender's into the ring. With `in_place`, a message the sender
+// makes itself is written straight into the ring instead (reserve, write, commit): no copy at all.
 class ChannelLink final : public Link {
  public:
-  ChannelLink(int in_fd, int out_fd)
-      : rx_(mapio::ipc::Channel::from_descriptor(in_fd)), tx_(mapio::ipc::Channel::from_descriptor(out_fd)) {
+  ChannelLink(int in_fd, int out_fd, bool in_place)
+      : rx_(mapio::ipc::Channel::from_descriptor(in_fd)),
+        tx_(mapio::ipc::Channel::from_descriptor(out_fd)),
+        in_place_(in_place) {
     rx_.set_spin(receiver_spin);
   }
   void send(std::span<const std::byte> message) override { tx_.send(message, 10s); }
+  void send_made(std::span<const std::byte> message, std::byte fill, std::size_t prefix) override {
+    if (!in_place_) return send(message);
+    // Every byte of the message is written into the ring, as a producer that builds its message
+    // there would: the fill, then the prefix (the timestamp) copied.
+    const auto room = tx_.reserve(message.size(), 10s);
+    std::memset(room.data() + prefix, static_cast<int>(fill), room.size() - prefix);
+    if (prefix != 0) std::memcpy(room.data(), message.data(), prefix);
+    tx_.commit();
+  }
   std::span<const std::byte> receive(std::size_t) override {
     const auto message = rx_.receive(10s);
     if (!message) throw Error("receive", "mapio channel", ETIMEDOUT, "no message in 10 s");
@@ -42,20 +54,23 @@ class ChannelLink final : public Link {
  private:
   mapio::ipc::Receiver rx_;
   mapio::ipc::Sender tx_;
+  bool in_place_;
 };
 
 class ChannelRig final : public Rig {
  public:
-  explicit ChannelRig(std::size_t size)
+  ChannelRig(std::size_t size, bool in_place)
       : down_(mapio::ipc::Channel::create_memfd("mapio-bench-down", queue_room(size))),
-        up_(mapio::ipc::Channel::create_memfd("mapio-bench-up", queue_room(size))) {}
+        up_(mapio::ipc::Channel::create_memfd("mapio-bench-up", queue_room(size))),
+        in_place_(in_place) {}
   std::unique_ptr<Link> open(int side) override {
-    return side == 0 ? std::make_unique<ChannelLink>(up_.descriptor(), down_.descriptor())
-                     : std::make_unique<ChannelLink>(down_.descriptor(), up_.descriptor());
+    return side == 0 ? std::make_unique<ChannelLink>(up_.descriptor(), down_.descriptor(), in_place_)
+                     : std::make_unique<ChannelLink>(down_.descriptor(), up_.descriptor(), in_place_);
   }
 
  private:
   mapio::ipc::Channel down_, up_;  // side 0 sends down, side 1 sends up
+  bool in_place_;
 };
 
 // The floor: one 64-bit counter in a shared cache line. Side 0 writes odd values, side 1 even
@@ -108,7 +123,16 @@ Transport mapio_transport() {
   t.description = fmt::format("a mapio::ipc channel each way (memfd); receivers spin {} us, then sleep; "
                               "received in place",
                               receiver_spin.count());
-  t.prepare = [](std::size_t size) -> std::unique_ptr<Rig> { return std::make_unique<ChannelRig>(size); };
+  t.prepare = [](std::size_t size) -> std::unique_ptr<Rig> { return std::make_unique<ChannelRig>(size, false); };
+  return t;
+}
+
+Transport mapio_in_place_transport() {
+  Transport t;
+  t.name = "mapio-in-place";
+  t.description = "as mapio, but a sender writes the messages it makes straight into the ring (reserve, "
+                  "write, commit: no copy); an echo copies what it received";
+  t.prepare = [](std::size_t size) -> std::unique_ptr<Rig> { return std::make_unique<ChannelRig>(size, true); };
   return t;
 }
 
