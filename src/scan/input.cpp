@@ -274,26 +274,34 @@ const Input::Status& Input::status() const {
     status_.regular = S_ISREG(st.st_mode);
     status_.directory = S_ISDIR(st.st_mode);
     status_.size = status_.regular ? static_cast<std::uint64_t>(st.st_size) : 0;
-    if (status_.regular) {
-      struct statfs fs {};
-      if (::fstatfs(fd_.get(), &fs) == 0) {
-        switch (static_cast<unsigned long>(fs.f_type)) {
-          case PROC_SUPER_MAGIC:
-          case SYSFS_MAGIC:
-          case DEBUGFS_MAGIC:
-          case TRACEFS_MAGIC:
-          case 0x62656570:  // configfs (CONFIGFS_MAGIC, not in linux/magic.h)
-          case SECURITYFS_MAGIC:
-            status_.size_is_length = false;
-            break;
-          default:
-            break;
-        }
-      }
-    }
     status_.known = true;
   }
   return status_;
+}
+
+// Asked apart from status(), and only when a caller is about to trust st_size (to map the file):
+// a search of many small files reads each one to its end anyway and so never pays this fstatfs.
+bool Input::size_is_length() const {
+  if (!status().regular) return true;
+  if (!status_.filesystem_known) {
+    struct statfs fs {};
+    if (::fstatfs(fd_.get(), &fs) == 0) {
+      switch (static_cast<unsigned long>(fs.f_type)) {
+        case PROC_SUPER_MAGIC:
+        case SYSFS_MAGIC:
+        case DEBUGFS_MAGIC:
+        case TRACEFS_MAGIC:
+        case 0x62656570:  // configfs (CONFIGFS_MAGIC, not in linux/magic.h)
+        case SECURITYFS_MAGIC:
+          status_.size_is_length = false;
+          break;
+        default:
+          break;
+      }
+    }
+    status_.filesystem_known = true;
+  }
+  return status_.size_is_length;
 }
 
 Input Input::open(const std::filesystem::path& path) {
@@ -309,9 +317,9 @@ Scanner::Scanner(InputOptions options) : options_(options) {
 
 bool Scanner::starts_mapped(const Input& input) const {
   // Nothing else can be mapped; and a file whose size is not its length (sysfs, procfs) is read.
-  if (!input.is_regular() || input.size() == 0 || !input.size_is_length()) return false;
-  if (options_.method != InputMethod::automatic) return options_.method == InputMethod::map;
-  return input.size() >= options_.map_threshold;
+  if (!input.is_regular() || input.size() == 0) return false;
+  if (options_.method != InputMethod::automatic) return options_.method == InputMethod::map && input.size_is_length();
+  return input.size() >= options_.map_threshold && input.size_is_length();
 }
 
 Scanner::Route Scanner::mapped_route(const Mapping& map) const {

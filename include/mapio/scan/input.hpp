@@ -91,7 +91,7 @@ class Input {
   /// Whether st_size is the number of bytes the file holds: false on the pseudo file systems
   /// (sysfs, procfs, debugfs, tracefs, configfs, securityfs), whose files say 4096 or 0 bytes
   /// whatever they hold; such files are read, never mapped.
-  bool size_is_length() const { return status().size_is_length; }
+  bool size_is_length() const;
 
  private:
   struct Status {
@@ -99,6 +99,7 @@ class Input {
     bool regular = false;
     bool directory = false;
     std::uint64_t size = 0;
+    bool filesystem_known = false;  // size_is_length asks the file system only when first needed
     bool size_is_length = true;
   };
   Input(FileDescriptor fd, std::string name) : fd_(std::move(fd)), name_(std::move(name)) {}

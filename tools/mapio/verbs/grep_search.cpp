@@ -371,7 +371,7 @@ SearchResult FileSearch::run(Input& input, std::string_view name, LineSink& out,
   try {
     std::uint64_t offset = 0;
     bool over = false;
-    if (s_.map_large && input.is_regular() && input.size_is_length() && input.size() >= (std::uint64_t{1} << 20)) {
+    if (s_.map_large && input.is_regular() && input.size() >= (std::uint64_t{1} << 20) && input.size_is_length()) {
       offset = run_mapped(st, input, over);
       if (over || offset == input.size()) return st.result;
       run_read(st, input, offset, true);
