@@ -30,6 +30,18 @@ constexpr std::string_view color_number = "\33[32m\33[K";
 constexpr std::string_view color_separator = "\33[36m\33[K";
 constexpr std::string_view color_end = "\33[m\33[K";
 
+// The end of the line holding `from` (its '\n', or the end of the data).
+std::size_t line_end_in(std::string_view data, std::size_t from) {
+  const void* nl = std::memchr(data.data() + from, '\n', data.size() - from);
+  return nl == nullptr ? data.size() : static_cast<std::size_t>(static_cast<const char*>(nl) - data.data());
+}
+
+// The start of the line holding `at`, looking back no further than `from`.
+std::size_t line_start_in(std::string_view data, std::size_t from, std::size_t at) {
+  const void* nl = at > from ? memrchr(data.data() + from, '\n', at - from) : nullptr;
+  return nl == nullptr ? from : static_cast<std::size_t>(static_cast<const char*>(nl) - data.data()) + 1;
+}
+
 }  // namespace
 
 struct FileSearch::State {
@@ -185,14 +197,8 @@ bool FileSearch::search(State& st, std::string_view data, bool binary) {
   const bool open_end = size > 0 && data[size - 1] != '\n';  // the last line of a file, unended
   // A match at the very end belongs to a line only when the piece ends inside one.
   auto real = [&](const std::optional<GrepMatcher::Match>& m) { return m && (m->start < size || open_end); };
-  auto line_end = [&](std::size_t from) {
-    const void* nl = std::memchr(data.data() + from, '\n', size - from);
-    return nl == nullptr ? size : static_cast<std::size_t>(static_cast<const char*>(nl) - data.data());
-  };
-  auto line_start = [&](std::size_t from, std::size_t at) {
-    const void* nl = at > from ? memrchr(data.data() + from, '\n', at - from) : nullptr;
-    return nl == nullptr ? from : static_cast<std::size_t>(static_cast<const char*>(nl) - data.data()) + 1;
-  };
+  auto line_end = [&](std::size_t from) { return line_end_in(data, from); };
+  auto line_start = [&](std::size_t from, std::size_t at) { return line_start_in(data, from, at); };
   bool go_on = true;
   std::size_t pos = 0;
   if (!s_.invert) {
@@ -246,14 +252,8 @@ bool FileSearch::search_watching(State& st, std::string_view data) {
   st.counted_to = 0;
   const std::uint64_t origin = st.origin;
   std::size_t size = data.size();
-  auto line_end = [&](std::size_t from) {
-    const void* nl = std::memchr(data.data() + from, '\n', size - from);
-    return nl == nullptr ? size : static_cast<std::size_t>(static_cast<const char*>(nl) - data.data());
-  };
-  auto line_start = [&](std::size_t from, std::size_t at) {
-    const void* nl = at > from ? memrchr(data.data() + from, '\n', at - from) : nullptr;
-    return nl == nullptr ? from : static_cast<std::size_t>(static_cast<const char*>(nl) - data.data()) + 1;
-  };
+  auto line_end = [&](std::size_t from) { return line_end_in(data, from); };
+  auto line_start = [&](std::size_t from, std::size_t at) { return line_start_in(data, from, at); };
   auto first_nul = [&](std::uint64_t from, std::uint64_t to) {  // in the file; none when there is none
     const void* nul = to > from ? std::memchr(st.file + from, '\0', to - from) : nullptr;
     return nul == nullptr ? none : static_cast<std::uint64_t>(static_cast<const char*>(nul) - st.file);
