@@ -14,6 +14,7 @@
 
 #include "glibc_characters.hpp"
 #include "mapio/scan/scan.hpp"
+#include "random_text.hpp"
 #include "scan/unicode_widths.hpp"
 
 namespace {
@@ -84,17 +85,7 @@ Bytes random_text(std::mt19937& rng, std::size_t fragments) {
       "\xe3", "\xe3\x80", "\xf0\x9f", "\xf0\x9f\x98", "\x80", "\xbf", "\xff", "\xfe", "\xf4\x90\x80\x80",
       "\xf7\xbf\xbf\xbf", "\xf8\x88\x80\x80\x80", "\xf8\x87\xbf\xbf\xbf", "\xfc\x84\x80\x80\x80\x80",
       "\xfd\xbf\xbf\xbf\xbf\xbf", "\xfc\x84\x80\x80", "\xef\xbf\xbe", "0123456789"};
-  std::uniform_int_distribution<std::size_t> pick(0, std::size(pieces) - 1);
-  std::uniform_int_distribution<int> any_byte(0, 255);
-  std::string text;
-  for (std::size_t i = 0; i < fragments; ++i) {
-    if (rng() % 16 == 0) {
-      text += static_cast<char>(any_byte(rng));
-    } else {
-      text += pieces[pick(rng)];
-    }
-  }
-  return bytes_of(text);
+  return bytes_of(mapio::test::random_text(rng, fragments, pieces));
 }
 
 void expect_counts(const CharCounter::Summary& s, const Reference& want, const std::string& at) {

@@ -19,6 +19,7 @@
 
 #include "glibc_characters.hpp"
 #include "mapio/core/error.hpp"
+#include "random_text.hpp"
 #include "scan/scan_kernels.hpp"
 
 namespace {
@@ -320,17 +321,7 @@ Bytes random_utf8_text(std::mt19937& rng, std::size_t fragments) {
       "\xe2\x80\xa8", "\xc2\x85", "\xe2\x80\x8b", "\xc3\xa9", "\xe4\xb8\xad", "\xf0\x9f\x98\x80",
       "\xe2\x80\x87", "\xe2\x81\xa0", "\xed\xa0\x80", "\xc0\xa0", "\xe3", "\xe3\x80", "\xf0\x9f",
       "\xf0\x9f\x98", "\x80", "\xbf", "\xff", "\xf4\x90\x80\x80", "\xef\xbf\xbe", "\xe1\x9a\x80"};
-  std::uniform_int_distribution<std::size_t> pick(0, std::size(pieces) - 1);
-  std::uniform_int_distribution<int> any_byte(0, 255);
-  std::string text;
-  for (std::size_t i = 0; i < fragments; ++i) {
-    if (rng() % 16 == 0) {
-      text += static_cast<char>(any_byte(rng));
-    } else {
-      text += pieces[pick(rng)];
-    }
-  }
-  return bytes_of(text);
+  return bytes_of(mapio::test::random_text(rng, fragments, pieces));
 }
 
 TEST(WordCounter, Utf8AgreesWithTheCLibraryDecoderInEveryKernelSet) {
