@@ -35,3 +35,18 @@ same_all() {
   if [[ $ws -ne $gs ]]; then fail "$what: exit $gs, GNU $ws"; fi
   if [[ $gs -gt 128 ]]; then fail "$what: killed by signal $((gs - 128))"; fi
 }
+
+# wait_until_open PID FILE: returns once PID holds FILE open or mapped (or after 5 s, or once PID is
+# gone), so that a truncation lands during the scan rather than before mapio has even looked at the
+# file on a loaded machine.
+wait_until_open() {
+  local pid=$1 file=$2 tries fd
+  for tries in $(seq 1 500); do
+    for fd in /proc/"$pid"/fd/*; do
+      [[ "$(readlink "$fd" 2>/dev/null)" == "$file" ]] && return 0
+    done
+    grep -qF "$file" /proc/"$pid"/maps 2>/dev/null && return 0
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.01
+  done
+}

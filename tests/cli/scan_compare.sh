@@ -134,19 +134,6 @@ echo "mapio wc on a 5 GiB sparse file: ${elapsed_ms} ms"
 (( elapsed_ms < 2000 )) || fail "sparse file took ${elapsed_ms} ms"
 
 # ---- a file truncated while mapio scans it: an error and a non-zero exit, never SIGBUS -----------
-# wait_until_open PID FILE: returns once PID holds FILE open or mapped (or after 5 s), so that the truncation
-# lands during the scan rather than before mapio has even looked at the file on a loaded machine.
-wait_until_open() {
-  local pid=$1 file=$2 tries fd
-  for tries in $(seq 1 500); do
-    for fd in /proc/"$pid"/fd/*; do
-      [[ "$(readlink "$fd" 2>/dev/null)" == "$file" ]] && return 0
-    done
-    grep -qF "$file" /proc/"$pid"/maps 2>/dev/null && return 0
-    kill -0 "$pid" 2>/dev/null || return 0
-    sleep 0.01
-  done
-}
 shm=$(mktemp /dev/shm/mapio-scan-XXXXXX)
 caught=0
 for attempt in $(seq 1 10); do

@@ -278,17 +278,6 @@ out=$("$MAPIO" wc --version); status=$?
 [[ $status -eq 0 && $out == "$("$MAPIO" --version)" && $out == "mapio "[0-9]* ]] || fail "wc --version: exit $status: '$out'"
 
 # ---- a file truncated during a -m/-L scan: an error and a non-zero exit, never SIGBUS -------------
-wait_until_open() {
-  local pid=$1 file=$2 tries fd
-  for tries in $(seq 1 500); do
-    for fd in /proc/"$pid"/fd/*; do
-      [[ "$(readlink "$fd" 2>/dev/null)" == "$file" ]] && return 0
-    done
-    grep -qF "$file" /proc/"$pid"/maps 2>/dev/null && return 0
-    kill -0 "$pid" 2>/dev/null || return 0
-    sleep 0.01
-  done
-}
 truncated_scan() { # description mapio-arguments...
   local name=$1 caught=0 attempt status shm
   shift
