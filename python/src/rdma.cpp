@@ -128,9 +128,11 @@ py::object read_remote(PyConnection& c, py::handle offset_value, py::handle leng
     if (raw == nullptr) throw py::error_already_set();
     auto out = py::reinterpret_steal<py::bytes>(raw);
     std::span<std::byte> into(reinterpret_cast<std::byte*>(PyBytes_AS_STRING(raw)), length);
-    InUse use(c.busy, "Connection");
-    py::gil_scoped_release unlocked;
-    connection.read(offset, into, wait);
+    {
+      InUse use(c.busy, "Connection");
+      py::gil_scoped_release unlocked;
+      connection.read(offset, into, wait);
+    }
     return out;
   }
   HeldBuffer target;
