@@ -11,6 +11,8 @@
 - ``PhysicalWindow``, ``pci``, ``UioDevice``: device memory whose ``read8..read64`` and
   ``write8..write64`` are exactly one access of exactly that width; ``SimBus`` and ``TracingBus``
   to test and log a driver without hardware.
+- ``mapio.rdma``: serve a buffer to other machines and read, write and update it from them over
+  RDMA (where mapio was built with rdma-core; imported on first use).
 - ``Error``: every failure, an ``OSError`` raised as the matching subclass.
 
 See docs/python.md.
@@ -47,6 +49,16 @@ from . import pci
 
 Seal = _enum.IntFlag("Seal", dict(_mapio._SEAL_VALUES), module=__name__)
 Seal.__doc__ = """memfd seals (F_ADD_SEALS), combined with |: shrink, grow, write, future_write, seal."""
+
+
+def __getattr__(name: str):
+    # mapio.rdma is imported on first use: it exists only where mapio was built with rdma-core (and
+    # then says why not on import), and the rest of the package must import either way.
+    if name == "rdma":
+        import importlib
+        return importlib.import_module(".rdma", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "Advice", "Channel", "Error", "MappedFile", "Memory", "PhysicalWindow", "Seal", "SharedMemory", "SimBus",

@@ -7,6 +7,7 @@ import numpy
 import numpy.typing
 
 from . import pci as pci
+from . import rdma as rdma
 
 _Path = str | bytes | os.PathLike[str] | os.PathLike[bytes]
 _Method = Literal["auto", "map", "read"]

@@ -117,5 +117,7 @@ void bind_scanning(py::module_& m);
 void bind_buses(py::module_& m);
 void bind_devices(py::module_& m);
 void bind_channels(py::module_& m);
+/// mapio.rdma, when the library was built with rdma-core (MAPIO_PYTHON_RDMA); else nothing.
+void bind_rdma(py::module_& m);
 
 }  // namespace mapio::python

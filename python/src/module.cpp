@@ -9,4 +9,5 @@ PYBIND11_MODULE(_mapio, m) {
   mapio::python::bind_buses(m);
   mapio::python::bind_devices(m);
   mapio::python::bind_channels(m);
+  mapio::python::bind_rdma(m);
 }

@@ -35,6 +35,15 @@ with mapio.Channel.open("/jobs") as jobs:
     job: bytes = jobs.receive(timeout=1.0)
     maybe: bytes | None = jobs.try_receive()
     sequence: int = jobs.send(b"done")
+remote = mapio.rdma.Connection.connect("10.0.0.1", 7471, timeout=2.0)
+page: bytes = remote.read(0, 4096)
+filled: int = remote.read(0, bytearray(8), timeout=1.0)
+remote.write(8, b"note")
+old: int = remote.fetch_and_add(0, 1) + remote.compare_and_swap(0, 1, 2)
+granted: mapio.rdma.Rights = remote.rights
+with mapio.rdma.Server(shm, mapio.rdma.Rights.read | mapio.rdma.Rights.atomic, port=0) as server:
+    peers: int = server.serve(0.2)
+names: list[str] = [device.name for device in mapio.rdma.devices()]
 try:
     pass
 except mapio.Error as e:
@@ -47,6 +56,7 @@ mapio.count_lines(3.5)
 mapio.MappedFile.open("x", mode="w")
 mapio.SimBus(16).read32("0")
 mapio.SharedMemory.from_fd("3")
+mapio.rdma.Connection.connect("10.0.0.1", "7471")
 '''
 
 
@@ -69,4 +79,4 @@ def test_mypy_reads_the_stubs(tmp_path):
     bad = mypy(tmp_path, "bad.py", BAD)
     assert bad.returncode == 1
     errors = [line for line in bad.stdout.splitlines() if ": error:" in line]
-    assert [int(line.split(":")[1]) for line in errors] == [3, 4, 5, 6], bad.stdout
+    assert [int(line.split(":")[1]) for line in errors] == [3, 4, 5, 6, 7], bad.stdout
