@@ -176,6 +176,13 @@ class Sender {
 
   std::size_t max_message_size() const noexcept { return channel_.max_message_size(); }
 
+  /// Before sleeping on a full ring, look again for up to `spin` (0 by default: no busy waiting),
+  /// with the CPU's pause instruction between looks. In a stream the receiver frees room a message
+  /// at a time: without a spin a sender that outruns it sleeps and is woken once per message (a
+  /// system call on each side), with one it takes the room as it comes. As Receiver::set_spin, it
+  /// pays only when both processes have a core.
+  void set_spin(std::chrono::microseconds spin) noexcept { spin_ = spin; }
+
  private:
   std::span<std::byte> claim(std::size_t size, std::chrono::milliseconds timeout, bool wait);
   bool lock(const detail::Segment& segment, std::chrono::steady_clock::time_point deadline, bool wait);
@@ -197,6 +204,7 @@ class Sender {
   std::uint64_t tail_seen_ = 0;
   unsigned claims_since_tail_read_ = 0;
   bool tail_known_ = false;
+  std::chrono::microseconds spin_{0};
 };
 
 /// The receiving end: one per channel at a time. A receiver that dies before release() leaves the

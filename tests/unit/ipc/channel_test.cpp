@@ -74,18 +74,23 @@ struct SharedCounters {
 using mapio::test::child;
 using mapio::test::wait_status;
 
-TEST(Channel, MessagesArriveWholeAndInOrderAcrossProcessesAndWrapArounds) {
+// A child sends 20,000 numbered messages (about 10 MB through a 4 KiB ring: thousands of wraps, and
+// a sender that finds the ring full again and again); the parent checks each. `spin` is set on
+// both ends.
+void stream_through_a_small_ring(std::chrono::microseconds spin) {
   auto channel = Channel::create_memfd("order", 4096);
   ASSERT_EQ(channel.capacity(), 4096u);
   const std::size_t max = 900;
-  constexpr std::uint64_t count = 20000;  // about 10 MB through a 4 KiB ring: thousands of wraps
+  constexpr std::uint64_t count = 20000;
   const int fd = channel.descriptor();
   const pid_t pid = child([&] {
     Sender tx(Channel::from_descriptor(fd));
+    tx.set_spin(spin);
     for (std::uint64_t n = 0; n < count; ++n) tx.send(message_bytes(1, n, max), 10s);
     return 0;
   });
   Receiver rx(std::move(channel));
+  rx.set_spin(spin);
   std::vector<std::byte> buffer(rx.max_message_size());
   for (std::uint64_t n = 0; n < count; ++n) {
     auto got = rx.receive(buffer, 10s);
@@ -100,6 +105,31 @@ TEST(Channel, MessagesArriveWholeAndInOrderAcrossProcessesAndWrapArounds) {
   const auto e = mapio::test::error_of([&] { rx.receive(buffer, 1s); });
   EXPECT_EQ(e.errno_value(), EPIPE);
   EXPECT_NE(std::string(e.what()).find("peer gone"), std::string::npos) << e.what();
+}
+
+TEST(Channel, MessagesArriveWholeAndInOrderAcrossProcessesAndWrapArounds) { stream_through_a_small_ring(0us); }
+
+TEST(Channel, SpinningSendersAndReceiversKeepOrderAndEveryMessage) { stream_through_a_small_ring(50us); }
+
+TEST(Channel, ASpinningSenderStillTimesOutOnAFullRingAndTakesRoomFreedDuringItsWait) {
+  auto channel = Channel::create_memfd("spin-full", 4096);
+  Sender tx(Channel::from_descriptor(channel.descriptor()));
+  tx.set_spin(1000us);
+  Receiver rx(std::move(channel));
+  const std::vector<std::byte> message(1000, std::byte{7});
+  while (tx.try_send(message)) {
+  }
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(mapio::test::error_of([&] { tx.send(message, 30ms); }).errno_value(), ETIMEDOUT);
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 30ms);
+  // Room freed by another thread while the sender waits (spinning first, then asleep) is taken.
+  std::thread releaser([&] {
+    std::this_thread::sleep_for(5ms);
+    ASSERT_TRUE(rx.try_receive());
+    rx.release();
+  });
+  EXPECT_NO_THROW(tx.send(message, 5s));
+  releaser.join();
 }
 
 TEST(Channel, ReserveWritesInPlaceAndOnlyCommitPublishes) {

@@ -19,9 +19,10 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-// How long a receiver looks again before it sleeps on the futex: messages of a ping-pong or a
-// stream come sooner than that, so they are taken without a system call on either side.
-constexpr auto receiver_spin = 10us;
+// How long a receiver looks again before it sleeps on an empty ring, and a sender on a full one:
+// messages of a ping-pong or a stream, and the room a stream's receiver frees, come sooner than
+// that, so they are taken without a system call on either side.
+constexpr auto spin = 10us;
 
 // A channel each way. Messages are received in place (the view into the ring) and released when
 // done: one copy per message, the sender's into the ring. With `in_place`, a message the sender
@@ -32,7 +33,8 @@ class ChannelLink final : public Link {
       : rx_(mapio::ipc::Channel::from_descriptor(in_fd)),
         tx_(mapio::ipc::Channel::from_descriptor(out_fd)),
         in_place_(in_place) {
-    rx_.set_spin(receiver_spin);
+    rx_.set_spin(spin);
+    tx_.set_spin(spin);
   }
   void send(std::span<const std::byte> message) override { tx_.send(message, 10s); }
   void send_made(std::span<const std::byte> message, std::byte fill, std::size_t prefix) override {
@@ -120,9 +122,9 @@ class CacheLineRig final : public Rig {
 Transport mapio_transport() {
   Transport t;
   t.name = "mapio";
-  t.description = fmt::format("a mapio::ipc channel each way (memfd); receivers spin {} us, then sleep; "
-                              "received in place",
-                              receiver_spin.count());
+  t.description = fmt::format("a mapio::ipc channel each way (memfd); receivers (empty) and senders (full) "
+                              "spin {} us, then sleep; received in place",
+                              spin.count());
   t.prepare = [](std::size_t size) -> std::unique_ptr<Rig> { return std::make_unique<ChannelRig>(size, false); };
   return t;
 }
