@@ -103,6 +103,53 @@ boot_and_wait() {
   fi
 }
 
+# python_archive CHECK IMPORTS [FILE...]: Python for a guest. Builds an archive of Debian's
+# python3, every file of the modules the statement `import IMPORTS` loads as the host's interpreter
+# resolves them (with the landmark os.py by which the interpreter finds its prefix), each with the
+# libraries ldd names, this build's mapio package in /opt/mapio/python and each FILE in /vm; sets
+# python_initrd to the bench's initramfs with that archive appended, for `initrd=$python_initrd`
+# before vm_start. Reports CHECK (PASS with the archive's size, or FAIL saying what is missing);
+# status 1 when it failed.
+python_archive() {
+  local check=$1 imports=$2 python=/usr/bin/python3 mapio_cli build root files f lib dynload
+  shift 2
+  mapio_cli=$(host_program mapio) || { host_fail "$check" "mapio is not in the bench"; return 1; }
+  build=$(dirname "$(dirname "$mapio_cli")")
+  [ -f "$build/python/mapio/__init__.py" ] || { host_fail "$check" "no Python package in $build/python"; return 1; }
+  root=$scratch/python-root
+  rm -rf "$root"
+  mkdir -p "$root/opt/mapio/python" "$root/vm" "$root/usr/bin"
+  cp -r "$build/python/mapio" "$root/opt/mapio/python/"
+  rm -rf "$root/opt/mapio/python/mapio/__pycache__"
+  for f in "$@"; do cp "$f" "$root/vm/"; done
+  files=$(PYTHONPATH="$build/python" "$python" -I -S -c '
+import sys; sys.path.insert(0, sys.argv[1])
+exec("import " + sys.argv[2])
+print(os.path.realpath(sys.executable))
+print(os.__file__)
+for m in list(sys.modules.values()):
+    f = getattr(m, "__file__", None)
+    if f and not f.startswith(sys.argv[1]): print(f)' "$build/python" "os, encodings.utf_8, encodings.latin_1, encodings.ascii, $imports") ||
+    { host_fail "$check" "cannot import $imports with $python"; return 1; }
+  for f in $files "$build/python/mapio/"_mapio*.so; do
+    case "$f" in "$build"/*) ;; *) mkdir -p "$root$(dirname "$f")"; cp -L "$f" "$root$f" ;; esac
+    case "$f" in *.so|*/python3*)
+      for lib in $(ldd "$f" | sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p; s/^[[:space:]]*\(\/[^ ]*\) (.*/\1/p'); do
+        [ -e "$root$lib" ] || { mkdir -p "$root$(dirname "$lib")"; cp -L "$lib" "$root$lib"; }
+      done ;;
+    esac
+  done
+  # The interpreter finds its exec prefix by lib-dynload, which exists even when no extension
+  # module is needed from it.
+  dynload=$("$python" -I -S -c 'import sys; print(f"{sys.exec_prefix}/lib/python{sys.version_info[0]}.{sys.version_info[1]}/lib-dynload")')
+  mkdir -p "$root$dynload"
+  [ -e "$root/usr/bin/python3" ] || ln -s "$(basename "$("$python" -c 'import sys, os; print(os.path.realpath(sys.executable))')")" "$root/usr/bin/python3"
+  (cd "$root" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc --quiet -R 0:0) | gzip -1 >"$scratch/python.cpio.gz"
+  cat "$work/initramfs.cpio.gz" "$scratch/python.cpio.gz" >"$scratch/initrd-python.cpio.gz"
+  python_initrd=$scratch/initrd-python.cpio.gz
+  host_pass "$check" "$(du -k "$scratch/python.cpio.gz" | cut -f1) KiB: $(echo "$files" | wc -l) files"
+}
+
 # ---------------------------------------------------------------------------------------------
 # shellcheck source=/dev/null
 . "$here/scenarios/$scenario.host.sh"

@@ -11,41 +11,9 @@ expect=(python-archive uio-bound py-pci py-id py-liveness py-factorial py-bounds
 python=/usr/bin/python3
 
 prepare() {
-  local mapio_cli build root files lib
-  mapio_cli=$(host_program mapio) || { host_fail python-archive "mapio is not in the bench"; return; }
-  build=$(dirname "$(dirname "$mapio_cli")")
-  [ -f "$build/python/mapio/__init__.py" ] || { host_fail python-archive "no Python package in $build/python"; return; }
-  root=$scratch/python-root
-  rm -rf "$root"
-  mkdir -p "$root/opt/mapio/python" "$root/vm"
-  cp -r "$build/python/mapio" "$root/opt/mapio/python/"
-  rm -rf "$root/opt/mapio/python/mapio/__pycache__"
-  cp "$here/python/edu_probe.py" "$root/vm/"
-  # The interpreter, and every file of the modules the probe imports as this interpreter finds
-  # them (with the landmark os.py by which it finds its prefix), each with the libraries ldd names.
-  files=$(PYTHONPATH="$build/python" "$python" -I -S -c '
-import sys; sys.path.insert(0, sys.argv[1])
-import mapio, mapio.pci, mmap, os, struct, encodings.utf_8, encodings.latin_1, encodings.ascii
-print(os.path.realpath(sys.executable))
-print(os.__file__)
-for m in list(sys.modules.values()):
-    f = getattr(m, "__file__", None)
-    if f and not f.startswith(sys.argv[1]): print(f)' "$build/python") || { host_fail python-archive "cannot list the modules"; return; }
-  for f in $files "$build/python/mapio/"_mapio*.so; do
-    case "$f" in "$build"/*) ;; *) mkdir -p "$root$(dirname "$f")"; cp -L "$f" "$root$f" ;; esac
-    case "$f" in *.so|*/python3*)
-      for lib in $(ldd "$f" | sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p; s/^[[:space:]]*\(\/[^ ]*\) (.*/\1/p'); do
-        [ -e "$root$lib" ] || { mkdir -p "$root$(dirname "$lib")"; cp -L "$lib" "$root$lib"; }
-      done ;;
-    esac
-  done
-  mkdir -p "$root/usr/lib/python3.11/lib-dynload" "$root/usr/bin"
-  [ -e "$root/usr/bin/python3" ] || ln -s "$(basename "$("$python" -c 'import sys, os; print(os.path.realpath(sys.executable))')")" "$root/usr/bin/python3"
-  (cd "$root" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc --quiet -R 0:0) | gzip -1 >"$scratch/python.cpio.gz"
-  cat "$work/initramfs.cpio.gz" "$scratch/python.cpio.gz" >"$scratch/initrd.cpio.gz"
-  initrd=$scratch/initrd.cpio.gz
+  python_archive python-archive "mapio, mapio.pci, mmap, struct" "$here/python/edu_probe.py" || return
+  initrd=$python_initrd
   qemu_args+=(-trace "enable=memory_region_ops_*,file=$scratch/trace.log")
-  host_pass python-archive "$(du -k "$scratch/python.cpio.gz" | cut -f1) KiB: $(echo "$files" | wc -l) files"
 }
 
 verify() {

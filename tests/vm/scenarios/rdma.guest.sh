@@ -64,14 +64,23 @@ if [ "$role" = server ]; then
   truncated=$!
   mapio rdma serve /tmp/small --port 7476 --tcp-port 7486 --for 170 >/tmp/small.log 2>&1 &
   small=$!
+  # The example program's own server: 4 KiB of anonymous memory, until the client swaps its stop word.
+  counter=
+  if need_program rdma_counter; then
+    rdma_counter serve 7477 >/tmp/counter.log 2>&1 &
+    counter=$!
+  fi
+  counter_ready='^serving 4096 bytes (read,write,atomic) on port 7477$'
   all="/tmp/served.log /tmp/readonly.log /tmp/victim.log /tmp/scratch.log /tmp/truncated.log /tmp/small.log"
   for i in $(seq 100); do
-    [ "$(cat $all | grep -c 'bytes, ')" = 6 ] && grep -q 'over TCP on' /tmp/small.log && break
+    [ "$(cat $all | grep -c 'bytes, ')" = 6 ] && grep -q 'over TCP on' /tmp/small.log && grep -q "$counter_ready" /tmp/counter.log && break
     sleep 0.1
   done
   logs=$(cat $all)
   if [ "$(printf '%s\n' "$logs" | grep -c 'bytes, ')" = 6 ] && grep -q 'over TCP on' /tmp/small.log; then pass server-ready "$(one_line "$logs")"
   else fail server-ready "$(one_line "$logs")"; fi
+  if grep -q "$counter_ready" /tmp/counter.log; then pass server-counter-ready "$(one_line "$(cat /tmp/counter.log)")"
+  else fail server-counter-ready "$(one_line "$(cat /tmp/counter.log 2>&1)")"; fi
 
   # wait_for WORD SECONDS: until the client writes WORD into the mailbox.
   wait_for() {
@@ -100,6 +109,23 @@ if [ "$role" = server ]; then
     if [ $rc -eq 0 ] && grep -q '^flushed /mnt/served' /tmp/served.log; then pass server-flushed "$(one_line "$(cat /tmp/served.log)")"
     else fail server-flushed "exit $rc: $(one_line "$(cat /tmp/served.log)")"; fi
   else fail server-flushed "the client never said done"; fi
+  # rdma_counter ends by itself once the client has swapped its stop word, which the client did
+  # long before it said done; then it prints what its page holds.
+  if [ -n "$counter" ]; then
+    for i in $(seq 100); do kill -0 $counter 2>/dev/null || break; sleep 0.1; done
+    if kill -0 $counter 2>/dev/null; then
+      kill -9 $counter
+      wait $counter
+      fail server-counter "rdma_counter serve still running 10 s after the client said done (killed): $(one_line "$(cat /tmp/counter.log)")"
+    else
+      wait $counter
+      rc=$?
+      last=$(tail -n1 /tmp/counter.log)
+      if [ $rc -eq 0 ] && [ "$last" = 'stopped by the client: counter 3, note "hello over RDMA"' ]; then
+        pass server-counter "$(one_line "$(cat /tmp/counter.log)")"
+      else fail server-counter "exit $rc: $(one_line "$(cat /tmp/counter.log)")"; fi
+    fi
+  fi
   kill -TERM $readonly_server $scratch $truncated $small
   wait $readonly_server $scratch $truncated $small
   size=$(stat -c %s /mnt/truncated)
@@ -153,6 +179,33 @@ counter=$(od -An -tu8 /tmp/counter | tr -d ' ')
 if [ $r1 -eq 0 ] && [ $r2 -eq 0 ] && [ "$counter" = 1000 ]; then
   pass client-fetch-add "counter 1000: $(cat /tmp/add1.log) / $(cat /tmp/add2.log)"
 else fail client-fetch-add "exits $r1 $r2, counter '$counter': $(one_line "$(cat /tmp/add1.log /tmp/add2.log)")"; fi
+
+# The Python client (mapio.rdma; only this machine has Python): the read-only file's pattern byte
+# for byte, a write to the scratch region read back, a refused write, and a fetch-and-add on the
+# counter the two adders left at 1000 (the host expects 1024 in the file after poweroff).
+if [ -x /usr/bin/python3 ]; then
+  start=$(date +%s)
+  timeout 120 env PYTHONPATH=/opt/mapio/python /usr/bin/python3 -S /vm/rdma_client.py $server_ip 1000 "$(vm_pattern word 12 8191)" 2>&1
+  rc=$?
+  took=$(( $(date +%s) - start ))
+  if [ $rc -eq 0 ]; then pass client-python "exit 0 ($took s)"; else fail client-python "exit $rc ($took s)"; fi
+else fail client-python "no python3 in the client (the scenario's archive is missing)"; fi
+
+# The example program rdma_counter against its server (port 7477): a note written and read back,
+# three fetch-and-adds from 0, the stop word swapped, and a request past the page refused locally.
+if need_program rdma_counter; then
+  waited 30 rdma_counter client $server_ip 7477
+  want='connected to 10.0.3.1:7477: 4096 bytes, read,write,atomic
+wrote and read back "hello over RDMA"
+counter was 0, now 1
+counter was 1, now 2
+counter was 2, now 3
+asked the server to stop'
+  if [ $rc -eq 0 ] && [ "$(printf '%s\n' "$out" | head -n6)" = "$want" ] && [ "$(printf '%s\n' "$out" | wc -l)" = 7 ] &&
+     printf '%s\n' "$out" | tail -n1 | grep -q '^refused locally: .*ERANGE'; then
+    pass client-counter "$(one_line "$out") ($took s)"
+  else fail client-counter "exit $rc ($took s): $(one_line "$out")"; fi
+fi
 
 # The device test program: READ, WRITE, CAS, FAA, a batch, refusals before posting.
 waited 60 vm_rdma_check $server_ip 7474 full

@@ -1,17 +1,21 @@
 # RDMA between two machines over soft-RoCE: two guests, each with rdma_rxe on a virtio NIC, joined
 # by QEMU's socket network backend (one listens on a local TCP port, the other connects: a
 # private Ethernet segment between them). The server guest serves files of an ext4 disk image the
-# host wrote; the client guest reads, writes, adds and is refused (rdma.guest.sh). After both have
-# powered off, the host reads the files out of the image: the client's write and the final counter
-# are there, and nothing else changed.
+# host wrote, and the example program rdma_counter serves its page; the client guest reads, writes,
+# adds and is refused with the CLI, the device test program, rdma_counter's client and a Python
+# script on mapio.rdma (the client alone has Python: an archive appended to its initramfs, as in
+# python_edu). After both have powered off, the host reads the files out of the image: the
+# client's write and the final counter are there, and nothing else changed.
 #
 # Two network namespaces joined by a veth pair in one guest do not work with this kernel's rxe:
 # see docs/testing.md.
-expect=(server-rxe-link server-mount server-ready server-killed server-flushed server-truncated server-unmounted
-        client-rxe-link client-rdma-devices client-read client-write client-fetch-add client-ops client-bench
-        client-out-of-range client-read-only client-too-long client-refused client-killed-cli
-        client-killed-program client-truncated client-finished
-        served-file read-only-file truncated-file both-done)
+expect=(server-rxe-link server-mount server-ready server-counter-ready server-killed server-flushed server-counter
+        server-truncated server-unmounted
+        client-rxe-link client-rdma-devices client-read client-write client-fetch-add client-python client-counter
+        client-ops client-bench client-out-of-range client-read-only client-too-long client-refused
+        client-killed-cli client-killed-program client-truncated client-finished
+        py-rdma-connect py-rdma-read py-rdma-refused py-rdma-fetch-add py-rdma-write py-rdma-done
+        python-archive served-file read-only-file truncated-file both-done)
 
 run_scenario() {
   local mke2fs debugfs pattern image=$scratch/disk.img fs=$scratch/fs port
@@ -43,7 +47,11 @@ run_scenario() {
   qemu_args=("${base[@]}" -netdev "socket,id=n0,connect=127.0.0.1:$port"
              -device virtio-net-pci,netdev=n0,mac=52:54:00:00:03:02)
   append="mapio.role=client"
+  # Python for the client only (a failure here is reported, and the client then says it has none).
+  local plain=$initrd
+  python_archive python-archive "mapio, mapio.rdma, struct" "$here/python/rdma_client.py" && initrd=$python_initrd
   vm_start "$scratch/client.log"
+  initrd=$plain
   local client_pid=$vm_pid
   local ok=1
   vm_pid=$client_pid; vm_wait_exit "$timeout" || { ok=0; host_fail timeout "client guest still running after $timeout s; killed"; }
@@ -60,14 +68,14 @@ run_scenario() {
   # The files as the server left them on its disk.
   "$debugfs" -R "dump /served $scratch/served.after" "$image" >/dev/null 2>&1 || true
   "$debugfs" -R "dump /readonly $scratch/readonly.after" "$image" >/dev/null 2>&1 || true
-  # Expected: the original with the counter at 1000 (two clients x 500 adds) and the client's
-  # 4 KiB (pattern seed 13) at 32768.
+  # Expected: the original with the counter at 1024 (two clients x 500 adds, then the Python
+  # client's 24) and the client's 4 KiB (pattern seed 13) at 32768.
   truncate -s 4096 "$scratch/payload" && "$pattern" fill "$scratch/payload" 13 >/dev/null
   python3 - "$scratch" <<'PY' >"$scratch/served.verdict"
 import struct, sys
 d = sys.argv[1]
 want = bytearray(open(f"{d}/served.original", "rb").read())
-want[0:8] = struct.pack("<Q", 1000)
+want[0:8] = struct.pack("<Q", 1024)
 want[32768:36864] = open(f"{d}/payload", "rb").read()
 try:
     got = open(f"{d}/served.after", "rb").read()
