@@ -59,7 +59,10 @@ Receiver::Receiver(Receiver&& other) noexcept
       held_size_(std::exchange(other.held_size_, 0)),
       spin_(other.spin_),
       seen_sender_(other.seen_sender_),
-      head_seen_(other.head_seen_),
+      last_sequence_(other.last_sequence_),
+      sequence_known_(other.sequence_known_),
+      tail_mine_(other.tail_mine_),
+      tail_known_(other.tail_known_),
       watcher_(std::move(other.watcher_)) {}
 
 Receiver::~Receiver() {
@@ -86,6 +89,17 @@ void Receiver::detach() noexcept {
     shared(s.header->space_futex).fetch_add(1, std::memory_order_seq_cst);
   };
   if (detail::run_step(s.guarded, s.base, s.length, step)) detail::futex_wake_all(&s.header->space_futex);
+}
+
+// Whether something came since a look that found the ring empty at `tail`, with the head at
+// `head`: a record stamped after the last message, or (before any message) a head that moved.
+// Runs inside a touch step.
+bool Receiver::arrived(const detail::Segment& s, std::uint64_t tail, std::uint64_t head, std::memory_order order) const noexcept {
+  if (sequence_known_) {
+    auto* at = reinterpret_cast<RecordHeader*>(s.ring + (tail & (s.capacity - 1)));
+    return shared(at->sequence).load(order) > last_sequence_;
+  }
+  return shared(s.header->head).load(order) != head;
 }
 
 bool Receiver::senders_gone(const detail::Segment& s) {
@@ -120,48 +134,75 @@ std::optional<MessageView> Receiver::next(std::chrono::milliseconds timeout, boo
   bool watcher_gone = false;
   for (;;) {
     // Everything read from the segment is checked before it is used: a peer may have written
-    // anything there. The head is loaded again only when the ring looks empty up to the head
-    // seen last: reading it while senders write it costs a cache line taken from them.
-    std::uint64_t head = head_seen_, tail = 0;
+    // anything there. Once a message came, the next one is found by its stamp in the record at the
+    // tail (a sequence number larger than the last), in the line the message's bytes come in
+    // anyway: the head, which senders write, is read only when there is no such record, so that
+    // while messages flow the receiver takes no cache line from the senders but the records.
+    std::uint64_t head = 0, tail = 0;
     std::uint32_t data_seen = 0;
+    bool stamped = false, looked_at_head = false;
     RecordHeader record{};
     s.touch("receive", [&] {
       tail = shared(s.header->tail).load(std::memory_order_relaxed);
-      if (head - tail - 1 >= s.capacity) {
-        // Empty by what was seen last (or a tail that moved on its own): look at the head. The
-        // futex word is read before it, so that a publish after this look wakes a sleep on it.
+      auto* at = reinterpret_cast<RecordHeader*>(s.ring + (tail & mask));
+      if (sequence_known_ && tail % detail::record_alignment == 0) {
+        const std::uint64_t stamp = shared(at->sequence).load(std::memory_order_acquire);
+        if (stamp > last_sequence_) {
+          record = RecordHeader{at->size, at->kind, stamp};
+          stamped = true;
+        }
+      }
+      if (!stamped) {
+        // The futex word before the head, so that a publish after this look wakes a sleep on it.
+        looked_at_head = true;
         data_seen = shared(s.header->data_futex).load(std::memory_order_acquire);
         head = shared(s.header->head).load(std::memory_order_acquire);
+        if (head != tail && head - tail <= s.capacity && tail % detail::record_alignment == 0) {
+          // Published by the head: the stamp came before it, so it is read again after it.
+          record = RecordHeader{at->size, at->kind, shared(at->sequence).load(std::memory_order_acquire)};
+          stamped = true;
+        }
       }
-      if (head != tail && head - tail <= s.capacity && tail % detail::record_alignment == 0) {
-        std::memcpy(&record, s.ring + (tail & mask), sizeof record);
-        // The record's next line is asked for now, while the header's line comes: the two
-        // transfers from the sender's core overlap instead of following each other. Only inside
-        // the published range: a line the sender is still writing is not taken from it.
-        if (head - tail > 64) __builtin_prefetch(s.ring + ((tail + 64) & mask));
-      }
+      // The record's next line is asked for now, while the header's line comes: the two
+      // transfers from the sender's core overlap instead of following each other.
+      if (stamped && record.size > 48) __builtin_prefetch(s.ring + ((tail + 64) & mask));
     });
-    if (head - tail > s.capacity || head % detail::record_alignment != 0 || tail % detail::record_alignment != 0) {
-      s.corrupt("receive", fmt::format("head {} and tail {} are not within one ring of {} bytes", head, tail, s.capacity));
+    if (tail_known_ && tail != tail_mine_) {
+      s.corrupt("receive", fmt::format("the tail is {}, this receiver left it at {}", tail, tail_mine_));
     }
-    head_seen_ = head;
-    if (head != tail) {
+    tail_mine_ = tail;
+    tail_known_ = true;
+    if (tail % detail::record_alignment != 0) s.corrupt("receive", fmt::format("the tail {} is not on a record boundary", tail));
+    if (looked_at_head && head != tail) {
+      // A head behind the tail by less than a ring is a sender that died between its stamp and
+      // its head (the next sender moves the head on): nothing to receive yet. Anything else that
+      // is not within one ring ahead is corrupt.
+      const bool lagging = tail - head <= s.capacity && head % detail::record_alignment == 0;
+      if (!lagging && (head - tail > s.capacity || head % detail::record_alignment != 0)) {
+        s.corrupt("receive", fmt::format("head {} and tail {} are not within one ring of {} bytes", head, tail, s.capacity));
+      }
+    }
+    if (stamped) {
       const std::uint64_t at = tail & mask;
       const std::uint64_t size = record_bytes(record.size);
       // A message no sender could have written (over the largest size) is as corrupt as one that
-      // runs off the ring.
+      // runs off the ring, or one published by the head whose stamp is not newer than the last.
       if ((record.kind != detail::record_message && record.kind != detail::record_padding) || size > s.capacity - at ||
-          size > head - tail || (record.kind == detail::record_message && record.size > channel_.max_message_size())) {
+          (looked_at_head && size > head - tail) ||
+          (record.kind == detail::record_message && record.size > channel_.max_message_size()) ||
+          (sequence_known_ && record.sequence <= last_sequence_)) {
         s.corrupt("receive", fmt::format("the record at {} (kind {:#x}, {} bytes) does not fit the published ring", tail,
                                          record.kind, record.size));
       }
       if (record.kind == detail::record_padding) {
         bool wake = false;
         s.touch("receive", [&] { wake = publish_tail(s, tail + size); });
+        tail_mine_ = tail + size;
         if (wake) detail::futex_wake_all(&s.header->space_futex);
         continue;
       }
       held_size_ = size;
+      held_sequence_ = record.sequence;
       seen_sender_ = true;
       return MessageView{{s.ring + at + sizeof(RecordHeader), record.size}, record.sequence};
     }
@@ -204,7 +245,7 @@ std::optional<MessageView> Receiver::next(std::chrono::milliseconds timeout, boo
       const auto spin_until = std::min(deadline, now + spin_);
       bool moved = false;
       for (unsigned looks = 1;; ++looks) {
-        s.touch("receive", [&] { moved = shared(s.header->head).load(std::memory_order_acquire) != head; });
+        s.touch("receive", [&] { moved = arrived(s, tail, head, std::memory_order_acquire); });
         if (moved || (looks % 32 == 0 && std::chrono::steady_clock::now() >= spin_until)) break;
         detail::cpu_pause();
       }
@@ -213,7 +254,7 @@ std::optional<MessageView> Receiver::next(std::chrono::milliseconds timeout, boo
     bool data_came = false;
     s.touch("receive", [&] {
       shared(s.header->receiver_sleeping).store(1, std::memory_order_seq_cst);
-      data_came = shared(s.header->head).load(std::memory_order_seq_cst) != head;
+      data_came = arrived(s, tail, head, std::memory_order_seq_cst);
     });
     if (!data_came) detail::futex_wait(&s.header->data_futex, data_seen, detail::next_slice(deadline));
     s.touch("receive", [&] { shared(s.header->receiver_sleeping).store(0, std::memory_order_relaxed); });
@@ -227,11 +268,20 @@ std::optional<MessageView> Receiver::try_receive() { return next(std::chrono::mi
 void Receiver::release() {
   if (held_size_ == 0) throw Error("release", channel_.description(), EINVAL, "no message is held");
   const auto s = channel_.segment();
-  bool wake = false;
+  bool wake = false, scribbled = false;
+  std::uint64_t tail = 0;
   s.touch("release", [&] {
-    const auto tail = shared(s.header->tail).load(std::memory_order_relaxed);
-    wake = publish_tail(s, tail + held_size_);
+    tail = shared(s.header->tail).load(std::memory_order_relaxed);
+    scribbled = tail != tail_mine_;
+    if (!scribbled) wake = publish_tail(s, tail + held_size_);
   });
+  if (scribbled) {
+    held_size_ = 0;
+    s.corrupt("release", fmt::format("the tail is {}, this receiver left it at {}", tail, tail_mine_));
+  }
+  tail_mine_ += held_size_;
+  last_sequence_ = held_sequence_;
+  sequence_known_ = true;
   held_size_ = 0;
   if (wake) detail::futex_wake_all(&s.header->space_futex);
 }

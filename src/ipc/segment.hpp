@@ -13,8 +13,9 @@
 namespace mapio::ipc::detail {
 
 inline constexpr std::uint64_t segment_magic = 0x314e414843'4f49'50ULL;  // "PIOCHAN1", little-endian-ish
-// 2: the senders' lock is an identity word; 3: the lock has a cache line of its own, apart from the head.
-inline constexpr std::uint32_t segment_version = 3;
+// 2: the senders' lock is an identity word; 3: the lock has a cache line of its own, apart from the head;
+// 4: a record's sequence number is its stamp, stored last: the receiver finds a message by it.
+inline constexpr std::uint32_t segment_version = 4;
 inline constexpr std::size_t header_bytes = 4096;  // the ring starts on the second page
 inline constexpr std::size_t max_senders = 64;
 inline constexpr std::size_t record_alignment = 16;
@@ -74,6 +75,9 @@ static_assert(sizeof(SegmentHeader) <= header_bytes);
 struct RecordHeader {
   std::uint32_t size;  // payload bytes
   std::uint32_t kind;
+  // The message's number, and its stamp: stored last (release), after every other byte of the
+  // record, so a record whose number is above the last one received is whole. A padding record
+  // carries the number of the message after it, and is stamped after that message.
   std::uint64_t sequence;
 };
 static_assert(sizeof(RecordHeader) == record_alignment);

@@ -43,6 +43,8 @@ Sender::Sender(Sender&& other) noexcept
       holding_(std::exchange(other.holding_, false)),
       claim_at_(other.claim_at_),
       claim_size_(other.claim_size_),
+      pad_at_(other.pad_at_),
+      padded_(other.padded_),
       me_(other.me_),
       checked_holder_(other.checked_holder_),
       holder_checked_at_(other.holder_checked_at_),
@@ -86,7 +88,10 @@ bool Sender::lock(const detail::Segment& s, std::chrono::steady_clock::time_poin
       holder_checked_at_ = now;
       if (!detail::alive(detail::Identity::from_word(holder))) {
         std::uint64_t seen = holder;
-        s.touch("lock channel", [&] { won = shared(s.header->send_lock).compare_exchange_strong(seen, me, std::memory_order_acquire); });
+        s.touch("lock channel", [&] {
+          won = shared(s.header->send_lock).compare_exchange_strong(seen, me, std::memory_order_acquire);
+          if (won) finish_dead_commit(s);
+        });
         if (won) return true;
       }
     }
@@ -106,6 +111,34 @@ bool Sender::lock(const detail::Segment& s, std::chrono::steady_clock::time_poin
     });
     if (won) return true;
   }
+}
+
+// A sender that died inside commit() after stamping its message, but before it moved the head,
+// has published the message (the receiver may have taken it already) without the head saying so.
+// The sender that takes its lock over finishes that commit: it moves the head past the message
+// (and the padding before it), so that nobody writes over a delivered message and the head is
+// never behind the tail. The message is the one stamped with the last number taken, at the head
+// (or, behind a padding stamped with that number, at the ring's start); no other record can carry
+// that number there, since a finished commit moves the head past its record. Runs inside a touch
+// step, under the lock; what it reads is checked like everything else, and anything that does not
+// fit is left for claim()'s checks.
+void Sender::finish_dead_commit(const detail::Segment& s) noexcept {
+  const std::uint64_t head = shared(s.header->head).load(std::memory_order_relaxed);
+  const std::uint64_t taken = s.header->next_sequence - 1;  // the number the dead commit stamped
+  if (head % detail::record_alignment != 0) return;
+  const std::uint64_t mask = s.capacity - 1;
+  std::uint64_t at = head;
+  auto* record = reinterpret_cast<RecordHeader*>(s.ring + (at & mask));
+  if (record->kind == detail::record_padding && shared(record->sequence).load(std::memory_order_acquire) == taken) {
+    if (record_bytes(record->size) != s.capacity - (at & mask)) return;
+    at += s.capacity - (at & mask);
+    record = reinterpret_cast<RecordHeader*>(s.ring);
+  }
+  if (record->kind != detail::record_message || record->size > channel_.max_message_size() ||
+      shared(record->sequence).load(std::memory_order_acquire) != taken) {
+    return;
+  }
+  shared(s.header->head).store(at + record_bytes(record->size), std::memory_order_release);
 }
 
 void Sender::unlock(const detail::Segment& s) noexcept {
@@ -195,24 +228,21 @@ std::span<std::byte> Sender::claim(std::size_t size, std::chrono::milliseconds t
     }
     const std::uint64_t at = head & mask;
     const std::uint64_t to_end = s.capacity - at;
-    const std::uint64_t total = need <= to_end ? need : to_end + need;
+    // One record header more than the record (and its padding): commit() clears the stamp where
+    // the next record's header goes, so that whatever bytes lay there (a longer message's payload
+    // from an earlier lap, a reservation cut short) never pass for a stamp, and that slot must
+    // hold nothing unreleased.
+    const std::uint64_t total = (need <= to_end ? need : to_end + need) + sizeof(RecordHeader);
     if (s.capacity - (head - tail) < total && !read_tail) {
       read_tail = true;  // full by the tail seen last: the receiver may have released since
       continue;
     }
     if (s.capacity - (head - tail) >= total) {
-      if (need > to_end) {
-        // Not enough room before the ring's end: a padding record sends the receiver to its start.
-        s.touch("send", [&] {
-          auto* pad = reinterpret_cast<RecordHeader*>(s.ring + at);
-          pad->size = static_cast<std::uint32_t>(to_end - sizeof(RecordHeader));
-          pad->kind = detail::record_padding;
-          pad->sequence = 0;
-        });
-        claim_at_ = head + to_end;
-      } else {
-        claim_at_ = head;
-      }
+      // Not enough room before the ring's end: a padding record, written and stamped by commit()
+      // after the message itself, sends the receiver to the ring's start.
+      padded_ = need > to_end;
+      pad_at_ = head;
+      claim_at_ = padded_ ? head + to_end : head;
       claim_size_ = size;
       holding_ = true;
       return {s.ring + (claim_at_ & mask) + sizeof(RecordHeader), size};
@@ -287,13 +317,29 @@ std::uint64_t Sender::commit(std::size_t size) {
   std::uint64_t sequence = 0;
   bool wake_receiver = false, wake_senders = false;
   s.touch("commit", [&] {
-    sequence = s.header->next_sequence++;
+    // The sequence number is taken first: a sender that dies after this leaves a gap in the
+    // numbers, never one number on two messages (the receiver wants each stamp larger than the
+    // last, not the next one).
+    sequence = s.header->next_sequence;
+    s.header->next_sequence = sequence + 1;
     auto* record = reinterpret_cast<RecordHeader*>(s.ring + (claim_at_ & (s.capacity - 1)));
+    auto* after = reinterpret_cast<RecordHeader*>(s.ring + ((claim_at_ + record_bytes(size)) & (s.capacity - 1)));
+    shared(after->sequence).store(0, std::memory_order_relaxed);  // no stamp: ordered before this record's
     record->size = static_cast<std::uint32_t>(size);
     record->kind = detail::record_message;
-    record->sequence = sequence;
-    // The one store that publishes the message (and any padding before it), then the lock given
-    // back: both plain stores (release), so that a sender alone makes no locked operation here.
+    // The stamp publishes the message to the receiver, which watches the record's own line rather
+    // than the head's: one store, after every byte of it, so a message is whole or not there.
+    shared(record->sequence).store(sequence, std::memory_order_release);
+    if (padded_) {
+      // The padding last: a receiver that passes it finds the message stamped already.
+      auto* pad = reinterpret_cast<RecordHeader*>(s.ring + (pad_at_ & (s.capacity - 1)));
+      pad->size = static_cast<std::uint32_t>(claim_at_ - pad_at_ - sizeof(RecordHeader));
+      pad->kind = detail::record_padding;
+      shared(pad->sequence).store(sequence, std::memory_order_release);
+    }
+    // The head follows, for the senders that come next and for a receiver that has not stamped
+    // a message yet; then the lock given back: plain stores (release), so that a sender alone makes
+    // no locked operation here.
     shared(s.header->head).store(claim_at_ + record_bytes(size), std::memory_order_release);
     shared(s.header->send_lock).store(0, std::memory_order_release);
     // One fence orders both stores before the looks at the sleepers' flags: a sleeper sets its

@@ -96,7 +96,7 @@ check "magic then garbage: damaged" "damaged" "$(awk -v n="$chan-garbage" '$2 ==
 check "another version: damaged" "damaged" "$(awk -v n="$chan-v9" '$2 == n {print $6}' <<<"$table")"
 check "a short file: not a channel" "posix -" "$(awk -v n="$chan-short" '$2 == n {print $1, $6}' <<<"$table")"
 json=$(timeout 20 "$mapio" shm --json)
-check "JSON: the channel, the damaged one" "8192 None; 9 version 9, this library speaks version 3" "$(python3 -c '
+check "JSON: the channel, the damaged one" "8192 None; 9 version 9, this library speaks version 4" "$(python3 -c '
 import json, sys
 objects = {o["name"]: o for o in json.load(sys.stdin)}
 c = objects[sys.argv[1]]["channel"]; v = objects[sys.argv[1] + "-v9"]["channel"]

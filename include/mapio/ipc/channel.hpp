@@ -17,7 +17,9 @@
 //
 // What a peer's death does (the reason this exists):
 // - A sender killed at any instruction never leaves half a message behind: a message is published
-//   by one store of the ring's head, after its bytes are written. Senders serialise their claims
+//   by one store of its sequence number (its stamp) after its other bytes are written, and the
+//   receiver takes only records stamped after the last message; the head, which follows, is moved
+//   past a stamped message by the next sender if its sender died in between. Senders serialise their claims
 //   with a lock word in the segment that holds the identity of its holder (below); a sender that
 //   waits for it checks once per liveness interval that the holder lives, and takes the lock over
 //   from a dead one by one compare-and-swap. The dead sender's unpublished bytes are simply
@@ -35,12 +37,14 @@
 //
 // What a hostile or buggy peer can do: scribble over the segment. Every index and length read from
 // it is checked before use (magic, version, capacity, head and tail within one capacity of each
-// other, records inside the published range and no larger than the largest message), so
+// other, the tail the receiver left, records inside the ring and no larger than the largest
+// message), so
 // corruption becomes mapio::Error(EPROTO), never an access outside the segment. A named channel lives in a tmpfs file that cannot be sealed: a peer
 // may truncate it, so every access to a named channel runs under mapio's SIGBUS guard and a
 // truncation becomes mapio::Error(EFAULT), never a signal.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -131,7 +135,8 @@ class Channel {
 };
 
 /// A message as the receiver sees it: its bytes in the ring (valid until release()) and the
-/// sequence number the channel gave it, counted from 0 in send order across all senders.
+/// sequence number the channel gave it, counted from 0 in send order across all senders (a sender
+/// killed inside commit() may leave one number unused: numbers grow, with no duplicates).
 struct MessageView {
   std::span<const std::byte> bytes;
   std::uint64_t sequence = 0;
@@ -187,6 +192,7 @@ class Sender {
   std::span<std::byte> claim(std::size_t size, std::chrono::milliseconds timeout, bool wait);
   bool lock(const detail::Segment& segment, std::chrono::steady_clock::time_point deadline, bool wait);
   void unlock(const detail::Segment& segment) noexcept;
+  void finish_dead_commit(const detail::Segment& segment) noexcept;
   std::uint64_t fill_and_commit(std::span<std::byte> room, std::span<const std::byte> message);
   void detach() noexcept;
 
@@ -195,6 +201,8 @@ class Sender {
   bool holding_ = false;          // reserve() succeeded and neither commit() nor abort() followed
   std::uint64_t claim_at_ = 0;    // ring position of the reserved record
   std::size_t claim_size_ = 0;
+  std::uint64_t pad_at_ = 0;      // where the padding before it goes, when it needs one
+  bool padded_ = false;
   std::uint64_t me_ = 0;                 // this process's identity word: the lock holds it
   std::uint64_t checked_holder_ = 0;     // the lock's holder last checked for liveness, and when
   std::chrono::steady_clock::time_point holder_checked_at_{};
@@ -267,14 +275,22 @@ class Receiver {
  private:
   std::optional<MessageView> next(std::chrono::milliseconds timeout, bool wait);
   bool senders_gone(const detail::Segment& segment);
+  bool arrived(const detail::Segment& segment, std::uint64_t tail, std::uint64_t head, std::memory_order order) const noexcept;
   void detach() noexcept;
 
   Channel channel_;
   bool attached_ = false;
   std::uint64_t held_size_ = 0;  // ring bytes of the message receive() returned, 0 when none
+  std::uint64_t held_sequence_ = 0;
   std::chrono::microseconds spin_{0};
   bool seen_sender_ = false;  // a sender was alive, or a message came, since this receiver attached
-  std::uint64_t head_seen_ = 0;  // the ring's head as last read: messages up to it need no new look
+  // The stamp of the message received last: the next one carries a larger one, which the receiver
+  // looks for in the record's own line at the tail instead of reading the head.
+  std::uint64_t last_sequence_ = 0;
+  bool sequence_known_ = false;
+  // The tail this receiver published: only the receiver moves it, so any other value is a scribble.
+  std::uint64_t tail_mine_ = 0;
+  bool tail_known_ = false;
   std::unique_ptr<detail::Watcher> watcher_;  // behind wait_descriptor(), started by its first call
 };
 

@@ -450,6 +450,85 @@ TEST(Channel, AScribbledHeaderIsAnErrorNeverAWildAccess) {
   ::munmap(raw, length);
 }
 
+// A sender killed inside commit() after it stamped its message but before it moved the head: the
+// receiver, which finds messages by their stamps, takes the message; the next sender, taking the
+// lock over from the dead one, moves the head past it, so that it is neither written over nor
+// delivered twice. With `padded`, the message went to the ring's start behind a padding record.
+void dead_between_stamp_and_head(bool padded) {
+  using mapio::ipc::detail::SegmentHeader;
+  auto channel = Channel::create_memfd("stamped", 4096);
+  const int fd = channel.descriptor();
+  Sender tx(Channel::from_descriptor(fd));
+  Receiver rx(Channel::from_descriptor(fd));
+  const std::size_t length = mapio::ipc::detail::header_bytes + 4096;
+  void* raw = ::mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  ASSERT_NE(raw, MAP_FAILED);
+  auto* header = static_cast<SegmentHeader*>(raw);
+  // 1000-byte messages take 1024 ring bytes: after three, a larger one must wrap behind a padding.
+  const std::vector<std::byte> large(1000, std::byte{'L'});
+  const int before = padded ? 3 : 1;
+  for (int i = 0; i < before; ++i) {
+    tx.send(large);
+    ASSERT_TRUE(rx.try_receive());
+    rx.release();
+  }
+  // Padded: 1100 bytes (1120 ring bytes) do not fit in the 1024 before the ring's end.
+  const std::vector<std::byte> message(padded ? 1100 : 1000, std::byte{'M'});
+  const auto head_before = header->head;
+  EXPECT_EQ(tx.send(message), static_cast<std::uint64_t>(before));
+  EXPECT_EQ(header->head - head_before, padded ? 1024u + 1120u : 1024u);
+  // What the dead sender left: the head where it was, the lock in the hands of a dead process.
+  header->head = head_before;
+  const pid_t dead = child([] { return 0; });
+  EXPECT_EQ(wait_status(dead), 0);
+  header->send_lock = mapio::ipc::detail::Identity{dead, 1}.word();
+
+  auto stamped = rx.try_receive();
+  ASSERT_TRUE(stamped) << "a stamped message is delivered although the head never moved";
+  EXPECT_EQ(stamped->sequence, static_cast<std::uint64_t>(before));
+  EXPECT_EQ(stamped->bytes.size(), message.size());
+  rx.release();
+  EXPECT_FALSE(rx.try_receive()) << "nothing more until a sender comes";
+
+  EXPECT_EQ(tx.send(std::as_bytes(std::span("after", 5)), 2s), static_cast<std::uint64_t>(before + 1));
+  auto after = rx.try_receive();
+  ASSERT_TRUE(after);
+  EXPECT_EQ(mapio::test::as_text(after->bytes), "after");
+  EXPECT_EQ(after->sequence, static_cast<std::uint64_t>(before + 1));
+  rx.release();
+  EXPECT_EQ(header->head, header->tail);
+  EXPECT_FALSE(rx.try_receive());
+  ::munmap(raw, length);
+}
+
+TEST(Channel, ASenderDeadBetweenItsStampAndItsHeadNeitherLosesNorRepeatsItsMessage) { dead_between_stamp_and_head(false); }
+
+TEST(Channel, ASenderDeadBetweenItsStampAndItsHeadBehindAPaddingNeitherLosesNorRepeatsItsMessage) {
+  dead_between_stamp_and_head(true);
+}
+
+// A reservation cut short, and longer messages of an earlier lap, leave bytes where later headers
+// go: they must never pass for a stamp.
+TEST(Channel, BytesLeftWhereTheNextHeaderGoesAreNeverTakenForAMessage) {
+  auto channel = Channel::create_memfd("leftovers", 4096);
+  Sender tx(Channel::from_descriptor(channel.descriptor()));
+  Receiver rx(std::move(channel));
+  for (int lap = 0; lap < 8; ++lap) {
+    auto room = tx.reserve(1500, 1s);
+    std::memset(room.data(), 0xff, room.size());  // a stamp larger than any number, if it were one
+    tx.commit(lap % 2 == 0 ? 1 : 1500);
+    auto got = rx.try_receive();
+    ASSERT_TRUE(got);
+    rx.release();
+    for (int small = 0; small < 5; ++small) {
+      EXPECT_FALSE(rx.try_receive()) << "lap " << lap << ": leftover bytes were taken for a message";
+      tx.send(std::as_bytes(std::span("x", 1)));
+      ASSERT_TRUE(rx.try_receive());
+      rx.release();
+    }
+  }
+}
+
 TEST(Channel, AMemfdChannelIsSealedAgainstResizing) {
   auto channel = Channel::create_memfd("sealed", 4096);
   EXPECT_NE(::ftruncate(channel.descriptor(), 0), 0);
