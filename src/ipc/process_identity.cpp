@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
@@ -52,10 +53,20 @@ bool read_stat(std::int32_t pid, StatFields& out) noexcept {
 }  // namespace
 
 Identity self_identity() {
+  // A process's start time never changes, so it is read once per process: every Sender and
+  // Receiver asks on attach. The cached word holds its pid, so a child made by fork(), which
+  // inherits the cache but has another pid, reads its own.
+  static std::atomic<std::uint64_t> cached{0};
+  const pid_t me = ::getpid();
+  if (const auto word = cached.load(std::memory_order_relaxed); word != 0 && Identity::from_word(word).pid == me) {
+    return Identity::from_word(word);
+  }
   StatFields fields;
-  if (!read_stat(::getpid(), fields)) throw Error("read", "/proc/self/stat", errno != 0 ? errno : EIO,
-                                                  "a channel needs the process start time to tell peers apart");
-  return Identity{::getpid(), static_cast<std::uint32_t>(fields.start_time)};
+  if (!read_stat(me, fields)) throw Error("read", "/proc/self/stat", errno != 0 ? errno : EIO,
+                                          "a channel needs the process start time to tell peers apart");
+  const Identity identity{me, static_cast<std::uint32_t>(fields.start_time)};
+  cached.store(identity.word(), std::memory_order_relaxed);
+  return identity;
 }
 
 bool alive(const Identity& who) noexcept {
