@@ -15,6 +15,13 @@
 
 namespace mapio::ipc::detail {
 
+/// Tells the CPU that this is a spin loop (less power, no penalty for the loop's exit).
+inline void cpu_pause() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
 struct Segment {
   SegmentHeader* header;
   std::byte* ring;
@@ -36,14 +43,24 @@ struct Segment {
   [[noreturn]] void corrupt(const char* operation, const std::string& what) const {
     throw Error(operation, *description, EPROTO, "the channel's header is corrupt (" + what + ")");
   }
-};
 
-/// Tells the CPU that this is a spin loop (less power, no penalty for the loop's exit).
-inline void cpu_pause() noexcept {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#endif
-}
+  /// Runs `look` (a touch step returning true once what it waits for came) again and again until
+  /// it says so or `until` passes, with the pause instruction between looks: the spin of a
+  /// receiver on an empty ring and of a sender on a full one, before they sleep on the futex. Not
+  /// yielding: on a busy machine a yield can lose the CPU for a whole scheduling period, while a
+  /// sleeper woken by the futex is scheduled soon. The clock is read every 32 looks, not after
+  /// each: a look and a pause are what the other side waits for, and a clock read would add to it.
+  template <class Look>
+  bool spin_until(const char* operation, std::chrono::steady_clock::time_point until, Look&& look) const {
+    for (unsigned looks = 1;; ++looks) {
+      bool came = false;
+      touch(operation, [&] { came = look(); });
+      if (came) return true;
+      if (looks % 32 == 0 && std::chrono::steady_clock::now() >= until) return false;
+      cpu_pause();
+    }
+  }
+};
 
 /// The time left until `deadline`, at most one liveness interval: the longest a blocked call
 /// sleeps before it looks at its peers again.

@@ -236,20 +236,10 @@ std::optional<MessageView> Receiver::next(std::chrono::milliseconds timeout, boo
       next_liveness_check = now + liveness_interval;
     }
     if (now >= deadline) return std::nullopt;
-    if (spin_.count() > 0) {
-      // Look again for a while before sleeping, with the pause instruction between looks. Not
-      // yielding: on a busy machine a yield can lose the CPU for a whole scheduling period, while
-      // a sleeper woken by the futex is scheduled soon.
-      // The clock is read every 32 looks, not after each: a look and a pause are what the message
-      // waits for once it is published, and a clock read between them would add to that.
-      const auto spin_until = std::min(deadline, now + spin_);
-      bool moved = false;
-      for (unsigned looks = 1;; ++looks) {
-        s.touch("receive", [&] { moved = arrived(s, tail, head, std::memory_order_acquire); });
-        if (moved || (looks % 32 == 0 && std::chrono::steady_clock::now() >= spin_until)) break;
-        detail::cpu_pause();
-      }
-      if (moved) continue;
+    if (spin_.count() > 0 &&
+        s.spin_until("receive", std::min(deadline, now + spin_),
+                     [&] { return arrived(s, tail, head, std::memory_order_acquire); })) {
+      continue;
     }
     bool data_came = false;
     s.touch("receive", [&] {

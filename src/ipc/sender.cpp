@@ -277,21 +277,13 @@ std::span<std::byte> Sender::claim(std::size_t size, std::chrono::milliseconds t
       throw Error("send", channel_.description(), ETIMEDOUT,
                   fmt::format("no room for {} bytes: the receiver did not release enough in time", size));
     }
-    if (spin_.count() > 0) {
-      // As the receiver does on an empty ring: look at the tail again for a while before sleeping,
-      // the clock read every 32 looks. The lock stays held: another sender could not claim this
-      // room before us anyway, as the ring is ours in order.
-      const auto spin_until = std::min(deadline, std::chrono::steady_clock::now() + spin_);
-      bool moved = false;
-      for (unsigned looks = 1;; ++looks) {
-        s.touch("send", [&] { moved = shared(s.header->tail).load(std::memory_order_acquire) != tail; });
-        if (moved || (looks % 32 == 0 && std::chrono::steady_clock::now() >= spin_until)) break;
-        detail::cpu_pause();
-      }
-      if (moved) {
-        read_tail = true;
-        continue;
-      }
+    // As the receiver does on an empty ring: look at the tail again for a while before sleeping.
+    // The lock stays held, as it does while the sender sleeps: the room is claimed in ring order.
+    if (spin_.count() > 0 &&
+        s.spin_until("send", std::min(deadline, std::chrono::steady_clock::now() + spin_),
+                     [&] { return shared(s.header->tail).load(std::memory_order_acquire) != tail; })) {
+      read_tail = true;
+      continue;
     }
     bool room_came = false;
     s.touch("send", [&] {
