@@ -50,21 +50,11 @@ struct PyChannel {
   }
 };
 
-// Marks a PyChannel in use for the length of a call made without the GIL.
-class InUse {
- public:
-  explicit InUse(PyChannel& c) : c_(c) {
-    c.open_channel();
-    if (c.busy) throw py::value_error("Channel is in use by another thread");
-    c.busy = true;
-  }
-  ~InUse() { c_.busy = false; }
-  InUse(const InUse&) = delete;
-  InUse& operator=(const InUse&) = delete;
-
- private:
-  PyChannel& c_;
-};
+// Marks an open PyChannel in use for the length of a call made without the GIL.
+InUse channel_in_use(PyChannel& c) {
+  c.open_channel();
+  return InUse(c.busy, "Channel");
+}
 
 // None: wait for ever; otherwise seconds, at least 0.
 std::optional<std::chrono::steady_clock::time_point> deadline_of(const py::object& timeout) {
@@ -82,7 +72,7 @@ std::chrono::milliseconds next_wait(const std::optional<std::chrono::steady_cloc
 }
 
 py::bytes receive(PyChannel& c, const py::object& timeout) {
-  InUse use(c);
+  const auto use = channel_in_use(c);
   auto& rx = c.rx();
   const auto deadline = deadline_of(timeout);
   for (;;) {
@@ -104,7 +94,7 @@ py::bytes receive(PyChannel& c, const py::object& timeout) {
 }
 
 std::optional<py::bytes> try_receive(PyChannel& c) {
-  InUse use(c);
+  const auto use = channel_in_use(c);
   auto& rx = c.rx();
   auto message = rx.try_receive();
   if (!message) return std::nullopt;
@@ -115,7 +105,7 @@ std::optional<py::bytes> try_receive(PyChannel& c) {
 }
 
 std::uint64_t send(PyChannel& c, const py::buffer& data, const py::object& timeout) {
-  InUse use(c);
+  const auto use = channel_in_use(c);
   auto& tx = c.tx();
   const py::buffer_info info = data.request();
   if (info.ndim > 1 && !PyBuffer_IsContiguous(info.view(), 'C')) throw py::value_error("send needs a contiguous buffer");
@@ -190,7 +180,7 @@ void bind_channels(py::module_& m) {
       .def(
           "try_send",
           [](PyChannel& c, const py::buffer& data) -> std::optional<std::uint64_t> {
-            InUse use(c);
+            const auto use = channel_in_use(c);
             const py::buffer_info info = data.request();
             return c.tx().try_send(std::span(static_cast<const std::byte*>(info.ptr), static_cast<std::size_t>(info.size * info.itemsize)));
           },
@@ -202,7 +192,7 @@ void bind_channels(py::module_& m) {
       .def(
           "fileno",
           [](PyChannel& c) {
-            InUse use(c);
+            const auto use = channel_in_use(c);
             return c.rx().wait_descriptor();
           },
           "A descriptor for select/poll/selectors (this object works as one): readable when try_receive()\n"

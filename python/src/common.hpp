@@ -49,6 +49,23 @@ class Loan {
   Lender& lender_;
 };
 
+/// Marks an object that is for one thread at a time (a channel's ends, an RDMA connection or
+/// server) in use for the length of a call made without the GIL: a second thread calling into it
+/// meanwhile gets a ValueError ("Channel is in use by another thread") instead of a data race.
+class InUse {
+ public:
+  InUse(bool& busy, const char* what) : busy_(busy) {
+    if (busy) throw py::value_error(std::string(what) + " is in use by another thread");
+    busy = true;
+  }
+  ~InUse() { busy_ = false; }
+  InUse(const InUse&) = delete;
+  InUse& operator=(const InUse&) = delete;
+
+ private:
+  bool& busy_;
+};
+
 /// A mapping that Python code holds (MappedFile, SharedMemory, anonymous memory).
 template <class M>
 struct Held : Lender {

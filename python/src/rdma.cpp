@@ -73,21 +73,6 @@ struct HeldBuffer {
   std::span<std::byte> bytes() const { return {static_cast<std::byte*>(view.buf), static_cast<std::size_t>(view.len)}; }
 };
 
-// Marks an object in use for the length of a call made without the GIL.
-class InUse {
- public:
-  InUse(bool& busy, const char* what) : busy_(busy) {
-    if (busy) throw py::value_error(std::string(what) + " is in use by another thread");
-    busy = true;
-  }
-  ~InUse() { busy_ = false; }
-  InUse(const InUse&) = delete;
-  InUse& operator=(const InUse&) = delete;
-
- private:
-  bool& busy_;
-};
-
 struct PyConnection {
   std::optional<rdma::Connection> connection;
   std::string address;  // "host:port", for repr
