@@ -3,6 +3,10 @@
 // input's bytes over the segment's header, indices and records. Every call must end in a result or
 // a mapio::Error with one of the errors a damaged segment may cause; a message the receiver is
 // handed is at most the largest size and is read byte by byte (a view outside the segment faults).
+//
+// The segment is made once and put back to its newly created bytes before each input, so that an
+// input pays for attaching its sender and receiver (the header is validated each time) but not for
+// creating, sealing and mapping a memfd: the long run needs millions of executions.
 #include <sys/mman.h>
 
 #include <cerrno>
@@ -39,19 +43,44 @@ bool allowed(int e) { return e == EPROTO || e == ETIMEDOUT || e == EPIPE || e ==
 
 }  // namespace
 
+namespace {
+
+// The one segment every input starts from, and the hostile peer's hold on it: the same pages mapped
+// read-write once more, and a channel for status().
+struct Fixture {
+  Channel channel = Channel::create_memfd("fuzz", 4096);
+  std::size_t length = header_bytes + channel.capacity();
+  std::uint8_t* segment = map();
+  std::vector<std::uint8_t> pristine{segment, segment + length};
+  Channel hostile = Channel::from_descriptor(channel.descriptor());
+
+  std::uint8_t* map() const {
+    void* raw = ::mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_SHARED, channel.descriptor(), 0);
+    require(raw != MAP_FAILED, "the segment maps");
+    return static_cast<std::uint8_t*>(raw);
+  }
+};
+
+Fixture& fixture() {
+  static Fixture* made = new Fixture;  // never destroyed: the fuzzer exits without unwinding
+  return *made;
+}
+
+}  // namespace
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   Input in{data, size};
-  auto channel = Channel::create_memfd("fuzz", 4096);
-  const std::size_t length = header_bytes + channel.capacity();
+  Fixture& f = fixture();
+  // Nothing is attached between inputs, so the bytes of a new segment make it new again.
+  std::memcpy(f.segment, f.pristine.data(), f.length);
+  const Channel& channel = f.channel;
+  Channel& hostile = f.hostile;
+  const std::size_t length = f.length;
   const int fd = channel.descriptor();
-  // The hostile peer: the same pages, mapped read-write once more, and a channel for status().
-  void* raw = ::mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-  require(raw != MAP_FAILED, "the segment maps");
-  auto* segment = static_cast<std::uint8_t*>(raw);
+  std::uint8_t* segment = f.segment;
   auto scribble = [&](std::size_t at, std::size_t n) {
     for (std::size_t i = 0; i < n && at + i < length; ++i) segment[at + i] = in.byte();
   };
-  auto hostile = Channel::from_descriptor(fd);
   std::optional<Sender> tx;
   std::optional<Receiver> rx;
   tx.emplace(Channel::from_descriptor(fd));
@@ -123,6 +152,5 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   rx.reset();
   tx.reset();
-  ::munmap(raw, length);
   return 0;
 }

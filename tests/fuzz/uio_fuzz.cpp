@@ -8,15 +8,19 @@
 // (the seeds are the captured trees under tests/data/sysfs). The tree is made in a scratch
 // directory and read back: whatever the files hold, the answer is a description or a mapio::Error,
 // never a crash, and a device listed is described the same when asked for by its number.
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <string>
 #include <string_view>
+#include <unordered_set>
+#include <utility>
+#include <vector>
 
 #include "fuzz_support.hpp"
 #include "mapio/core/error.hpp"
@@ -57,21 +61,79 @@ bool safe(std::string_view path) {
   return true;
 }
 
-// No component of `relative` below `root` is a symlink, the last one included: a file written or a
-// link made there lands in a real directory of the scratch tree, never through a link.
-bool through_real_directories(const fs::path& root, std::string_view relative) {
-  fs::path at = root;
-  for (const auto& part : fs::path(relative)) {
-    at /= part;
-    std::error_code ec;
-    if (fs::is_symlink(at, ec)) return false;
+// The entries one input made, in the order it made them, so that the next input can take exactly
+// those away again: no directory walk and no stat call per entry, which a run of millions of
+// inputs would otherwise spend most of its time on.
+class Tree {
+ public:
+  explicit Tree(fs::path root) : root_(std::move(root)) {}
+
+  // Writes a file of `body`, making its directories. Nothing is written through a link.
+  void file(std::string_view relative, std::string_view body) {
+    if (!directories_to(relative)) return;
+    const fs::path path = root_ / relative;
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0) return;
+    if (seen_.emplace(relative).second) made_.emplace_back(relative, false);
+    for (std::size_t at = 0; at < body.size();) {
+      const ssize_t n = ::write(fd, body.data() + at, body.size() - at);
+      if (n <= 0) break;
+      at += static_cast<std::size_t>(n);
+    }
+    ::close(fd);
   }
-  return true;
-}
+
+  // Makes a symbolic link, its own directories real.
+  void link(std::string_view relative, const std::string& target) {
+    if (!directories_to(relative)) return;
+    if (::symlink(target.c_str(), (root_ / relative).c_str()) == 0) {
+      links_.emplace(relative);
+      seen_.emplace(relative);
+      made_.emplace_back(relative, false);
+    }
+  }
+
+  // Takes away everything made, last first; falls back to a walk if anything is left.
+  void clear() {
+    bool clean = true;
+    for (auto it = made_.rbegin(); it != made_.rend(); ++it) {
+      const fs::path path = root_ / it->first;
+      if ((it->second ? ::rmdir(path.c_str()) : ::unlink(path.c_str())) != 0) clean = false;
+    }
+    made_.clear();
+    seen_.clear();
+    links_.clear();
+    if (!clean) {
+      std::error_code ignored;
+      fs::remove_all(root_, ignored);
+      fs::create_directories(root_, ignored);
+    }
+  }
+
+ private:
+  // Makes the directories above `relative` that this input has not made yet. False when one of
+  // them (or `relative` itself) is a link this input made: only real directories are written in.
+  bool directories_to(std::string_view relative) {
+    if (links_.contains(std::string(relative))) return false;
+    for (std::size_t slash = relative.find('/'); slash != std::string_view::npos; slash = relative.find('/', slash + 1)) {
+      std::string directory(relative.substr(0, slash));
+      if (links_.contains(directory)) return false;
+      if (seen_.contains(directory)) continue;
+      if (::mkdir((root_ / directory).c_str(), 0755) == 0) made_.emplace_back(directory, true);
+      seen_.insert(std::move(directory));
+    }
+    return true;
+  }
+
+  fs::path root_;
+  std::vector<std::pair<std::string, bool>> made_;  // relative path, is a directory
+  std::unordered_set<std::string> seen_;   // every path made, to make each once
+  std::unordered_set<std::string> links_;  // the links among them
+};
 
 // A link's target may climb with leading ".." no higher than the tree's root and then only name
 // entries, as sysfs's own links do (../../../bus/pci/devices/0000:00:04.0). With the link's own
-// directory real (through_real_directories) and every other link held to the same rule, whatever
+// directory real (Tree::directories_to) and every other link held to the same rule, whatever
 // the reader follows stays inside the scratch tree: it cannot reach /dev or /proc, whose files may
 // block or act when opened, and nothing written afterwards through a link leaves the tree.
 bool target_inside(std::string_view link, std::string_view target) {
@@ -95,8 +157,7 @@ bool target_inside(std::string_view link, std::string_view target) {
   return true;
 }
 
-void materialise(std::string_view input, const fs::path& root) {
-  std::error_code ignored;
+void materialise(std::string_view input, Tree& tree) {
   constexpr std::string_view marker = "=== ";
   std::size_t at = input.starts_with(marker) ? 0 : input.find("\n=== ");
   if (at != 0 && at != std::string_view::npos) ++at;
@@ -113,12 +174,9 @@ void materialise(std::string_view input, const fs::path& root) {
       if (arrow == std::string_view::npos) continue;
       const auto link = header.substr(1, arrow - 1);
       const auto target = std::string(header.substr(arrow + 4));
-      if (!safe(link) || !target_inside(link, target) || !through_real_directories(root, link)) continue;
-      fs::create_directories((root / link).parent_path(), ignored);
-      fs::create_symlink(target, root / link, ignored);
-    } else if (safe(header) && through_real_directories(root, header)) {
-      fs::create_directories((root / header).parent_path(), ignored);
-      std::ofstream(root / header, std::ios::binary).write(body.data(), static_cast<std::streamsize>(body.size()));
+      if (safe(link) && target_inside(link, target)) tree.link(link, target);
+    } else if (safe(header)) {
+      tree.file(header, body);
     }
   }
 }
@@ -132,10 +190,13 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const fs::path sysfs = scratch() / "sys";
-  std::error_code ignored;
-  fs::remove_all(sysfs, ignored);
-  fs::create_directories(sysfs, ignored);
-  materialise(mapio::fuzz::text_of(data, size), sysfs);
+  static Tree tree = [&] {
+    std::error_code ignored;
+    fs::create_directories(sysfs, ignored);
+    return Tree(sysfs);
+  }();
+  tree.clear();
+  materialise(mapio::fuzz::text_of(data, size), tree);
   const mapio::mmio::UioPaths paths{sysfs, scratch() / "dev"};
   std::vector<mapio::mmio::UioDeviceInfo> devices;
   try {
