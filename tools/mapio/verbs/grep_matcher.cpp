@@ -4,6 +4,7 @@
 #include "grep_matcher.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <cwctype>
 #include <set>
@@ -42,8 +43,10 @@ std::size_t decode(const unsigned char* p, std::size_t n, char32_t& cp) {
   return length;
 }
 
+// Outside UTF-8 a byte is a character and the locale's toupper() folds it, as GNU grep's table
+// does: ASCII letters alone in the C locale, and in ISO-8859-1 also é and É.
 std::uint32_t fold(char32_t c, bool utf8) {
-  if (!utf8) return (c >= 'a' && c <= 'z') ? c - 32 : c;
+  if (!utf8) return static_cast<std::uint32_t>(std::toupper(static_cast<unsigned char>(c)));
   return static_cast<std::uint32_t>(std::towupper(static_cast<wint_t>(c)));
 }
 
@@ -69,7 +72,7 @@ std::size_t encode(char32_t c, unsigned char* out) {
 
 bool word_character(char32_t c, bool utf8) {
   if (c == '_') return true;
-  if (!utf8) return c < 0x80 && ((c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z'));
+  if (!utf8) return std::isalnum(static_cast<unsigned char>(c)) != 0;  // the locale's letters and digits
   return std::iswalnum(static_cast<wint_t>(c)) != 0;
 }
 
@@ -124,9 +127,10 @@ GrepMatcher::GrepMatcher(std::vector<std::string> patterns, MatchRules rules) : 
       if (!p.units.empty()) {
         if (p.units[0].raw || !rules_.utf8) {
           p.first_bytes[b[0]] = true;
-          if (!rules_.utf8 && b[0] < 0x80 && std::isalpha(b[0]) != 0) {
-            p.first_bytes[static_cast<unsigned char>(std::tolower(b[0]))] = true;
-            p.first_bytes[static_cast<unsigned char>(std::toupper(b[0]))] = true;
+          if (!rules_.utf8) {  // every byte the locale folds to the same
+            for (unsigned other = 0; other < 256; ++other) {
+              if (fold(other, false) == p.units[0].key) p.first_bytes[other] = true;
+            }
           }
         } else {
           first_keys.insert(p.units[0].key);

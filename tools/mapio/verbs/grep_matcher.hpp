@@ -7,7 +7,8 @@
 //     GrepMatcher::Cursor at(m, text);      // one cursor per buffer: it caches where each pattern is next
 //     auto hit = at.find(0);                // std::nullopt when nothing matches from 0 on
 //
-// Case folding (-i): in the C locale only ASCII letters fold. In a UTF-8 locale a character
+// Case folding (-i): outside UTF-8 a byte folds by the locale's toupper() (in the C locale only
+// ASCII letters; in ISO-8859-1 also é and É), as GNU grep's byte table does. In a UTF-8 locale a character
 // matches every character whose towupper() is the same as its own — what GNU grep's case-folded
 // counterparts come to with glibc (s, S and U+017F; k and K but not U+212A, whose upper case is
 // itself). Bytes that are not UTF-8 match only themselves.
