@@ -140,3 +140,29 @@ def test_receive_releases_the_gil(name):
         assert receiver.receive(timeout=10) == b"done"
         worker.join()
         assert len(ticks) == 10
+
+
+def test_spin_busy_waits_before_sleeping(name):
+    """`spin` makes an empty ring's receiver keep looking (burning its own CPU time) before it sleeps;
+    without it the wait costs next to no CPU. Both ends take it, the ones attached later too."""
+    with mapio.Channel.create(name, 4096) as receiver, mapio.Channel.open(name) as sender:
+        assert receiver.spin == 0.0
+        def cpu_of_a_timed_out_wait():
+            start = time.thread_time()
+            with pytest.raises(TimeoutError):
+                receiver.receive(timeout=0.05)
+            return time.thread_time() - start
+        sleeping = cpu_of_a_timed_out_wait()
+        receiver.spin = 0.01
+        assert receiver.spin == pytest.approx(0.01)
+        spinning = cpu_of_a_timed_out_wait()
+        assert spinning > 0.003 and spinning > 3 * sleeping, (spinning, sleeping)
+        sender.spin = 20e-6  # set before the sender end is attached: it applies when it is
+        assert sender.send(b"after the spin") == 0
+        assert receiver.receive(timeout=1) == b"after the spin"
+        for bad in (-1e-6, 0.02, float("nan")):
+            with pytest.raises(ValueError):
+                receiver.spin = bad
+        receiver.close()
+        with pytest.raises(ValueError):
+            receiver.spin = 0

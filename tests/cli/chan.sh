@@ -43,6 +43,22 @@ check "recv after a killed sender: status" 0 "$status"
 check "recv after a killed sender: output" "before" "$(cat "$work/out2")"
 if (( elapsed < 2000 )); then echo "ok: ended ${elapsed} ms after the kill"; else echo "SLOW: ${elapsed} ms"; failed=1; fi
 
+# A stream between two ends that look before they sleep (--spin): every line, in order.
+"$mapio" chan recv "$name" --timeout 10 --spin 50 >"$work/out3" 2>"$work/err3" &
+receiver=$!
+# The sender starts once this receiver is attached: a sender that filled the ring before then would
+# find only the previous receiver, which left, and stop with EPIPE, as it should.
+for _ in $(seq 1 100); do "$mapio" chan stat "$name" | grep -q "^receiver: pid $receiver " && break; sleep 0.05; done
+seq 1 3000 | "$mapio" chan send "$name" --spin 50
+wait $receiver
+check "spinning stream: status" 0 $?
+check "spinning stream: every line in order" "$(seq 1 3000 | md5sum)" "$(md5sum < "$work/out3")"
+"$mapio" chan recv "$name" --spin 20000 >/dev/null 2>"$work/spin"
+check "spin over 10 ms: usage status" 2 $?
+check "spin over 10 ms: message" "mapio chan: bad spin '20000': use 0 to 10000 microseconds" "$(cat "$work/spin")"
+"$mapio" chan send "$name" x --spin -1 >/dev/null 2>"$work/spin"
+check "negative spin: usage status" 2 $?
+
 "$mapio" chan send "$name" a b c
 check "stat" "$name: 96 of 4096 ring bytes used" "$("$mapio" chan stat "$name" | head -n1 | sed 's/ (head.*//')"
 check "stat --json used" 96 "$("$mapio" chan stat "$name" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["used"])')"

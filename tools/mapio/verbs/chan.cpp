@@ -1,9 +1,9 @@
 // `mapio chan`: named channels (mapio::ipc) from the shell, so that two shells can talk.
 //
 //   mapio chan create /NAME CAPACITY [--mode OCTAL]   makes /dev/shm/NAME
-//   mapio chan send /NAME [MESSAGE...]                 each argument one message; none: each line
+//   mapio chan send /NAME [MESSAGE...] [--spin US]     each argument one message; none: each line
 //                                                      of standard input one message
-//   mapio chan recv /NAME [-n COUNT] [--timeout S]     each message, then a newline
+//   mapio chan recv /NAME [-n COUNT] [--timeout S] [--spin US]   each message, then a newline
 //   mapio chan stat /NAME [--json]
 //   mapio chan rm /NAME
 //
@@ -39,8 +39,15 @@ struct Options {
   std::vector<std::string> messages;
   std::uint64_t count = 0;  // 0: no limit
   double timeout = 10;
+  unsigned spin = 0;  // microseconds of looking before sleeping (Sender/Receiver::set_spin)
   bool json = false;
 };
+
+// At most 10 ms: a spin is worth microseconds; a longer one only burns a core the peer may need.
+std::chrono::microseconds spin_of(unsigned microseconds) {
+  if (microseconds > 10000) throw ArgumentError(fmt::format("bad spin '{}': use 0 to 10000 microseconds", microseconds));
+  return std::chrono::microseconds(microseconds);
+}
 
 std::chrono::milliseconds timeout_of(double seconds) {
   if (!(seconds >= 0) || seconds > 1e9) throw ArgumentError(fmt::format("bad timeout '{}': use 0 to 1e9 seconds", seconds));
@@ -58,8 +65,10 @@ int create(const Options& o) {
 }
 
 int send(const Options& o) {
-  ipc::Sender tx(ipc::Channel::open(o.name));
   const auto timeout = timeout_of(o.timeout);
+  const auto spin = spin_of(o.spin);
+  ipc::Sender tx(ipc::Channel::open(o.name));
+  tx.set_spin(spin);
   auto one = [&](const std::string& message) {
     tx.send(std::as_bytes(std::span(message.data(), message.size())), timeout);
   };
@@ -73,8 +82,10 @@ int send(const Options& o) {
 }
 
 int receive(const Options& o) {
-  ipc::Receiver rx(ipc::Channel::open(o.name));
   const auto timeout = timeout_of(o.timeout);
+  const auto spin = spin_of(o.spin);
+  ipc::Receiver rx(ipc::Channel::open(o.name));
+  rx.set_spin(spin);
   // Each message and its newline in one checked write, so that lines of concurrent readers never
   // interleave and a message that could not be written is an error, not a silent loss.
   LineOutput out;
@@ -138,10 +149,12 @@ Registration verb{"chan", "Message channels in shared memory: create, send, recv
   tx->add_option("name", o->name, "/NAME")->required();
   tx->add_option("messages", o->messages, "Messages; none: standard input, one per line");
   tx->add_option("--timeout", o->timeout, "Seconds to wait for room (default 10)");
+  tx->add_option("--spin", o->spin, "Microseconds to keep looking at a full ring before sleeping (default 0, at most 10000)");
   auto* rx = app.add_subcommand("recv", "Print each message of /NAME and a newline, until every sender is gone");
   rx->add_option("name", o->name, "/NAME")->required();
   rx->add_option("-n,--count", o->count, "Stop after COUNT messages");
   rx->add_option("--timeout", o->timeout, "Seconds to wait for each message (default 10)");
+  rx->add_option("--spin", o->spin, "Microseconds to keep looking at an empty ring before sleeping (default 0, at most 10000)");
   auto* st = app.add_subcommand("stat", "Capacity, fill, indices, and the peers alive or gone");
   st->add_option("name", o->name, "/NAME")->required();
   st->add_flag("--json", o->json, "Print JSON");
