@@ -80,7 +80,8 @@ class SharedMemory : public Mapping {
   /// Adds seals (F_ADD_SEALS); EPERM when the object is not a sealable memfd (a POSIX object) or is
   /// sealed against it; EACCES when this holder opened it read-only (a seal restricts the writers).
   void seal(Seal seals);
-  /// The seals in force (F_GET_SEALS).
+  /// The seals in force (F_GET_SEALS). A POSIX shm object, which can take none, reports Seal::seal
+  /// as the kernel does: no seal may ever be added to it.
   Seal seals() const;
   /// ftruncate + mremap, like MappedFile::resize. Refused (EPERM) by shrink/grow seals, and by
   /// mapio (EACCES) when this holder opened the object read-only or copy-on-write.
