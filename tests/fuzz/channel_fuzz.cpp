@@ -134,8 +134,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
           }
           break;
         }
-        case 7: {  // copy out, or attach anew (the header is validated again)
-          if (in.byte() % 2 == 0) {
+        case 7: {  // copy out, or (one time in four) attach anew: the header is validated again
+          if (in.byte() % 4 != 0) {
             if (rx) (void)rx->receive(buffer, std::chrono::milliseconds(0));
           } else {
             rx.reset();
