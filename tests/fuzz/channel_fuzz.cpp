@@ -41,9 +41,6 @@ struct Input {
 
 bool allowed(int e) { return e == EPROTO || e == ETIMEDOUT || e == EPIPE || e == EBUSY || e == EFAULT; }
 
-}  // namespace
-
-namespace {
 
 // The one segment every input starts from, and the hostile peer's hold on it: the same pages mapped
 // read-write once more, and a channel for status().

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_set>
@@ -24,6 +25,7 @@
 
 #include "fuzz_support.hpp"
 #include "mapio/core/error.hpp"
+#include "mapio/core/syscall.hpp"
 #include "mapio/mmio/uio.hpp"
 
 namespace fs = std::filesystem;
@@ -72,14 +74,10 @@ class Tree {
   void file(std::string_view relative, std::string_view body) {
     if (!directories_to(relative)) return;
     const fs::path path = root_ / relative;
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+    const int fd = mapio::sys::open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW);
     if (fd < 0) return;
     if (seen_.emplace(relative).second) made_.emplace_back(relative, false);
-    for (std::size_t at = 0; at < body.size();) {
-      const ssize_t n = ::write(fd, body.data() + at, body.size() - at);
-      if (n <= 0) break;
-      at += static_cast<std::size_t>(n);
-    }
+    (void)mapio::sys::write_exact(fd, std::as_bytes(std::span(body.data(), body.size())));  // short on /dev/shm only when full
     ::close(fd);
   }
 
